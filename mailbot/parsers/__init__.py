@@ -1,0 +1,1 @@
+"""Pure reading of mail: raw bytes in, frozen values out. No database, no network."""

@@ -1,0 +1,1 @@
+"""The helpdesk's domain: tickets, their statuses and what a mail does to them."""
