@@ -1,0 +1,201 @@
+"""Render an outbox row into a complete mail: headers, text and HTML parts from jinja2 templates."""
+
+from __future__ import annotations
+
+import email.policy
+from datetime import datetime, timezone as dt_timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, pass_context
+from markupsafe import Markup, escape
+
+from mailbot.workflow.states import LABELS
+
+try:
+    from mailbot.parsers.quoting import REPLY_MARKER
+except ImportError:  # pragma: no cover - quoting.py is being written alongside
+    # TODO: drop this fallback once mailbot.parsers.quoting is in every checkout.
+    REPLY_MARKER = "##- Répondez au-dessus de cette ligne / Reply above this line -##"
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+# Subjects of answers that are not about a ticket and have no subject to answer to.
+ANSWER_SUBJECTS = {
+    "fr": {"help": "Les commandes du helpdesk", "refused_sender": "Votre message n'a pas été pris en compte",
+           "not_participant": "Votre message n'a pas été ajouté au ticket",
+           "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées"},
+    "en": {"help": "Helpdesk commands", "refused_sender": "Your message was not accepted",
+           "not_participant": "Your message was not added to the ticket",
+           "attachment_refused": "Attachments refused", "command_errors": "Commands refused"},
+}
+FALLBACK_SUBJECT = {"fr": "Message du helpdesk", "en": "Message from the helpdesk"}
+
+MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+}
+WEEKDAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {hour}h{minute:02d}",
+                "en": "{weekday} {day} {month} {year} at {hour}:{minute:02d}"}
+TIME_FORMATS = {"fr": "{hour}h{minute:02d}", "en": "{hour}:{minute:02d}"}
+TASK_STATES = {"fr": {"information": "information", "todo": "à faire", "done": "fait"},
+               "en": {"information": "information", "todo": "to do", "done": "done"}}
+
+
+class Renderable(Protocol):
+    event: str
+    recipient: str
+    language: str
+    message_id: str
+    is_answer: bool
+    context: dict[str, Any]
+
+
+def flatten(value: object) -> str:
+    """One header-safe line: every line separator (CR, LF, U+2028, \\x1e …) becomes a space."""
+    return " ".join(str(value or "").splitlines()).strip()
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
+
+
+@pass_context
+def _local_date(ctx: Any, value: Any, since: Any = None) -> str:
+    """The date in the configured time zone, in words; only the time when it is `since`'s day."""
+    moment = _to_datetime(value)
+    if moment is None:
+        return ""
+    language = ctx["language"]
+    local = moment.astimezone(ctx["timezone"])
+    start = _to_datetime(since)
+    if start is not None and start.astimezone(ctx["timezone"]).date() == local.date():
+        return TIME_FORMATS[language].format(hour=local.hour, minute=local.minute)
+    return DATE_FORMATS[language].format(
+        weekday=WEEKDAYS[language][local.weekday()], day=local.day,
+        month=MONTHS[language][local.month - 1], year=local.year, hour=local.hour, minute=local.minute)
+
+
+def _duration(minutes: Any) -> str:
+    hours, rest = divmod(int(minutes or 0), 60)
+    return f"{hours}h{rest:02d}" if hours else f"{rest} min"
+
+
+def _nl2br(text: Any) -> Markup:
+    return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
+
+
+@pass_context
+def _status_label(ctx: Any, status: Any) -> str:
+    return LABELS[ctx["language"]].get(str(status), str(status or ""))
+
+
+@pass_context
+def _task_state(ctx: Any, state: Any) -> str:
+    return TASK_STATES[ctx["language"]].get(str(state), str(state or ""))
+
+
+def _environment(templates_dir: Path, *, html: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        # HTML parts escape every value; text parts must show `<` and `&` as typed.
+        autoescape=html,
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
+                       status_label=_status_label, task_state=_task_state)
+    return env
+
+
+@lru_cache(maxsize=8)
+def _environments(templates_dir: Path) -> tuple[Environment, Environment]:
+    return _environment(templates_dir, html=False), _environment(templates_dir, html=True)
+
+
+def subject_for(notification: Renderable, subject_tag: str, language: str) -> str:
+    context = notification.context or {}
+    ticket = context.get("ticket")
+    if ticket:
+        return flatten(f"[{subject_tag} #{ticket['id']}] {flatten(ticket.get('title'))}")
+    original = flatten(context.get("original_subject"))
+    if original:
+        return original if original.lower().startswith("re:") else f"Re: {original}"
+    return ANSWER_SUBJECTS[language].get(notification.event, FALLBACK_SUBJECT[language])
+
+
+def mailto(helpdesk_address: str, subject: str) -> str:
+    return f"mailto:{helpdesk_address}?subject={quote(subject, safe='')}"
+
+
+def _thread_headers(message: EmailMessage, thread: dict[str, Any] | None) -> None:
+    thread = thread or {}
+    in_reply_to = flatten(thread.get("in_reply_to")).strip("<>")
+    references = [flatten(ref).strip("<>") for ref in thread.get("references") or []]
+    references = [ref for ref in references if ref]
+    if in_reply_to:
+        message["In-Reply-To"] = f"<{in_reply_to}>"
+        if in_reply_to not in references:
+            references.append(in_reply_to)
+    if references:
+        message["References"] = " ".join(f"<{ref}>" for ref in references)
+
+
+def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str, timezone: ZoneInfo,
+           date: datetime | None = None, templates_dir: Path = TEMPLATES_DIR) -> EmailMessage:
+    """The mail for one outbox row; `date` (default now) is the Date header."""
+    language = notification.language if notification.language in LANGUAGES else DEFAULT_LANGUAGE
+    context = dict(notification.context or {})
+    subject = subject_for(notification, subject_tag, language)
+    ticket = context.get("ticket")
+    ticket_subject = f"[{subject_tag} #{ticket['id']}]" if ticket else ""
+    variables = {
+        **context,
+        "event": notification.event,
+        "language": language,
+        "timezone": timezone,
+        "marker": REPLY_MARKER,
+        "subject": subject,
+        "helpdesk": helpdesk_address,
+        "actor_name": flatten((context.get("actor") or {}).get("name") or (context.get("actor") or {}).get("email")),
+        "approve_url": mailto(helpdesk_address, f"{ticket_subject} APPROVE") if ticket else "",
+        "refuse_url": mailto(helpdesk_address, f"{ticket_subject} REFUSE") if ticket else "",
+    }
+    text_env, html_env = _environments(templates_dir)
+    name = f"{language}/{notification.event}"
+    text = text_env.get_template(f"{name}.txt").render(variables)
+    html = html_env.get_template(f"{name}.html").render(variables)
+
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = Address(display_name="Helpdesk", addr_spec=helpdesk_address)
+    message["To"] = flatten(notification.recipient)
+    message["Subject"] = subject
+    message["Date"] = format_datetime((date or datetime.now(dt_timezone.utc)).astimezone(timezone))
+    message["Message-ID"] = f"<{flatten(notification.message_id).strip('<>')}>"
+    _thread_headers(message, context.get("thread"))
+    message["Auto-Submitted"] = "auto-replied" if notification.is_answer else "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    # After the parts exist: set_content moves every Content-* header into the first part.
+    message["Content-Language"] = language
+    return message
