@@ -24,6 +24,7 @@ class Event:
     actor_id: int | None
     private: bool = False
     context: dict[str, Any] = field(default_factory=dict)
+    silent_for: tuple[int, ...] = ()  # users never told of it (a machine requester)
 
 
 @dataclass(frozen=True)

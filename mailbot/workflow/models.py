@@ -99,6 +99,8 @@ class Ticket(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), default=None)
     mailbox: Mapped[str] = mapped_column(String(200), default="")
     follows_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
+    # the Message-ID every notification of the ticket replies to, so mail clients thread them
+    thread_root: Mapped[str] = mapped_column(String(998), default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     solved_at: Mapped[datetime | None] = mapped_column(default=None, index=True)

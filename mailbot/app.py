@@ -1,0 +1,178 @@
+"""The composition root: builds the database, the workflow, the outbox, the broker, the
+actors and the sender from Settings, and runs one mail through them. Only this module and
+cli.py import every room of the house."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import cached_property
+
+from sqlalchemy.exc import IntegrityError
+
+from mailbot.config import Settings
+from mailbot.errors import ParseError
+from mailbot.outbound.outbox import Outbox, OutboxPolicy
+from mailbot.parsers.message import parse_message
+from mailbot.workflow.attachments import AttachmentLimits
+from mailbot.workflow.db import Database
+from mailbot.workflow.documents import DocumentStore
+from mailbot.workflow.intake import Intake, IntakeConfig
+from mailbot.workflow.models import ProcessedMail
+from mailbot.workflow.people import SenderPolicy
+from mailbot.workflow.replies import Replies
+from mailbot.workflow.service import MailResult, MailService, ServiceConfig
+
+log = logging.getLogger("mailbot")
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class App:
+    """Everything mailbot needs, built lazily from one Settings object."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = utcnow):
+        self.settings = settings
+        self.clock = clock
+        self._worker = None
+
+    # -- building -------------------------------------------------------------------------
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        s = self.settings
+        return Outbox(OutboxPolicy(s.helpdesk_address, s.language, s.automail_limit))
+
+    @cached_property
+    def service(self) -> MailService:
+        s = self.settings
+        senders = SenderPolicy(s.unknown_senders, s.allowed_domains, s.helpdesk_address)
+        intake = Intake(IntakeConfig(senders, default_type="incident", language=s.language),
+                        DocumentStore(s.documents_dir), AttachmentLimits(s.max_attachment_bytes))
+        replies = Replies(intake)
+        return MailService(ServiceConfig(senders, s.machine_senders, s.language), intake, replies)
+
+    @cached_property
+    def broker(self):  # type: ignore[no-untyped-def]
+        from mailbot.outbound.broker import make_broker
+
+        return make_broker(self.settings.broker_url)
+
+    @cached_property
+    def sender(self):  # type: ignore[no-untyped-def]
+        from mailbot.outbound.senders import sender_from_url
+
+        return sender_from_url(self.settings.smtp_url, self.settings.outbox_dir)
+
+    @cached_property
+    def actors(self):  # type: ignore[no-untyped-def]
+        from mailbot.outbound.actors import setup_actors
+
+        return setup_actors(self.broker, self.deliver)
+
+    @property
+    def uses_stub_broker(self) -> bool:
+        return not self.settings.broker_url
+
+    def ensure_schema(self) -> None:
+        """Upgrade the schema; `run` calls this so that an empty database just works."""
+        self.db.upgrade()
+
+    # -- mail in ------------------------------------------------------------------------
+
+    def process(self, raw: bytes, mailbox: str = "") -> MailResult:
+        """Handle one raw mail end to end: record it, act, write the outbox, commit, enqueue.
+
+        Returns only after the commit; a mail that cannot be handled is recorded as failed."""
+        s = self.settings
+        now = self.clock()
+        try:
+            parsed = parse_message(raw, helpdesk_address=s.helpdesk_address, subject_tag=s.subject_tag)
+        except ParseError as exc:
+            return self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
+        try:
+            with self.db.transaction() as session:
+                result = self.service.handle(session, parsed, raw, mailbox=mailbox, now=now)
+                rows = [row for event in result.events for row in self.outbox.record_event(session, event, now)]
+                rows += [row for answer in result.answers
+                         if (row := self.outbox.record_answer(session, answer, now, parsed.message_id))]
+                session.flush()
+                pending = [row.id for row in rows if row.status == "pending"]
+        except IntegrityError:
+            # the same mail committed meanwhile by another process: it is a duplicate
+            log.info("mail %s recorded concurrently; treated as a duplicate", parsed.mail_key)
+            return MailResult("duplicate", reason="recorded concurrently")
+        except Exception as exc:  # noqa: BLE001 - a broken mail must never stop the next ones
+            log.exception("mail %s could not be handled", parsed.mail_key)
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+            return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key)
+        log.info("mail %s: %s%s", parsed.mail_key, result.outcome,
+                 f" #{result.ticket_id}" if result.ticket_id else "")
+        self.enqueue(pending)
+        return result
+
+    def _record_failure(self, raw: bytes, mailbox: str, error: str, now: datetime, *,
+                        mail_key: str | None = None) -> MailResult:
+        sha = hashlib.sha256(raw).hexdigest()
+        key = mail_key or f"sha256:{sha}"
+        with self.db.transaction() as session:
+            existing = MailService.already_processed(session, mailbox, key)
+            if existing is not None:
+                existing.reason = error
+                return MailResult("failed", reason=error, mail_id=existing.id)
+            record = ProcessedMail(mailbox=mailbox, mail_key=key, sha256=sha, raw=raw, outcome="failed",
+                                   reason=error[:10000], received_at=now)
+            session.add(record)
+            session.flush()
+            return MailResult("failed", reason=error, mail_id=record.id)
+
+    # -- mail out -----------------------------------------------------------------------
+
+    def deliver(self, notification_id: int) -> str:
+        from mailbot.outbound.delivery import deliver
+
+        s = self.settings
+        return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(),
+                       render_kwargs={"helpdesk_address": s.helpdesk_address, "subject_tag": s.subject_tag,
+                                      "timezone": s.tz})
+
+    def enqueue(self, notification_ids: list[int]) -> None:
+        """Hand notifications to the broker; on failure they stay pending in the outbox."""
+        for notification_id in notification_ids:
+            try:
+                self.actors.send_notification.send(notification_id)
+            except Exception:  # noqa: BLE001 - the outbox keeps it; the relay sends it later
+                log.warning("could not enqueue notification %s; it stays in the outbox", notification_id,
+                            exc_info=True)
+
+    def start_worker(self) -> None:
+        """The in-process worker of the embedded mode (stub broker)."""
+        from mailbot.outbound.broker import start_inprocess_worker
+
+        if self._worker is None:
+            self.actors  # noqa: B018 - declare the actors before the worker starts
+            self._worker = start_inprocess_worker(self.broker)
+
+    def wait_for_delivery(self, timeout_ms: int = 60_000) -> None:
+        """Embedded mode: wait until queued notifications are sent. With a broker, enqueued is enough."""
+        if self.uses_stub_broker and self._worker is not None:
+            self.broker.join(self.actors.send_notification.queue_name, timeout=timeout_ms, fail_fast=False)
+            self._worker.join()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        if "db" in self.__dict__:
+            self.db.dispose()

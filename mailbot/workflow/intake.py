@@ -1,0 +1,89 @@
+"""Opening a ticket from a mail (SPEC §1, §2): title, content, requester, observers from
+To/Cc, documents, and the creation event with a few knowledge-base articles that may help."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from mailbot.parsers.types import ParsedMessage
+from mailbot.workflow import kb
+from mailbot.workflow import tickets as acts
+from mailbot.workflow.attachments import AttachmentLimits, attach
+from mailbot.workflow.documents import DocumentStore
+from mailbot.workflow.events import Answer, Event
+from mailbot.workflow.models import StatusChange, Ticket, User
+from mailbot.workflow.people import SenderPolicy, observers_from_mail
+
+if TYPE_CHECKING:
+    from mailbot.workflow.service import MailResult
+
+FOLLOWS_PREFIX = {"fr": "Suite du ticket #{id}", "en": "Follow-up of ticket #{id}"}
+TITLE_MAX = 500
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    senders: SenderPolicy
+    default_type: str
+    language: str
+    mailbox: str = ""
+
+
+class Intake:
+    def __init__(self, config: IntakeConfig, store: DocumentStore, limits: AttachmentLimits):
+        self.config = config
+        self.store = store
+        self.limits = limits
+
+    def open(self, session: Session, parsed: ParsedMessage, requester: User, now: datetime, *,
+             answered: bool = True, follows: Ticket | None = None) -> MailResult:
+        from mailbot.workflow.service import MailResult
+
+        content = parsed.new_text
+        if follows is not None:
+            prefix = FOLLOWS_PREFIX.get(requester.language or self.config.language, FOLLOWS_PREFIX["fr"])
+            content = f"{prefix.format(id=follows.id)}\n\n{content}".strip()
+        title = (parsed.title or first_line(parsed.new_text) or "(sans objet)")[:TITLE_MAX]
+        ticket = Ticket(
+            type=self.config.default_type, status="new", title=title, content=content,
+            requester_id=requester.id, mailbox=self.config.mailbox,
+            follows_ticket_id=follows.id if follows else None, thread_root=parsed.message_id,
+            created_at=now, updated_at=now)
+        ticket.requester = requester
+        ticket.observers = observers_from_mail(
+            session, parsed.to + parsed.cc, policy=self.config.senders, exclude={requester.email}, now=now)
+        ticket.history.append(StatusChange(at=now, by_id=requester.id, from_status=None, to_status="new",
+                                           why="ticket opened by mail"))
+        session.add(ticket)
+        session.flush()
+        acts.remember_message(session, parsed.message_id, ticket)
+        refused = attach(ticket, parsed.attachments, store=self.store, limits=self.limits, now=now)
+        answers = refused_attachments(ticket, requester, refused, now) if answered else []
+        event = Event("ticket_created", ticket.id, requester.id, context={
+            "text": content, "follows_ticket_id": follows.id if follows else None,
+            "kb_articles": kb.suggestions(session, title, limit=3)},
+            silent_for=() if answered else (requester.id,))
+        return MailResult("ticket", ticket.id, events=[event], answers=answers)
+
+
+def first_line(text: str, limit: int = 80) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:limit]
+    return ""
+
+
+def refused_attachments(ticket: Ticket, sender: User, refused: list[dict[str, str]],
+                        now: datetime) -> list[Answer]:
+    """A note on the ticket naming each refused attachment, and a word to the sender."""
+    if not refused:
+        return []
+    names = ", ".join(f"{item['filename']} ({item['reason']})" for item in refused)
+    acts.add_followup(ticket, author=None, private=False, source="system", now=now,
+                      content=f"Attachments not kept: {names}")
+    return [Answer("attachment_refused", to=sender.email, ticket_id=ticket.id, language=sender.language,
+                   context={"attachments": refused})]

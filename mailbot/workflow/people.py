@@ -1,0 +1,63 @@
+"""Who is writing (SPEC §3.6): matching senders to users and the unknown-sender policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from mailbot.parsers.types import Address
+from mailbot.workflow.models import User
+from mailbot.workflow.tickets import user_by_email
+
+MAX_OBSERVERS_FROM_MAIL = 50  # a mail to thousands of people must not make thousands of users
+
+
+@dataclass(frozen=True)
+class SenderPolicy:
+    unknown_senders: str  # create, reject, ignore
+    allowed_domains: tuple[str, ...]
+    helpdesk_address: str
+
+    def is_helpdesk(self, email: str) -> bool:
+        local, _, domain = self.helpdesk_address.partition("@")
+        their_local, _, their_domain = email.lower().partition("@")
+        return their_domain == domain and their_local.split("+", 1)[0] == local
+
+    def refusal(self, email: str) -> str | None:
+        """Why an unknown address may not become a user, or None when it may."""
+        if self.unknown_senders != "create":
+            return "unknown sender"
+        domain = email.rpartition("@")[2].lower()
+        if self.allowed_domains and domain not in self.allowed_domains:
+            return f"the domain {domain} is not allowed"
+        return None
+
+
+def create_user(session: Session, address: Address, now: datetime) -> User:
+    user = User(email=address.email.lower(), name=address.name[:200], is_technician=False, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def observers_from_mail(session: Session, addresses: tuple[Address, ...], *, policy: SenderPolicy,
+                        exclude: set[str], now: datetime) -> list[User]:
+    """The To/Cc people of a first mail who are not the helpdesk: known users, plus new
+    ones when the policy lets unknown people in."""
+    found: list[User] = []
+    seen = set(exclude)
+    for address in addresses:
+        email = address.email.lower()
+        if not email or "@" not in email or email in seen or policy.is_helpdesk(email):
+            continue
+        seen.add(email)
+        user = user_by_email(session, email)
+        if user is None and policy.refusal(email) is None:
+            user = create_user(session, address, now)
+        if user is not None:
+            found.append(user)
+        if len(found) >= MAX_OBSERVERS_FROM_MAIL:
+            break
+    return found

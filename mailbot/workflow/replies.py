@@ -1,0 +1,78 @@
+"""A mail about an existing ticket (SPEC §2–§5): a followup by a participant, technician
+commands, the requester's answer to a solution, or a new ticket when the old one is closed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.orm import Session
+
+from mailbot.parsers.approval import is_thank_you
+from mailbot.parsers.types import ParsedMessage
+from mailbot.workflow import tickets as acts
+from mailbot.workflow.attachments import attach
+from mailbot.workflow.events import Answer, Event
+from mailbot.workflow.intake import Intake, refused_attachments
+from mailbot.workflow.models import Ticket, User
+from mailbot.workflow.states import Status
+
+if TYPE_CHECKING:
+    from mailbot.workflow.service import MailResult
+
+
+class ReplyHandler(Protocol):
+    def __call__(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
+                 now: datetime) -> MailResult | None:
+        """Handle the reply, or return None to leave it to the plain followup."""
+
+
+class Replies:
+    def __init__(self, intake: Intake, *, technician: ReplyHandler | None = None,
+                 requester_on_solved: ReplyHandler | None = None):
+        self.intake = intake
+        self.technician = technician
+        self.requester_on_solved = requester_on_solved
+
+    def handle(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
+               now: datetime) -> MailResult:
+        from mailbot.workflow.service import MailResult
+
+        if ticket.status == Status.CLOSED:
+            return self._on_closed(session, parsed, user, ticket, now)
+        if not acts.is_participant(ticket, user):
+            answer = Answer("not_participant", to=user.email, ticket_id=None, language=user.language,
+                            context={"original_subject": parsed.subject, "ticket_id": ticket.id})
+            return MailResult("refused", reason=f"{user.email} takes no part in ticket #{ticket.id}",
+                              answers=[answer])
+        acts.remember_message(session, parsed.message_id, ticket)
+        handler = None
+        if user.is_technician:
+            handler = self.technician
+        elif ticket.status == Status.SOLVED and user.id == ticket.requester_id:
+            handler = self.requester_on_solved
+        result = handler(session, parsed, user, ticket, now) if handler else None
+        return result or self.followup(session, parsed, user, ticket, now)
+
+    def followup(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket, now: datetime,
+                 *, private: bool = False) -> MailResult:
+        """The mail's new text as a followup by its author, with its attachments."""
+        from mailbot.workflow.service import MailResult
+
+        text = parsed.new_text or "(message vide)"
+        acts.add_followup(ticket, author=user, content=text, private=private, now=now)
+        refused = attach(ticket, parsed.attachments, store=self.intake.store, limits=self.intake.limits, now=now)
+        event = Event("followup_added", ticket.id, user.id, private=private, context={"text": text})
+        return MailResult("followup", ticket.id, events=[event],
+                          answers=refused_attachments(ticket, user, refused, now))
+
+    def _on_closed(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
+                   now: datetime) -> MailResult:
+        """A closed ticket is never reopened: a thank-you stays on it, anything else opens a new one."""
+        from mailbot.workflow.service import MailResult
+
+        if is_thank_you(parsed.new_text) and acts.is_participant(ticket, user):
+            acts.add_followup(ticket, author=user, content=parsed.new_text, now=now)
+            acts.remember_message(session, parsed.message_id, ticket)
+            return MailResult("followup", ticket.id, "thank-you kept on the closed ticket")
+        return self.intake.open(session, parsed, user, now, follows=ticket)

@@ -1,0 +1,131 @@
+"""Handling one parsed mail (SPEC §3, §8): record it once, guard against machines, find the
+sender and the ticket, then create a ticket or add to one. Returns what happened and the
+events and answers that the outbox turns into mail, in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.parsers.types import ParsedMessage
+from mailbot.workflow import tickets as acts
+from mailbot.workflow.events import Answer, Event
+from mailbot.workflow.intake import Intake
+from mailbot.workflow.models import Notification, ProcessedMail, Ticket
+from mailbot.workflow.people import SenderPolicy, create_user
+from mailbot.workflow.replies import Replies
+from mailbot.workflow.states import Status
+
+
+@dataclass
+class MailResult:
+    """What became of a mail. outcome: ticket, followup, refused, ignored, failed, duplicate."""
+
+    outcome: str
+    ticket_id: int | None = None
+    reason: str = ""
+    events: list[Event] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    mail_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    senders: SenderPolicy
+    machine_senders: tuple[str, ...]
+    language: str
+
+
+class MailService:
+    def __init__(self, config: ServiceConfig, intake: Intake, replies: Replies):
+        self.config = config
+        self.intake = intake
+        self.replies = replies
+
+    @staticmethod
+    def already_processed(session: Session, mailbox: str, mail_key: str) -> ProcessedMail | None:
+        return session.scalar(select(ProcessedMail).where(
+            ProcessedMail.mailbox == mailbox, ProcessedMail.mail_key == mail_key))
+
+    def handle(self, session: Session, parsed: ParsedMessage, raw: bytes, *, mailbox: str,
+               now: datetime | None = None) -> MailResult:
+        now = now or datetime.now(timezone.utc)
+        previous = self.already_processed(session, mailbox, parsed.mail_key)
+        if previous is not None:
+            return MailResult("duplicate", previous.ticket_id, f"already processed as mail {previous.id}")
+        result = self._route(session, parsed, now)
+        record = ProcessedMail(
+            mailbox=mailbox, mail_key=parsed.mail_key, sha256=parsed.sha256, raw=raw,
+            sender=parsed.sender.email, subject=parsed.subject, outcome=result.outcome,
+            reason=result.reason, ticket_id=result.ticket_id, received_at=now)
+        session.add(record)
+        session.flush()
+        result.mail_id = record.id
+        return result
+
+    def _route(self, session: Session, parsed: ParsedMessage, now: datetime) -> MailResult:
+        ticket = self._find_ticket(session, parsed)
+        machine_ok = parsed.sender.email in self.config.machine_senders
+        if parsed.auto is not None and not machine_ok:
+            return self._automatic(session, parsed, ticket, now)
+        sender = parsed.sender
+        if not sender.email or "@" not in sender.email:
+            return MailResult("refused", reason="no usable sender address")
+        if self.config.senders.is_helpdesk(sender.email):
+            return MailResult("refused", reason="mail from the helpdesk's own address")
+        user = acts.user_by_email(session, sender.email)
+        if user is None:
+            why = self.config.senders.refusal(sender.email)
+            if why is not None:
+                return self._refuse_stranger(parsed, why)
+            user = create_user(session, sender, now)
+        if ticket is None:
+            return self.intake.open(session, parsed, user, now, answered=not machine_ok)
+        return self.replies.handle(session, parsed, user, ticket, now)
+
+    def _find_ticket(self, session: Session, parsed: ParsedMessage) -> Ticket | None:
+        ticket = acts.ticket_by_thread(session, parsed.thread_ids)
+        for ticket_id in (parsed.subject_ticket_id, parsed.plus_ticket_id):
+            if ticket is None and ticket_id is not None:
+                ticket = session.get(Ticket, ticket_id)
+        return ticket
+
+    def _refuse_stranger(self, parsed: ParsedMessage, why: str) -> MailResult:
+        if self.config.senders.unknown_senders == "ignore":
+            return MailResult("ignored", reason=why)
+        answer = Answer("refused_sender", to=parsed.sender.email, ticket_id=None,
+                        context={"reason": why, "original_subject": parsed.subject})
+        return MailResult("refused", reason=why, answers=[answer])
+
+    def _automatic(self, session: Session, parsed: ParsedMessage, ticket: Ticket | None,
+                   now: datetime) -> MailResult:
+        """SPEC §3.1: no automatic mail ever gets an automatic answer."""
+        auto = parsed.auto
+        assert auto is not None
+        if auto.kind == "bounce":
+            bounced = list(session.scalars(select(Notification).where(
+                Notification.message_id.in_(parsed.bounced_message_ids)))) if parsed.bounced_message_ids else []
+            for notification in bounced:
+                notification.status = "bounced"
+                notification.last_error = f"bounced: {parsed.subject}"[:2000]
+                bounced_ticket = session.get(Ticket, notification.ticket_id) if notification.ticket_id else None
+                if bounced_ticket is not None:
+                    acts.add_followup(bounced_ticket, author=None, private=True, source="system", now=now,
+                                      content=f"The notification to {notification.recipient} bounced: "
+                                              f"{parsed.new_text[:500] or parsed.subject}")
+            if bounced:
+                return MailResult("ignored", bounced[0].ticket_id, f"bounce of notification {bounced[0].id}")
+            return MailResult("refused", reason=f"bounce ({auto.reason})")
+        if auto.kind == "autoreply" and ticket is not None and ticket.status != Status.CLOSED:
+            author = acts.user_by_email(session, parsed.sender.email)
+            acts.add_followup(ticket, author=author, private=True, source="mail", now=now,
+                              content=parsed.new_text or parsed.subject)
+            acts.remember_message(session, parsed.message_id, ticket)
+            return MailResult("followup", ticket.id, f"automatic reply kept as a private note ({auto.reason})")
+        if auto.kind == "autoreply":
+            return MailResult("ignored", reason=f"automatic reply ({auto.reason})")
+        return MailResult("refused", reason=f"automatic mail ({auto.reason})")
+

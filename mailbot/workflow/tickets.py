@@ -1,0 +1,64 @@
+"""Small acts on a ticket shared by the service and the command handlers: changing status
+(with its history line), adding followups, finding tickets and users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.workflow import states
+from mailbot.workflow.models import Followup, StatusChange, ThreadMessage, Ticket, User
+
+
+def move(ticket: Ticket, action: str, *, by: User | None, why: str, now: datetime) -> bool:
+    """Apply a status action from the table; returns whether the status changed."""
+    target = states.next_status(action, ticket.status)
+    if target == ticket.status:
+        return False
+    ticket.history.append(StatusChange(at=now, by_id=by.id if by else None, from_status=ticket.status,
+                                       to_status=str(target), why=why))
+    ticket.status = str(target)
+    ticket.updated_at = now
+    if target == states.Status.SOLVED:
+        ticket.solved_at = now
+    if target == states.Status.CLOSED:
+        ticket.closed_at = now
+    return True
+
+
+def add_followup(ticket: Ticket, *, author: User | None, content: str, now: datetime,
+                 private: bool = False, source: str = "mail", unprocessed: bool = False) -> Followup:
+    followup = Followup(author_id=author.id if author else None, content=content, private=private,
+                        source=source, unprocessed=unprocessed, created_at=now)
+    ticket.followups.append(followup)
+    ticket.updated_at = now
+    return followup
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.lower()))
+
+
+def ticket_by_thread(session: Session, message_ids: tuple[str, ...]) -> Ticket | None:
+    """The ticket of the first Message-ID mailbot sent or received for one."""
+    if not message_ids:
+        return None
+    rows = dict(session.execute(
+        select(ThreadMessage.message_id, ThreadMessage.ticket_id)
+        .where(ThreadMessage.message_id.in_(message_ids))).tuples().all())
+    for mid in message_ids:
+        if mid in rows:
+            return session.get(Ticket, rows[mid])
+    return None
+
+
+def remember_message(session: Session, message_id: str, ticket: Ticket) -> None:
+    if message_id and session.get(ThreadMessage, message_id) is None:
+        session.add(ThreadMessage(message_id=message_id, ticket_id=ticket.id, outbound=False))
+
+
+def is_participant(ticket: Ticket, user: User) -> bool:
+    return (user.is_technician or user.id == ticket.requester_id
+            or any(o.id == user.id for o in ticket.observers))
