@@ -1,0 +1,419 @@
+"""The technician command grammar of SPEC §4: the command table, `#help`, and the parser that
+turns the command lines of a mail into frozen Command values or per-line errors.
+
+A command line is a line whose first non-space character is `#` directly followed by a
+letter (`#task`, `#Tâche`); `# title`, `#59` and `##- marker -##` are plain text. A `#word`
+that is not a command is an error, since technicians type them on purpose. Names, aliases
+and arguments are read case- and accent-insensitively; a `:` after the name is allowed.
+
+Remaining text: the mail's new text without its command lines, stripped, is
+`CommandParse.remaining_text`. It is the description of each `#task` written without an
+inline description, and the solution of a `#solve` without inline text; otherwise the
+handler keeps it as a followup. `TaskCommand.description` and `SolveCommand.text` hold only
+what was written on the command line ("" when nothing), and
+`CommandParse.uses_remaining_text` says whether the remaining text was consumed that way.
+
+Checked here (no database needed): unknown command, bad duration or date, urgency, type,
+email syntax, missing or extra arguments, more than 20 command lines, a command that may be
+given once given twice, `#kb` without `#solve`, and an empty solution. Resolving emails to
+users and checking status transitions is the handler's job. Error reasons are English.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from mailbot.parsers.durations import parse_duration, parse_planning
+
+MAX_COMMAND_LINES = 20
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    aliases: tuple[str, ...]
+    args: str
+    help_fr: str
+    help_en: str
+    args_fr: str | None = None  # `args` in French words when they differ
+    once: bool = False  # giving it twice in one mail is an error
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("task", ("tâche",), "[todo|done|info] DURATION [@ DATE TIME] [description]",
+                "ajoute une tâche ; durée 0h15, 1h30, 45min, 1:30, 1,5h ; planning @ 01/12/2026 14h00 ;"
+                " sans description, le texte du mail sert de description",
+                "adds a task; duration 0h15, 1h30, 45min, 1:30, 1.5h; planning @ 2026-12-01 14:00;"
+                " with no description, the text of the mail is the description",
+                args_fr="[todo|done|info] DURÉE [@ DATE HEURE] [description]"),
+    CommandSpec("private", ("privé",), "",
+                "le suivi ou les tâches de ce mail sont privés (jamais envoyés au demandeur)",
+                "the followup or tasks of this mail are private (never sent to the requester)"),
+    CommandSpec("hold", ("attente", "attendre"), "[reason]",
+                "met le ticket en attente ; la raison devient un suivi",
+                "puts the ticket on hold (waiting); the reason becomes a followup",
+                args_fr="[raison]", once=True),
+    CommandSpec("resume", ("reprendre",), "", "sort le ticket de l'attente",
+                "takes the ticket out of waiting"),
+    CommandSpec("assign", ("assigner", "attribuer"), "[EMAIL|me]",
+                "attribue le ticket à un technicien (par défaut : vous)",
+                "assigns a technician (default: you)", args_fr="[EMAIL|moi]"),
+    CommandSpec("take", ("prendre",), "", "vous attribue le ticket", "assigns the ticket to you"),
+    CommandSpec("observer", ("observateur",), "EMAIL", "ajoute un observateur", "adds an observer"),
+    CommandSpec("solve", ("résoudre", "solution"), "[text]",
+                "propose une solution ; sans texte, le texte du mail est la solution",
+                "proposes a solution; with no text, the text of the mail is the solution",
+                args_fr="[texte]", once=True),
+    CommandSpec("kb", ("bc",), "",
+                "avec #solve : enregistre aussi la solution dans la base de connaissances",
+                "with #solve: also saves the solution in the knowledge base"),
+    CommandSpec("close", ("clore", "fermer"), "[text]",
+                "clôt le ticket ; le texte éventuel devient un suivi",
+                "closes the ticket; the optional text becomes a followup", args_fr="[texte]", once=True),
+    CommandSpec("type", (), "incident|request", "change le type du ticket",
+                "changes the type of the ticket", args_fr="incident|demande", once=True),
+    CommandSpec("urgency", ("urgence",), "1-5", "change l'urgence (1 très basse … 5 très haute)",
+                "changes the urgency (1 very low … 5 very high)", once=True),
+    CommandSpec("asset", ("matériel", "item"), "NAME",
+                "associe un élément de l'inventaire, ex. Computer 203-02",
+                "associates an inventory item, e.g. Computer 203-02", args_fr="NOM"),
+    CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """One command read from a mail; `line_number` is 1-based in the mail's new text."""
+
+    command: ClassVar[str]  # the CommandSpec name
+    line_number: int = 0
+    line: str = ""
+
+
+@dataclass(frozen=True)
+class TaskCommand(Command):
+    command: ClassVar[str] = "task"
+    state: str  # `todo`, `done` or `information`, already resolved (SPEC §4)
+    duration_minutes: int
+    begin: datetime | None = None  # aware UTC
+    end: datetime | None = None
+    description: str = ""  # inline only; see the module docstring
+
+
+@dataclass(frozen=True)
+class PrivateCommand(Command):
+    command: ClassVar[str] = "private"
+
+
+@dataclass(frozen=True)
+class HoldCommand(Command):
+    command: ClassVar[str] = "hold"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ResumeCommand(Command):
+    command: ClassVar[str] = "resume"
+
+
+@dataclass(frozen=True)
+class AssignCommand(Command):
+    command: ClassVar[str] = "assign"
+    email: str | None = None  # None: the sender of the mail
+
+
+@dataclass(frozen=True)
+class ObserverCommand(Command):
+    command: ClassVar[str] = "observer"
+    email: str
+
+
+@dataclass(frozen=True)
+class SolveCommand(Command):
+    command: ClassVar[str] = "solve"
+    text: str = ""  # inline only; see the module docstring
+
+
+@dataclass(frozen=True)
+class KbCommand(Command):
+    command: ClassVar[str] = "kb"
+
+
+@dataclass(frozen=True)
+class CloseCommand(Command):
+    command: ClassVar[str] = "close"
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class TypeCommand(Command):
+    command: ClassVar[str] = "type"
+    value: str  # `incident` or `request`
+
+
+@dataclass(frozen=True)
+class UrgencyCommand(Command):
+    command: ClassVar[str] = "urgency"
+    value: int  # 1 … 5
+
+
+@dataclass(frozen=True)
+class AssetCommand(Command):
+    command: ClassVar[str] = "asset"
+    name: str
+
+
+@dataclass(frozen=True)
+class HelpCommand(Command):
+    command: ClassVar[str] = "help"
+
+
+@dataclass(frozen=True)
+class CommandError:
+    line_number: int
+    line: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CommandParse:
+    commands: tuple[Command, ...]
+    errors: tuple[CommandError, ...]
+    remaining_text: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def uses_remaining_text(self) -> bool:
+        """Whether the remaining text is a task description or the solution (so no followup)."""
+        return any(isinstance(c, TaskCommand) and not c.description
+                   or isinstance(c, SolveCommand) and not c.text for c in self.commands)
+
+
+def help_text(language: str = "fr") -> str:
+    """The `#help` answer, generated from COMMANDS; French unless `language` is `en`."""
+    en = language == "en"
+    lines = ["Commands: one per line, at the start of the line, above the quoted text;"
+             " case and accents do not matter." if en else
+             "Commandes : une par ligne, en début de ligne, au-dessus du texte cité ;"
+             " majuscules et accents indifférents.", ""]
+    for spec in COMMANDS:
+        args = spec.args if en or spec.args_fr is None else spec.args_fr
+        usage = f"#{spec.name} {args}".rstrip()
+        if spec.aliases:
+            usage += f"   ({'also' if en else 'ou'} {', '.join('#' + a for a in spec.aliases)})"
+        lines += [usage, "    " + (spec.help_en if en else spec.help_fr)]
+    return "\n".join(lines) + "\n"
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_BY_WORD = {_fold(word): spec for spec in COMMANDS for word in (spec.name, *spec.aliases)}
+_COMMAND_LINE = re.compile(r"\s*#([^\W\d_]\w*)(.*)")
+_EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+_TIME_TOKEN = re.compile(r"\d{1,2}(?:h\d{0,2}|:\d{2})", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+@dataclass(frozen=True)
+class _Context:
+    tz: ZoneInfo
+    now: datetime
+
+
+def parse_commands(text: str, *, tz: ZoneInfo, now: datetime) -> CommandParse:
+    """Read the command lines of a mail's new text (`now` aware, for the task state)."""
+    context = _Context(tz, now)
+    commands: list[Command] = []
+    errors: list[CommandError] = []
+    kept: list[str] = []
+    count = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        m = _COMMAND_LINE.fullmatch(raw)
+        if m is None:
+            kept.append(raw)
+            continue
+        count += 1
+        line = raw.strip()
+        if count > MAX_COMMAND_LINES:
+            if count == MAX_COMMAND_LINES + 1:
+                errors.append(CommandError(number, line,
+                                           f"too many command lines: at most {MAX_COMMAND_LINES}"))
+            continue
+        spec = _BY_WORD.get(_fold(m[1]))
+        if spec is None:
+            errors.append(CommandError(number, line, _unknown(m[1])))
+            continue
+        args = m[2].strip().removeprefix(":").strip()
+        try:
+            command = _ARGUMENT_READERS[spec.name](args, context)
+        except ValueError as exc:
+            errors.append(CommandError(number, line, str(exc)))
+            continue
+        commands.append(replace(command, line_number=number, line=line))
+    remaining = "\n".join(kept).strip()
+    commands, mail_errors = _check_together(commands, remaining)
+    errors = sorted([*errors, *mail_errors], key=lambda e: e.line_number)
+    return CommandParse(tuple(commands), tuple(errors), remaining)
+
+
+def _unknown(word: str) -> str:
+    close = difflib.get_close_matches(_fold(word), list(_BY_WORD), n=1, cutoff=0.75)
+    hint = f" (did you mean #{_BY_WORD[close[0]].name}?)" if close else ""
+    return f"unknown command '#{word}'{hint}"
+
+
+def _check_together(commands: list[Command], remaining: str) -> tuple[list[Command], list[CommandError]]:
+    """The rules that look at the whole mail: once-only commands, #kb, empty solution."""
+    once = {spec.name for spec in COMMANDS if spec.once}
+    kept: list[Command] = []
+    errors: list[CommandError] = []
+    for command in commands:
+        if command.command in once and any(c.command == command.command for c in kept):
+            errors.append(_error(command, f"#{command.command} may be given only once per mail"))
+        else:
+            kept.append(command)
+    has_solve = any(isinstance(c, SolveCommand) for c in kept)
+    for command in kept:
+        if isinstance(command, KbCommand) and not has_solve:
+            errors.append(_error(command, "#kb needs a #solve in the same mail"))
+        if isinstance(command, SolveCommand) and not command.text and not remaining:
+            errors.append(_error(command, "a solution cannot be empty"))
+    return kept, errors
+
+
+def _error(command: Command, reason: str) -> CommandError:
+    return CommandError(command.line_number, command.line, reason)
+
+
+# --- argument readers: args (stripped) -> Command, or ValueError(reason) -------------------
+
+TASK_STATES = {"todo": "todo", "afaire": "todo", "a-faire": "todo", "done": "done",
+               "fait": "done", "faite": "done", "info": "information", "information": "information"}
+TYPES = {"incident": "incident", "request": "request", "demande": "request"}
+URGENCIES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5,
+             "very low": 1, "low": 2, "medium": 3, "high": 4, "very high": 5,
+             "tres basse": 1, "basse": 2, "moyenne": 3, "haute": 4, "tres haute": 5}
+_ME = {"me", "moi"}
+
+
+def _task(args: str, context: _Context) -> TaskCommand:
+    tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", args)]
+    words = [w for _, w in tokens]
+    i = 0
+    state = TASK_STATES.get(_fold(words[0])) if words else None
+    i += state is not None
+    if i >= len(words):
+        raise ValueError("#task needs a duration, e.g. #task 0h15")
+    duration_text = words[i]
+    # `2 h`, `45 min`: a bare number followed by a unit word is one duration
+    if (_NUMBER_TOKEN.fullmatch(words[i]) and i + 1 < len(words)
+            and re.fullmatch(r"[a-z]+", _fold(words[i + 1])) and _is_duration(" ".join(words[i:i + 2]))):
+        duration_text = " ".join(words[i:i + 2])
+        i += 1
+    minutes = parse_duration(duration_text)
+    i += 1
+    begin = end = None
+    if i < len(words) and words[i].startswith("@"):
+        planning_words = ([words[i][1:]] if words[i] != "@" else []) + words[i + 1:i + 4]
+        used = _planning_length(planning_words)
+        begin = parse_planning(" ".join(planning_words[:used]), context.tz)
+        end = begin + timedelta(minutes=minutes)
+        i += used + (words[i] == "@")
+    if state is None:
+        state = "todo" if begin is not None and begin > context.now else "done"
+    description = args[tokens[i][0]:].strip() if i < len(tokens) else ""
+    return TaskCommand(state, minutes, begin, end, description)
+
+
+def _is_duration(text: str) -> bool:
+    try:
+        parse_duration(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _planning_length(words: list[str]) -> int:
+    """How many words after `@` are the date and time: `01/12/2026 14h`, `… à 14h`, `…T14:00`."""
+    if not words:
+        raise ValueError("a date and time are needed after @, e.g. @ 01/12/2026 14h00")
+    if "t" in words[0].casefold() and ":" in words[0]:
+        return 1
+    if len(words) > 1 and _TIME_TOKEN.fullmatch(words[1]):
+        return 2
+    if len(words) > 2 and _fold(words[1]) in {"a", "at"} and _TIME_TOKEN.fullmatch(words[2]):
+        return 3
+    return 1  # parse_planning then says what is missing
+
+
+def _no_argument(factory: Callable[[], Command], name: str) -> Callable[[str, _Context], Command]:
+    def read(args: str, context: _Context) -> Command:
+        if args:
+            raise ValueError(f"#{name} takes no argument (write the text on the next lines)")
+        return factory()
+    return read
+
+
+def _email(args: str, name: str) -> str:
+    address = args.removeprefix("mailto:")
+    if m := re.search(r"<([^<>]*)>", address):  # `Jean Dupont <jean@lycee.example>`
+        address = m[1]
+    address = address.strip().lower()
+    if not address:
+        raise ValueError(f"#{name} needs an email address")
+    if not _EMAIL.fullmatch(address):
+        raise ValueError(f"'{args}' is not an email address")
+    return address
+
+
+def _assign(args: str, context: _Context) -> AssignCommand:
+    if not args or _fold(args) in _ME:
+        return AssignCommand(None)
+    return AssignCommand(_email(args, "assign"))
+
+
+def _choice(table: dict, args: str, reason: str):
+    value = table.get(" ".join(_fold(args).split()))
+    if value is None:
+        raise ValueError(reason.format(args=args))
+    return value
+
+
+def _required(args: str, reason: str) -> str:
+    if not args:
+        raise ValueError(reason)
+    return args
+
+
+_ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
+    "task": _task,
+    "private": _no_argument(PrivateCommand, "private"),
+    "hold": lambda args, context: HoldCommand(args),
+    "resume": _no_argument(ResumeCommand, "resume"),
+    "assign": _assign,
+    "take": _no_argument(AssignCommand, "take"),
+    "observer": lambda args, context: ObserverCommand(_email(args, "observer")),
+    "solve": lambda args, context: SolveCommand(args),
+    "kb": _no_argument(KbCommand, "kb"),
+    "close": lambda args, context: CloseCommand(args),
+    "type": lambda args, context: TypeCommand(_choice(
+        TYPES, args, "#type needs incident or request (demande), not '{args}'")),
+    "urgency": lambda args, context: UrgencyCommand(_choice(
+        URGENCIES, args, "#urgency needs 1 to 5 (1 very low … 5 very high), not '{args}'")),
+    "asset": lambda args, context: AssetCommand(_required(
+        args, "#asset needs an item name, e.g. #asset Computer 203-02")),
+    "help": _no_argument(HelpCommand, "help"),
+}
