@@ -156,6 +156,16 @@ class App:
                 log.warning("could not enqueue notification %s; it stays in the outbox", notification_id,
                             exc_info=True)
 
+    def relay_due(self) -> int:
+        """Re-enqueue the outbox rows that are due: after a crash, a broker outage or a
+        temporary SMTP failure. The outbox, not the broker, is the source of truth."""
+        from mailbot.outbound.delivery import due_notification_ids
+
+        with self.db.transaction() as session:
+            due = due_notification_ids(session, self.clock(), limit=1000)
+        self.enqueue(due)
+        return len(due)
+
     def start_worker(self) -> None:
         """The in-process worker of the embedded mode (stub broker)."""
         from mailbot.outbound.broker import start_inprocess_worker

@@ -1,0 +1,175 @@
+"""The `mailbot` command line: thin wrappers that parse arguments and call the app."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from mailbot.config import load_settings
+from mailbot.errors import ConfigError, MailbotError
+
+cli = typer.Typer(help="mailbot: an email-driven helpdesk.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
+users_cli = typer.Typer(help="People: requesters and technicians.", no_args_is_help=True)
+tickets_cli = typer.Typer(help="Looking at tickets.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(tickets_cli, name="tickets")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def make_app(*, upgrade: bool = True):  # type: ignore[no-untyped-def]
+    from mailbot.app import App
+
+    app = App(load_settings())
+    if upgrade:
+        app.ensure_schema()
+    return app
+
+
+def _print_json(value: object) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+def run() -> None:
+    """Receive mail (IMAP or the built-in listener), process it and send notifications."""
+    from mailbot.runner import run_forever
+
+    run_forever(make_app())
+
+
+@cli.command()
+def poll(once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False) -> None:
+    """Process the mails waiting in the IMAP mailbox."""
+    from mailbot.runner import poll_forever, poll_once
+
+    app = make_app()
+    if not app.settings.imap_url:
+        raise ConfigError("MAILBOT_IMAP_URL: not set; `mailbot poll` needs an IMAP mailbox")
+    if once:
+        stats = poll_once(app)
+        typer.echo(stats)
+    else:
+        poll_forever(app)
+
+
+@cli.command()
+def ingest(files: Annotated[Optional[list[str]], typer.Argument(help="Files, folders or - for stdin.")] = None,
+           ) -> None:
+    """Process raw RFC 822 mails from files or stdin, in order."""
+    from mailbot.runner import ingest_sources
+
+    failures = ingest_sources(make_app(), files or ["-"])
+    raise typer.Exit(1 if failures else 0)
+
+
+@cli.command()
+def worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) -> None:
+    """Run dramatiq workers for the configured broker (MAILBOT_BROKER_URL)."""
+    from mailbot.runner import run_workers
+
+    app = make_app()
+    if app.uses_stub_broker:
+        raise ConfigError("MAILBOT_BROKER_URL: not set; `mailbot worker` needs a shared broker "
+                          "(without one, `mailbot run` sends notifications itself)")
+    run_workers(app, threads)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema."""
+    make_app()
+    typer.echo("database schema is up to date")
+
+
+@users_cli.command("add")
+def users_add(email: str,
+              name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
+              technician: Annotated[bool, typer.Option("--technician", help="Technician role.")] = False,
+              group: Annotated[Optional[str], typer.Option("--group", help="Technicians' group.")] = None,
+              language: Annotated[Optional[str], typer.Option("--language", help="fr or en.")] = None) -> None:
+    """Add a person, or update them when the address is known."""
+    from mailbot.workflow.directory import upsert_user
+
+    app = make_app()
+    with app.db.transaction() as session:
+        user, created = upsert_user(session, email, name=name, technician=technician, group=group,
+                                    language=language, now=app.clock())
+        typer.echo(f"{'added' if created else 'updated'} {user.display}"
+                   f"{' (technician)' if user.is_technician else ''}")
+
+
+@users_cli.command("list")
+def users_list(as_json: JsonFlag = False) -> None:
+    """List people."""
+    from mailbot.workflow.directory import all_users, user_json
+
+    app = make_app()
+    with app.db.transaction() as session:
+        users = [user_json(u) for u in all_users(session)]
+    if as_json:
+        _print_json(users)
+        return
+    for u in users:
+        role = "technician" if u["technician"] else "requester"
+        typer.echo(f"{u['email']:<40} {u['name']:<30} {role:<10} {u['group'] or '':<15} {u['language'] or ''}")
+
+
+@tickets_cli.command("list")
+def tickets_list(status: Annotated[Optional[str], typer.Option(help="Only this status.")] = None,
+                 view: Annotated[str, typer.Option(help="personal, group or global.")] = "global",
+                 as_email: Annotated[Optional[str], typer.Option("--as", help="The technician's address.")] = None,
+                 as_json: JsonFlag = False) -> None:
+    """The technicians' views: open tickets, most recently updated first."""
+    from mailbot.workflow.states import Status
+    from mailbot.workflow.views import VIEWS, list_query, summary_json
+
+    if status is not None and status not in {s.value for s in Status}:
+        raise MailbotError(f"--status: unknown status {status!r} (one of {', '.join(s.value for s in Status)})")
+    if view not in VIEWS:
+        raise MailbotError(f"--view: unknown view {view!r} (one of {', '.join(VIEWS)})")
+    app = make_app()
+    with app.db.transaction() as session:
+        rows = [summary_json(t) for t in session.scalars(
+            list_query(session, status=status, view=view, as_email=as_email)).unique()]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"#{row['id']:<6} {row['status']:<9} {row['title'][:50]:<50} {row['requester']}")
+
+
+@tickets_cli.command("show")
+def tickets_show(ticket_id: int, as_json: JsonFlag = False) -> None:
+    """One ticket, whole."""
+    from mailbot.workflow.views import get_ticket, ticket_json
+
+    app = make_app()
+    with app.db.transaction() as session:
+        data = ticket_json(get_ticket(session, ticket_id))
+    if as_json:
+        _print_json(data)
+        return
+    from mailbot.textview import ticket_text
+
+    typer.echo(ticket_text(data))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        cli()
+    except ConfigError as exc:
+        typer.echo(f"mailbot: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except MailbotError as exc:
+        typer.echo(f"mailbot: {exc}", err=True)
+        sys.exit(1)

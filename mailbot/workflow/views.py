@@ -1,0 +1,87 @@
+"""Read-only views of tickets for the command line: the JSON shape of SPEC §7 and the
+technicians' lists (personal, group, global)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from mailbot.errors import NotFound
+from mailbot.workflow.models import Ticket, User, ticket_assignees
+from mailbot.workflow.states import OPEN, Status
+from mailbot.workflow.tickets import user_by_email
+
+VIEWS = ("personal", "group", "global")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _email(user: User | None) -> str | None:
+    return user.email if user else None
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id, "type": ticket.type, "status": ticket.status, "title": ticket.title,
+        "content": ticket.content, "urgency": ticket.urgency,
+        "requester": ticket.requester.email,
+        "observers": [u.email for u in ticket.observers],
+        "assignees": [u.email for u in ticket.assignees],
+        "group": ticket.group.name if ticket.group else None,
+        "items": [item.name for item in ticket.items],
+        "follows_ticket": ticket.follows_ticket_id,
+        "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
+        "solved_at": _iso(ticket.solved_at), "closed_at": _iso(ticket.closed_at),
+        "followups": [{"author": _email(f.author), "content": f.content, "private": f.private,
+                       "source": f.source, "unprocessed": f.unprocessed, "created_at": _iso(f.created_at)}
+                      for f in ticket.followups],
+        "tasks": [{"author": _email(t.author), "content": t.content, "state": t.state,
+                   "duration_minutes": t.duration_minutes, "begin": _iso(t.begin), "end": _iso(t.end),
+                   "private": t.private, "created_at": _iso(t.created_at)} for t in ticket.tasks],
+        "documents": [{"filename": d.filename, "content_type": d.content_type, "size": d.size,
+                       "sha256": d.sha256, "inline": d.inline} for d in ticket.documents],
+        "solutions": [{"content": s.content, "author": _email(s.author), "status": s.status,
+                       "reason": s.reason, "created_at": _iso(s.created_at)} for s in ticket.solutions],
+        "history": [{"at": _iso(h.at), "by": _email(h.by), "from": h.from_status, "to": h.to_status,
+                     "why": h.why} for h in ticket.history],
+    }
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"no ticket #{ticket_id}")
+    return ticket
+
+
+def list_query(session: Session, *, status: str | None = None, view: str = "global",
+               as_email: str | None = None, limit: int = 200) -> Select[tuple[Ticket]]:
+    """Open tickets by default, most recently updated first.
+
+    personal: assigned to `as_email`; group: in the groups of `as_email`'s group; global: all."""
+    query = select(Ticket).options(selectinload(Ticket.assignees))
+    if status:
+        query = query.where(Ticket.status == Status(status).value)
+    else:
+        query = query.where(Ticket.status.in_([s.value for s in OPEN] + [Status.SOLVED.value]))
+    if view != "global":
+        me = user_by_email(session, as_email or "")
+        if me is None:
+            raise NotFound(f"no user {as_email!r}: --view {view} needs --as EMAIL of a user")
+        if view == "personal":
+            query = query.join(ticket_assignees, ticket_assignees.c.ticket_id == Ticket.id).where(
+                ticket_assignees.c.user_id == me.id)
+        else:
+            query = query.where(Ticket.group_id == me.group_id) if me.group_id else query.where(False)
+    return query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)
+
+
+def summary_json(ticket: Ticket) -> dict[str, Any]:
+    return {"id": ticket.id, "status": ticket.status, "title": ticket.title, "type": ticket.type,
+            "urgency": ticket.urgency, "requester": ticket.requester.email,
+            "assignees": [u.email for u in ticket.assignees], "updated_at": _iso(ticket.updated_at)}
