@@ -1,0 +1,91 @@
+"""Read addresses, Message-IDs and dates out of raw header values, never raising."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from email.utils import getaddresses, parsedate_to_datetime
+
+from mailbot.parsers.charset import decode_header, one_line, raw_header_text
+from mailbot.parsers.types import Address
+
+_EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+$")
+_BRACKETED_ID = re.compile(r"<\s*([^<>\s]+)\s*>")
+_NO_ADDRESS = Address("", "")
+
+
+def _address(name: str, email: str) -> Address | None:
+    email = email.strip().strip("<>").strip().lower()
+    name = one_line(decode_header(name)).strip().strip("\"'").strip()
+    if not _EMAIL_RE.match(email):
+        return Address(name, "") if name else None
+    return Address(name, email)
+
+
+def parse_addresses(values: list[object]) -> tuple[Address, ...]:
+    """Every usable address of some To/Cc/From header values, in order, without duplicates."""
+    texts = [re.sub(r"\r?\n[ \t]*", " ", raw_header_text(v)) for v in values]
+    try:
+        pairs = getaddresses(texts)
+    except Exception:  # the stdlib address parser has raised on hostile input before
+        pairs = []
+    found: dict[str, Address] = {}
+    for name, email in pairs:
+        addr = _address(name, email)
+        if addr is not None and addr.email and addr.email not in found:
+            found[addr.email] = addr
+    return tuple(found.values())
+
+
+def first_address(values: list[object]) -> Address | None:
+    """The first address of a From/Reply-To header, or None when there is none at all."""
+    if not values:
+        return None
+    addresses = parse_addresses(values[:1])
+    return addresses[0] if addresses else _NO_ADDRESS
+
+
+def message_ids(value: object) -> tuple[str, ...]:
+    """Message-IDs of an In-Reply-To/References/Message-ID value, without angle brackets."""
+    if value is None:
+        return ()
+    text = one_line(raw_header_text(value))
+    ids = _BRACKETED_ID.findall(text)
+    if not ids:
+        ids = [token.strip("<>,;") for token in text.split() if "@" in token]
+    seen: dict[str, None] = {}
+    for mid in ids:
+        if mid:
+            seen.setdefault(mid, None)
+    return tuple(seen)
+
+
+def first_message_id(values: list[object]) -> str:
+    """The first valid Message-ID among several headers, "" when none is usable."""
+    for value in values:
+        ids = message_ids(value)
+        if ids:
+            return ids[0]
+    for value in values:
+        token = one_line(raw_header_text(value)).strip("<> ")
+        if token and " " not in token:
+            return token
+    return ""
+
+
+def parse_date(value: object) -> datetime | None:
+    """An aware UTC datetime, or None for a missing or unreadable date."""
+    if value is None:
+        return None
+    try:
+        parsed = parsedate_to_datetime(one_line(raw_header_text(value)))
+    except Exception:  # TypeError/ValueError/IndexError/OverflowError all seen on bad dates
+        return None
+    if parsed is None:
+        return None
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None

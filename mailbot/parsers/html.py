@@ -1,0 +1,29 @@
+"""Turn the HTML part of a mail into readable text (scripts, styles and comments never show)."""
+
+from __future__ import annotations
+
+import html as html_entities
+import re
+
+from inscriptis import get_text
+
+_INVISIBLE = re.compile(
+    r"<!--.*?-->|<(script|style|head|title|xml)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_to_text(markup: str) -> str:
+    """Readable text of an HTML body; lines keep their order, blank runs are squeezed."""
+    markup = _INVISIBLE.sub(" ", markup)  # Outlook's conditional comments hold mso-only markup
+    try:
+        text = get_text(markup)
+    except Exception:  # inscriptis is a third-party HTML parser: keep the mail readable anyway
+        text = html_entities.unescape(_TAG.sub(" ", markup))
+    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
+    squeezed: list[str] = []
+    for line in lines:
+        if not line.strip() and squeezed and not squeezed[-1].strip():
+            continue
+        squeezed.append(line)
+    return "\n".join(squeezed).strip("\n")
