@@ -1,0 +1,42 @@
+"""Inbound adapters: they receive raw mail (IMAP, SMTP/LMTP, files) and hand the bytes to the app.
+
+They know bytes and mailboxes, not tickets. Each adapter is given a `MailHandler` and marks a mail
+done (moves it, answers 250) only once the handler has returned.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+#: Every outcome a handler may report, and what it means for the mail.
+OUTCOMES = {
+    "ticket": "a new ticket was opened",
+    "followup": "added to an existing ticket",
+    "refused": "not accepted (unknown sender, automatic mail, ...); a notice may have been sent",
+    "ignored": "dropped on purpose (loop, ignored sender)",
+    "failed": "could not be processed; the error is recorded",
+    "duplicate": "already recorded from this mailbox; nothing changed",
+}
+
+
+class MailResult(Protocol):
+    """What the app tells an adapter about one mail."""
+
+    @property
+    def outcome(self) -> str:
+        """One of the keys of `OUTCOMES`."""
+        ...
+
+
+class MailHandler(Protocol):
+    """The app's callback for one raw mail.
+
+    `raw` is the message exactly as received (RFC 822 bytes); `mailbox` names where it came from
+    (the IMAP folder URL, "listener", a file name) and scopes duplicate detection.
+
+    The call returns only after the transaction recording the mail has committed, so the adapter
+    may then mark the mail done. It raises only on an unexpected error (database down, bug): the
+    adapter then leaves the mail where it is, or asks the sender to retry, and nothing is lost.
+    """
+
+    def __call__(self, raw: bytes, mailbox: str) -> MailResult: ...

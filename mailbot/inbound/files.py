@@ -1,0 +1,49 @@
+"""Raw mail from files, directories, Maildirs or stdin, for `mailbot ingest FILE…|-`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+def iter_sources(paths: list[str]) -> Iterator[tuple[str, bytes]]:
+    """Yield `(name, raw bytes)` for each message, in the order given.
+
+    `-` is stdin read as one message; a directory gives its files sorted by name (hidden files
+    and sub-directories skipped); a Maildir (a directory with `cur/` and `new/`) gives the
+    messages of both, sorted by file name, which is their delivery order.
+    A path that does not exist raises FileNotFoundError before anything is read, so a typo
+    never leaves a half-ingested batch.
+    """
+    missing = [path for path in paths if path != STDIN and not Path(path).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
+    return _iterate(paths)
+
+
+def _iterate(paths: list[str]) -> Iterator[tuple[str, bytes]]:
+    for path in paths:
+        if path == STDIN:
+            yield STDIN_NAME, sys.stdin.buffer.read()
+            continue
+        for file in _files(Path(path)):
+            yield str(file), file.read_bytes()
+
+
+def _files(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    if (path / "cur").is_dir() and (path / "new").is_dir():
+        messages = _plain_files(path / "cur") + _plain_files(path / "new")
+        return sorted(messages, key=lambda file: file.name)
+    return _plain_files(path)
+
+
+def _plain_files(directory: Path) -> list[Path]:
+    return sorted(
+        file for file in directory.iterdir() if file.is_file() and not file.name.startswith(".")
+    )
