@@ -1,0 +1,135 @@
+"""Where rendered mails go: an SMTP server, or `.eml` files in an outbox folder when none is configured."""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from mailbot.errors import ConfigError, DeliveryError
+
+DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage, recipient: str) -> None:
+        """Hand `message` over for `recipient`.
+
+        Raises DeliveryError(permanent=False) when trying again later may work (server
+        unreachable, 4xx), DeliveryError(permanent=True) when it never will (5xx); the
+        error's message carries the server's answer.
+        """
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FolderSender:
+    """Writes each mail to `<outbox_dir>/<timestamp>-<message-id>.eml`, atomically."""
+
+    def __init__(self, outbox_dir: Path | str, *, clock: Callable[[], datetime] = _utc_now):
+        self.outbox_dir = Path(outbox_dir)
+        self._clock = clock
+
+    def path_for(self, message: EmailMessage) -> Path:
+        safe_id = re.sub(r"[^A-Za-z0-9._@+-]", "_", str(message["Message-ID"] or "").strip().strip("<>"))
+        # A retry of the same mail replaces its earlier file instead of adding a second one.
+        existing = sorted(self.outbox_dir.glob(f"*-{safe_id}.eml"))
+        if existing:
+            return existing[0]
+        return self.outbox_dir / f"{self._clock().strftime('%Y%m%dT%H%M%S%fZ')}-{safe_id}.eml"
+
+    def send(self, message: EmailMessage, recipient: str) -> None:
+        try:
+            self.outbox_dir.mkdir(parents=True, exist_ok=True)
+            path = self.path_for(message)
+            data = message.as_bytes(policy=message.policy.clone(linesep="\n"))
+            handle, tmp_name = tempfile.mkstemp(dir=self.outbox_dir, prefix=".tmp-", suffix=".eml")
+            try:
+                with os.fdopen(handle, "wb") as tmp:
+                    tmp.write(data)
+                    tmp.flush()
+                    os.fsync(tmp.fileno())
+                os.replace(tmp_name, path)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise DeliveryError(f"cannot write to {self.outbox_dir}: {exc}", permanent=False) from exc
+
+
+def _smtp_error(code: int, answer: bytes | str) -> DeliveryError:
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    return DeliveryError(f"{code} {text}".strip(), permanent=500 <= code < 600)
+
+
+class SmtpSender:
+    """Sends over `smtp://`, `smtps://` or `smtp+starttls://`, with optional `user:pass@`."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0):
+        parts = urlsplit(url)
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+            raise ConfigError(f"MAILBOT_SMTP_URL: expected smtp://, smtps:// or smtp+starttls://HOST[:PORT], got '{url}'")
+        try:
+            self.port = parts.port or DEFAULT_PORTS[parts.scheme]
+        except ValueError:
+            raise ConfigError(f"MAILBOT_SMTP_URL: bad port in '{url}'") from None
+        self.scheme = parts.scheme
+        self.host = parts.hostname
+        self.username = unquote(parts.username) if parts.username else ""
+        self.password = unquote(parts.password) if parts.password else ""
+        self.timeout = timeout
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.scheme == "smtps":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                                  context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            smtp.ehlo()
+            if self.scheme == "smtp+starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage, recipient: str) -> None:
+        try:
+            smtp = self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            # Refused logins and missing STARTTLS are set-up problems, not the mail's:
+            # they stay temporary so that fixing the configuration sends the waiting mails.
+            raise DeliveryError(f"cannot use SMTP server {self.host}:{self.port}: {exc}", permanent=False) from exc
+        try:
+            smtp.send_message(message, to_addrs=[recipient])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, answer = exc.recipients.get(recipient) or next(iter(exc.recipients.values()))
+            raise _smtp_error(code, answer) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"SMTP server {self.host}:{self.port}: {exc}", permanent=False) from exc
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+
+def sender_from_url(smtp_url: str, outbox_dir: Path | str) -> Sender:
+    """The SMTP sender when a URL is configured, else the outbox folder (embedded default)."""
+    return SmtpSender(smtp_url) if smtp_url else FolderSender(outbox_dir)
