@@ -49,7 +49,7 @@ _HESITATIONS = ("mais", "but", "sauf", "except", "however", "cependant", "pourta
 _GREETINGS = ("bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "hey", "dear",
               "cher", "chère", "madame", "monsieur", "good morning", "good afternoon")
 
-_THANKS = ("merci", "remercie", "remerciements", "thanks", "thank", "thx", "cheers")
+_THANKS = ("merci", "mercis", "remercie", "remerciements", "thanks", "thank", "thx", "cheers")
 _POLITENESS = (
     "beaucoup", "bcp", "mille", "fois", "encore", "infiniment", "vraiment", "bien", "tres",
     "je", "vous", "te", "toi", "a", "pour", "votre", "ton", "ta", "tout", "aide",
