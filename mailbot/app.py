@@ -17,6 +17,7 @@ from mailbot.config import Settings
 from mailbot.errors import ParseError
 from mailbot.outbound.outbox import Outbox, OutboxPolicy
 from mailbot.parsers.message import parse_message
+from mailbot.workflow.approvals import ApprovalConfig, RequesterAnswers
 from mailbot.workflow.attachments import AttachmentLimits
 from mailbot.workflow.db import Database
 from mailbot.workflow.documents import DocumentStore
@@ -25,6 +26,7 @@ from mailbot.workflow.models import ProcessedMail
 from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
+from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
 
 log = logging.getLogger("mailbot")
 
@@ -61,6 +63,9 @@ class App:
         intake = Intake(IntakeConfig(senders, default_type="incident", language=s.language),
                         DocumentStore(s.documents_dir), AttachmentLimits(s.max_attachment_bytes))
         replies = Replies(intake)
+        replies.technician = TechnicianReplies(
+            TechnicianConfig(s.tz, s.autoclose_hours, s.trusted_authserv_id), replies)
+        replies.requester_on_solved = RequesterAnswers(ApprovalConfig(s.autoclose_hours), replies)
         return MailService(ServiceConfig(senders, s.machine_senders, s.language), intake, replies)
 
     @cached_property
@@ -79,7 +84,7 @@ class App:
     def actors(self):  # type: ignore[no-untyped-def]
         from mailbot.outbound.actors import setup_actors
 
-        return setup_actors(self.broker, self.deliver)
+        return setup_actors(self.broker, self.deliver, autoclose_fn=self.autoclose)
 
     @property
     def uses_stub_broker(self) -> bool:
@@ -136,6 +141,31 @@ class App:
             session.add(record)
             session.flush()
             return MailResult("failed", reason=error, mail_id=record.id)
+
+    # -- periodic jobs ------------------------------------------------------------------
+
+    def autoclose(self) -> list[int]:
+        """Close the solved tickets that are due, each in its own transaction; returns their ids."""
+        from mailbot.workflow.autoclose import close_if_due, due_ticket_ids
+
+        hours = self.settings.autoclose_hours
+        now = self.clock()
+        with self.db.transaction() as session:
+            candidates = due_ticket_ids(session, now, hours)
+        closed: list[int] = []
+        for ticket_id in candidates:
+            with self.db.transaction() as session:
+                event = close_if_due(session, ticket_id, now, hours)
+                if event is None:
+                    continue
+                rows = self.outbox.record_event(session, event, now)
+                session.flush()
+                pending = [row.id for row in rows]
+            closed.append(ticket_id)
+            self.enqueue(pending)
+        if closed:
+            log.info("closed automatically: %s", ", ".join(f"#{i}" for i in closed))
+        return closed
 
     # -- mail out -----------------------------------------------------------------------
 

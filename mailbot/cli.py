@@ -20,6 +20,8 @@ tickets_cli = typer.Typer(help="Looking at tickets.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tickets_cli, name="tickets")
+kb_cli = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+cli.add_typer(kb_cli, name="kb")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -80,6 +82,18 @@ def worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) ->
         raise ConfigError("MAILBOT_BROKER_URL: not set; `mailbot worker` needs a shared broker "
                           "(without one, `mailbot run` sends notifications itself)")
     run_workers(app, threads)
+
+
+@cli.command()
+def autoclose() -> None:
+    """Close the solved tickets whose automatic closing is due, once."""
+    app = make_app()
+    if app.uses_stub_broker:
+        app.start_worker()
+    closed = app.autoclose()
+    app.wait_for_delivery()
+    app.close()
+    typer.echo(f"closed {len(closed)} ticket(s)" + (": " + ", ".join(f"#{i}" for i in closed) if closed else ""))
 
 
 @db_cli.command("upgrade")
@@ -160,6 +174,36 @@ def tickets_show(ticket_id: int, as_json: JsonFlag = False) -> None:
     from mailbot.textview import ticket_text
 
     typer.echo(ticket_text(data))
+
+
+@kb_cli.command("list")
+def kb_list(as_json: JsonFlag = False) -> None:
+    """List the knowledge-base articles."""
+    from mailbot.workflow.kb import all_articles, article_json
+
+    app = make_app()
+    with app.db.transaction() as session:
+        articles = [article_json(a) for a in all_articles(session)]
+    if as_json:
+        _print_json(articles)
+        return
+    for a in articles:
+        source = f"(from ticket #{a['ticket']})" if a["ticket"] else ""
+        typer.echo(f"{a['id']:<5} {a['title'][:60]:<60} {source}")
+
+
+@kb_cli.command("show")
+def kb_show(article_id: int, as_json: JsonFlag = False) -> None:
+    """One knowledge-base article."""
+    from mailbot.workflow.kb import article_json, get_article
+
+    app = make_app()
+    with app.db.transaction() as session:
+        article = article_json(get_article(session, article_id))
+    if as_json:
+        _print_json(article)
+        return
+    typer.echo(f"{article['title']}\n\n{article['content']}")
 
 
 def main() -> None:

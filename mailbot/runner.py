@@ -69,8 +69,10 @@ class _plain:
 
 
 def run_periodic_jobs(app: App) -> None:
-    """Jobs that run every minute under `mailbot run`: the relay of due notifications."""
+    """Jobs that run every minute under `mailbot run`: automatic closing (as a dramatiq
+    message, so any worker may run it) and the relay of due notifications."""
     try:
+        app.actors.autoclose.send()
         app.relay_due()
     except Exception:  # noqa: BLE001 - a periodic job must not stop the program
         log.exception("periodic jobs failed; trying again in a minute")

@@ -29,3 +29,21 @@ def save_article(session: Session, *, title: str, content: str, ticket_id: int |
     article = KbArticle(title=title, content=content, ticket_id=ticket_id, author_id=author_id, created_at=now)
     session.add(article)
     return article
+
+
+def all_articles(session: Session) -> list[KbArticle]:
+    return list(session.scalars(select(KbArticle).order_by(KbArticle.id)))
+
+
+def get_article(session: Session, article_id: int) -> KbArticle:
+    from mailbot.errors import NotFound
+
+    article = session.get(KbArticle, article_id)
+    if article is None:
+        raise NotFound(f"no knowledge-base article {article_id}")
+    return article
+
+
+def article_json(article: KbArticle) -> dict[str, Any]:
+    return {"id": article.id, "title": article.title, "content": article.content, "ticket": article.ticket_id,
+            "created_at": article.created_at.isoformat()}

@@ -1,0 +1,199 @@
+"""One handler per technician command (SPEC §4), in a table keyed by command type.
+
+Every handler runs twice: first on a dry run that only follows the status and checks each
+command (so that all errors are found before anything changes), then for real. A handler
+raises `Refused(reason)` when its command cannot be applied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot.parsers import commands as c
+from mailbot.workflow import kb
+from mailbot.workflow import states
+from mailbot.workflow import tickets as acts
+from mailbot.workflow.events import Event
+from mailbot.workflow.models import Solution, Task, Ticket, TicketItem, User
+from mailbot.workflow.people import create_user
+from mailbot.workflow.states import Status
+
+
+class Refused(Exception):
+    """A command that cannot be applied; the message says why, for the technician."""
+
+
+@dataclass
+class CommandContext:
+    session: Session
+    ticket: Ticket
+    author: User
+    now: datetime
+    remaining_text: str
+    private: bool
+    autoclose_hours: float
+    dry: bool = True
+    status: str = ""
+    events: list[Event] = field(default_factory=list)
+    wants_help: bool = False
+
+    def move(self, action: str, why: str) -> None:
+        """Follow a status action; on the real pass, apply it with its history line."""
+        try:
+            target = states.next_status(action, self.status)
+        except Exception as exc:
+            raise Refused(f"not allowed while the ticket is '{self.status}'") from exc
+        if not self.dry:
+            acts.move(self.ticket, action, by=self.author, why=why, now=self.now)
+        self.status = str(target)
+
+    def event(self, kind: str, private: bool = False, **context: Any) -> None:
+        if not self.dry:
+            self.events.append(Event(kind, self.ticket.id, self.author.id, private=private, context=context))
+
+    def technician(self, email: str | None) -> User:
+        if email is None:
+            return self.author
+        user = acts.user_by_email(self.session, email)
+        if user is None or not user.is_technician:
+            raise Refused(f"{email} is not a technician")
+        return user
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def assign(ctx: CommandContext, user: User, why: str) -> None:
+    if ctx.status == Status.NEW:
+        ctx.move("assign", why)
+    if not ctx.dry and all(a.id != user.id for a in ctx.ticket.assignees):
+        ctx.ticket.assignees.append(user)
+
+
+def on_task(cmd: c.TaskCommand, ctx: CommandContext) -> None:
+    if cmd.begin is not None and ctx.status in (Status.NEW, Status.ASSIGNED):
+        ctx.move("plan", f"task planned for {cmd.begin.isoformat()}")
+    if ctx.dry:
+        return
+    text = cmd.description or ctx.remaining_text
+    task = Task(author_id=ctx.author.id, content=text, state=cmd.state, duration_minutes=cmd.duration_minutes,
+                begin=cmd.begin, end=cmd.end, private=ctx.private, created_at=ctx.now)
+    ctx.ticket.tasks.append(task)
+    ctx.ticket.updated_at = ctx.now
+    ctx.event("task_added", private=ctx.private, task={
+        "content": text, "state": cmd.state, "duration_minutes": cmd.duration_minutes,
+        "begin": _iso(cmd.begin), "end": _iso(cmd.end)})
+
+
+def on_hold(cmd: c.HoldCommand, ctx: CommandContext) -> None:
+    if ctx.status != Status.WAITING:
+        ctx.move("hold", cmd.reason or "on hold")
+    if not ctx.dry and cmd.reason:
+        acts.add_followup(ctx.ticket, author=ctx.author, content=cmd.reason, private=ctx.private,
+                          source="command", now=ctx.now)
+    ctx.event("status_waiting", private=ctx.private, text=cmd.reason)
+
+
+def resume_action(ticket: Ticket) -> str:
+    """Leaving `waiting` goes to `planned` when a planned task is still to do (SPEC §2)."""
+    planned = any(t.begin is not None and t.state == "todo" for t in ticket.tasks)
+    return "resume_planned" if planned else "resume_assigned"
+
+
+def on_resume(cmd: c.ResumeCommand, ctx: CommandContext) -> None:
+    if ctx.status != Status.WAITING:
+        raise Refused(f"the ticket is not waiting (it is '{ctx.status}')")
+    ctx.move(resume_action(ctx.ticket), "resumed")
+
+
+def on_assign(cmd: c.AssignCommand, ctx: CommandContext) -> None:
+    user = ctx.technician(cmd.email)
+    assign(ctx, user, f"assigned to {user.email}")
+
+
+def on_observer(cmd: c.ObserverCommand, ctx: CommandContext) -> None:
+    if ctx.dry:
+        return
+    user = acts.user_by_email(ctx.session, cmd.email)
+    if user is None:
+        from mailbot.parsers.types import Address
+
+        user = create_user(ctx.session, Address("", cmd.email), ctx.now)
+    if user.id != ctx.ticket.requester_id and all(o.id != user.id for o in ctx.ticket.observers):
+        ctx.ticket.observers.append(user)
+
+
+def on_solve(cmd: c.SolveCommand, ctx: CommandContext) -> None:
+    ctx.move("solve", "solution proposed")
+    if ctx.dry:
+        return
+    text = cmd.text or ctx.remaining_text
+    waiting = [s for s in ctx.ticket.solutions if s.status == "waiting"]
+    if waiting:  # a second #solve replaces the solution still waiting for approval
+        waiting[-1].content, waiting[-1].author_id, waiting[-1].created_at = text, ctx.author.id, ctx.now
+    else:
+        ctx.ticket.solutions.append(Solution(author_id=ctx.author.id, content=text, created_at=ctx.now))
+    ctx.ticket.solved_at = ctx.now
+    due = None if ctx.autoclose_hours < 0 else ctx.now + timedelta(hours=ctx.autoclose_hours)
+    ctx.event("solved", solution={"content": text}, autoclose_at=_iso(due))
+
+
+def on_kb(cmd: c.KbCommand, ctx: CommandContext) -> None:
+    if ctx.dry:
+        return
+    solution = next(s for s in reversed(ctx.ticket.solutions) if s.status == "waiting")
+    kb.save_article(ctx.session, title=ctx.ticket.title, content=solution.content, ticket_id=ctx.ticket.id,
+                    author_id=ctx.author.id, now=ctx.now)
+
+
+def on_close(cmd: c.CloseCommand, ctx: CommandContext) -> None:
+    ctx.move("close", cmd.text or "closed by a technician")
+    if not ctx.dry and cmd.text:
+        acts.add_followup(ctx.ticket, author=ctx.author, content=cmd.text, private=ctx.private,
+                          source="command", now=ctx.now)
+    ctx.event("closed", text=cmd.text, automatic=False)
+
+
+def on_type(cmd: c.TypeCommand, ctx: CommandContext) -> None:
+    if not ctx.dry:
+        ctx.ticket.type = cmd.value
+
+
+def on_urgency(cmd: c.UrgencyCommand, ctx: CommandContext) -> None:
+    if not ctx.dry:
+        ctx.ticket.urgency = cmd.value
+
+
+def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
+    if not ctx.dry and all(item.name != cmd.name for item in ctx.ticket.items):
+        ctx.ticket.items.append(TicketItem(name=cmd.name))
+
+
+def on_help(cmd: c.HelpCommand, ctx: CommandContext) -> None:
+    ctx.wants_help = True
+
+
+def on_nothing(cmd: c.Command, ctx: CommandContext) -> None:
+    """#private and #kb-alone act through other commands."""
+
+
+HANDLERS: dict[type[c.Command], Callable[[Any, CommandContext], None]] = {
+    c.TaskCommand: on_task,
+    c.PrivateCommand: on_nothing,
+    c.HoldCommand: on_hold,
+    c.ResumeCommand: on_resume,
+    c.AssignCommand: on_assign,
+    c.ObserverCommand: on_observer,
+    c.SolveCommand: on_solve,
+    c.KbCommand: on_kb,
+    c.CloseCommand: on_close,
+    c.TypeCommand: on_type,
+    c.UrgencyCommand: on_urgency,
+    c.AssetCommand: on_asset,
+    c.HelpCommand: on_help,
+}

@@ -1,0 +1,119 @@
+"""A technician's reply (SPEC §4): read the command lines, check them all, apply them all
+or none, keep the rest of the text as a followup, and answer errors or #help."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from mailbot.parsers import commands as c
+from mailbot.parsers.authresults import vouched
+from mailbot.parsers.types import ParsedMessage
+from mailbot.workflow import tickets as acts
+from mailbot.workflow.autoclose import close_automatically
+from mailbot.workflow.events import Answer, Event
+from mailbot.workflow.handlers import HANDLERS, CommandContext, Refused, resume_action
+from mailbot.workflow.models import Ticket, User
+from mailbot.workflow.states import Status
+
+if TYPE_CHECKING:
+    from mailbot.workflow.replies import Replies
+    from mailbot.workflow.service import MailResult
+
+
+@dataclass(frozen=True)
+class TechnicianConfig:
+    tz: ZoneInfo
+    autoclose_hours: float
+    trusted_authserv_id: str = ""
+
+
+class TechnicianReplies:
+    def __init__(self, config: TechnicianConfig, replies: Replies):
+        self.config = config
+        self.replies = replies
+
+    def __call__(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
+                 now: datetime) -> MailResult:
+        from mailbot.workflow.service import MailResult
+
+        parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now)
+        if not parse.commands and not parse.errors:
+            return self._plain_followup(session, parsed, user, ticket, now)
+        errors = [(e.line_number, e.line, e.reason) for e in parse.errors]
+        if self.config.trusted_authserv_id:
+            ok, why = vouched(parsed.authentication_results, self.config.trusted_authserv_id)
+            if not ok:
+                errors = [(cmd.line_number, cmd.line, f"commands refused: {why}") for cmd in parse.commands]
+        ctx = self._context(session, ticket, user, now, parse)
+        if not errors:
+            errors = self._run(parse, ctx)
+        if errors:
+            return self._unprocessed(ticket, user, parsed, errors, now)
+        ctx.dry = False
+        self._run(parse, ctx)
+        events = ctx.events
+        text = parse.remaining_text
+        if text and not parse.uses_remaining_text:
+            acts.add_followup(ticket, author=user, content=text, private=ctx.private, now=now)
+            events.insert(0, Event("followup_added", ticket.id, user.id, private=ctx.private,
+                                   context={"text": text}))
+        if ticket.status == Status.SOLVED and self.config.autoclose_hours == 0:
+            events.append(close_automatically(ticket, now, "automatic closing is immediate"))
+        answers = [Answer("help", to=user.email, ticket_id=ticket.id, language=user.language,
+                          context={"help": c.help_text(user.language or "fr")})] if ctx.wants_help else []
+        return MailResult("followup", ticket.id, "commands applied", events=events, answers=answers)
+
+    def _context(self, session: Session, ticket: Ticket, user: User, now: datetime,
+                 parse: c.CommandParse) -> CommandContext:
+        return CommandContext(session=session, ticket=ticket, author=user, now=now,
+                              remaining_text=parse.remaining_text,
+                              private=any(isinstance(cmd, c.PrivateCommand) for cmd in parse.commands),
+                              autoclose_hours=self.config.autoclose_hours, status=ticket.status)
+
+    def _run(self, parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, str]]:
+        """One pass over the commands; on the dry pass, collect every refusal."""
+        ctx.status = ctx.ticket.status
+        ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand))  # #kb after #solve
+        errors: list[tuple[int, str, str]] = []
+        if not ctx.ticket.assignees and any(not isinstance(cmd, c.HelpCommand) for cmd in ordered) \
+                and not any(isinstance(cmd, c.AssignCommand) for cmd in ordered):
+            from mailbot.workflow.handlers import assign
+
+            # the first command of a technician on an unassigned ticket takes it (SPEC §2)
+            assign(ctx, ctx.author, f"taken by {ctx.author.email}")
+        was_waiting = ctx.status == Status.WAITING
+        for cmd in ordered:
+            try:
+                HANDLERS[type(cmd)](cmd, ctx)
+            except Refused as exc:
+                errors.append((cmd.line_number, cmd.line, str(exc)))
+        leaves_waiting = not any(isinstance(cmd, (c.HoldCommand, c.ResumeCommand)) for cmd in ordered)
+        if was_waiting and leaves_waiting and ctx.status == Status.WAITING and \
+                any(isinstance(cmd, c.TaskCommand) for cmd in ordered):
+            ctx.move(resume_action(ctx.ticket), "a technician added a task")
+        return errors
+
+    def _plain_followup(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
+                        now: datetime) -> MailResult:
+        """A technician's followup without commands; it brings a waiting ticket back (SPEC §2)."""
+        if ticket.status == Status.WAITING:
+            acts.move(ticket, resume_action(ticket), by=user, why="a technician answered", now=now)
+        return self.replies.followup(session, parsed, user, ticket, now)
+
+    def _unprocessed(self, ticket: Ticket, user: User, parsed: ParsedMessage,
+                     errors: list[tuple[int, str, str]], now: datetime) -> MailResult:
+        """All or nothing: keep the whole text privately and tell the technician every error."""
+        from mailbot.workflow.service import MailResult
+
+        acts.add_followup(ticket, author=user, content=parsed.new_text, private=True, source="mail",
+                          unprocessed=True, now=now)
+        answer = Answer("command_errors", to=user.email, ticket_id=ticket.id, language=user.language,
+                        context={"errors": [{"line_number": n, "line": line, "reason": why}
+                                            for n, line, why in sorted(errors)],
+                                 "help": c.help_text(user.language or "fr")})
+        return MailResult("followup", ticket.id, f"{len(errors)} command line(s) refused", answers=[answer])
