@@ -16,13 +16,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, pass_context
 from markupsafe import Markup, escape
 
+from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.workflow.states import LABELS
-
-try:
-    from mailbot.parsers.quoting import REPLY_MARKER
-except ImportError:  # pragma: no cover - quoting.py is being written alongside
-    # TODO: drop this fallback once mailbot.parsers.quoting is in every checkout.
-    REPLY_MARKER = "##- Répondez au-dessus de cette ligne / Reply above this line -##"
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGES = ("fr", "en")
