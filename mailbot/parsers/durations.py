@@ -75,6 +75,7 @@ _SEPARATOR = r"(?:\s+(?:Ã |a|at)\s+|\s+|t)"  # `2026-12-01T14:00`, `01/12/2026 Ã
 _PLANNINGS = tuple(re.compile(date + _SEPARATOR + _TIME) for date in (_ISO_DATE, _FRENCH_DATE))
 _DATE_ONLY = tuple(re.compile(date) for date in (_ISO_DATE, _FRENCH_DATE))
 
+MIN_YEAR, MAX_YEAR = 2000, 2099
 PLANNING_EXAMPLES = "2026-12-01 14:00 or 01/12/2026 14h00"
 
 
@@ -101,6 +102,8 @@ def parse_planning(text: str, tz: ZoneInfo) -> datetime:
 
 def _to_utc(m: re.Match, shown: str, tz: ZoneInfo) -> datetime:
     hour, minute = int(m["hh"]), int(m["mm"] or m["mm2"] or 0)
+    if not MIN_YEAR <= int(m["y"]) <= MAX_YEAR:  # a typo; also keeps UTC and `end` in range
+        raise ValueError(f"'{shown}': the year must be between {MIN_YEAR} and {MAX_YEAR}")
     if hour > 23 or minute > 59:
         raise ValueError(f"'{shown}': no such time of day")
     try:

@@ -1,6 +1,7 @@
 """How a requester's reply to a solution is read (SPEC §5), and what counts as a thank-you."""
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from mailbot.parsers.approval import ApprovalIntent, is_thank_you, read_reply
 
@@ -97,3 +98,12 @@ def test_a_short_thank_you_and_nothing_else_is_a_thank_you(text):
 ])
 def test_anything_more_than_thanks_is_not_a_thank_you(text):
     assert not is_thank_you(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text())
+def test_any_reply_is_read_as_one_of_three_kinds(subject, text):
+    intent = read_reply(subject, text)
+    assert intent.kind in {"approve", "refuse", "other"}
+    assert intent.reason == "" or intent.kind == "refuse"
+    is_thank_you(text)

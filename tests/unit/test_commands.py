@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from mailbot.parsers import commands as grammar
 from mailbot.parsers.commands import (
@@ -257,3 +258,13 @@ def test_help_lists_every_command_with_its_aliases_in_the_language(language, sam
 
 def test_help_in_an_unknown_language_is_french():
     assert help_text("de") == help_text("fr")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["#task", "#tâche", "#solve", "#kb", "#urgency", "#assign", "@", "1h",
+                                 "1h75", "01/12/2026", "14h00", "me", "x@y", "#", "#59", "\n", " ", ":",
+                                 "0001-01-01", "9999-12-31", "00h00", "29/03/2026", "02h30"])
+                | st.text(max_size=5), max_size=30).map(lambda parts: "".join(parts)))
+def test_any_text_gives_commands_or_errors_and_never_raises(text):
+    result = parse(text)
+    assert all(e.reason for e in result.errors)

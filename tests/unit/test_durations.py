@@ -71,6 +71,8 @@ def test_planning_at_an_hour_that_happens_twice_is_the_first_one():
     ("01/12/2026 14h75", "'01/12/2026 14h75': no such time of day"),
     ("29/03/2026 02h30", "'29/03/2026 02h30': this time does not exist in Europe/Paris (clock change)"),
     ("demain 14h", "'demain 14h': not a date and time (write e.g. 2026-12-01 14:00 or 01/12/2026 14h00)"),
+    ("01/01/0001 00h00", "'01/01/0001 00h00': the year must be between 2000 and 2099"),
+    ("2100-01-01 10:00", "'2100-01-01 10:00': the year must be between 2000 and 2099"),
     ("01/12/26 14h", "'01/12/26 14h': not a date and time (write e.g. 2026-12-01 14:00 or 01/12/2026 14h00)"),
 ])
 def test_a_bad_planning_is_refused_with_a_reason_quoting_it(text, reason):
