@@ -24,8 +24,8 @@ _HISTORY_START = re.compile(
 )
 # Mobile "sent from" lines: they end what the writer typed.
 _SENT_FROM = re.compile(
-    r"^(?:Envoy[ée] de mon|Envoy[ée] depuis|Envoy[ée] à partir de|Sent from my|Sent from Outlook|"
-    r"Get Outlook for|Obtenir Outlook pour|Télécharger Outlook pour)\b",
+    r"^(?:Envoy[ée] de|Envoy[ée] depuis|Envoy[ée] à partir de|Sent from|Sent with|"
+    r"Get Outlook for|Obtenir Outlook pour|Télécharger Outlook pour)\b.{0,50}$",
     re.IGNORECASE,
 )
 _SIGNATURE = re.compile(r"^--\s*$")
