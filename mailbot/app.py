@@ -198,7 +198,7 @@ class App:
 
     def start_worker(self) -> None:
         """The in-process worker of the embedded mode (stub broker)."""
-        from mailbot.outbound.broker import start_inprocess_worker
+        from mailbot.outbound.actors import start_inprocess_worker
 
         if self._worker is None:
             self.actors  # noqa: B018 - declare the actors before the worker starts

@@ -99,8 +99,10 @@ def autoclose() -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema."""
-    make_app()
-    typer.echo("database schema is up to date")
+    from mailbot.app import App
+
+    changed = App(load_settings()).db.upgrade()
+    typer.echo("database schema upgraded" if changed else "database schema was already up to date")
 
 
 @users_cli.command("add")
@@ -209,6 +211,7 @@ def kb_show(article_id: int, as_json: JsonFlag = False) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         cli()
     except ConfigError as exc:

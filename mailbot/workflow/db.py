@@ -55,16 +55,23 @@ class Database:
     def is_empty(self) -> bool:
         return not inspect(self.engine).has_table("alembic_version")
 
-    def upgrade(self) -> None:
-        """Create or migrate the schema to the newest revision (Alembic)."""
+    def upgrade(self) -> bool:
+        """Create or migrate the schema to the newest revision (Alembic); False when it
+        was already up to date."""
         from alembic import command
         from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        head = ScriptDirectory.from_config(config).get_current_head()
         with self.engine.begin() as connection:
+            if MigrationContext.configure(connection).get_current_revision() == head:
+                return False
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

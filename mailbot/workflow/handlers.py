@@ -137,7 +137,8 @@ def on_solve(cmd: c.SolveCommand, ctx: CommandContext) -> None:
     if waiting:  # a second #solve replaces the solution still waiting for approval
         waiting[-1].content, waiting[-1].author_id, waiting[-1].created_at = text, ctx.author.id, ctx.now
     else:
-        ctx.ticket.solutions.append(Solution(author_id=ctx.author.id, content=text, created_at=ctx.now))
+        ctx.ticket.solutions.append(Solution(author_id=ctx.author.id, content=text, status="waiting",
+                                            created_at=ctx.now))
     ctx.ticket.solved_at = ctx.now
     due = None if ctx.autoclose_hours < 0 else ctx.now + timedelta(hours=ctx.autoclose_hours)
     ctx.event("solved", solution={"content": text}, autoclose_at=_iso(due))

@@ -47,7 +47,7 @@ def ticket_by_thread(session: Session, message_ids: tuple[str, ...]) -> Ticket |
         return None
     rows = dict(session.execute(
         select(ThreadMessage.message_id, ThreadMessage.ticket_id)
-        .where(ThreadMessage.message_id.in_(message_ids))).tuples().all())
+        .where(ThreadMessage.message_id.in_(message_ids))).all())
     for mid in message_ids:
         if mid in rows:
             return session.get(Ticket, rows[mid])
