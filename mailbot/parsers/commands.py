@@ -27,9 +27,26 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from mailbot.parsers.command_values import (  # noqa: F401 - re-exported: the values are this module's API
+    Command,
+    TaskCommand,
+    PrivateCommand,
+    HoldCommand,
+    ResumeCommand,
+    AssignCommand,
+    ObserverCommand,
+    SolveCommand,
+    KbCommand,
+    CloseCommand,
+    TypeCommand,
+    UrgencyCommand,
+    AssetCommand,
+    HelpCommand,
+    CommandError,
+    CommandParse,
+)
 from mailbot.parsers.durations import parse_duration, parse_planning
 
 MAX_COMMAND_LINES = 20
@@ -86,117 +103,6 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "associates an inventory item, e.g. Computer 203-02", args_fr="NOM"),
     CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list"),
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class Command:
-    """One command read from a mail; `line_number` is 1-based in the mail's new text."""
-
-    command: ClassVar[str]  # the CommandSpec name
-    line_number: int = 0
-    line: str = ""
-
-
-@dataclass(frozen=True)
-class TaskCommand(Command):
-    command: ClassVar[str] = "task"
-    state: str  # `todo`, `done` or `information`, already resolved (SPEC §4)
-    duration_minutes: int
-    begin: datetime | None = None  # aware UTC
-    end: datetime | None = None
-    description: str = ""  # inline only; see the module docstring
-
-
-@dataclass(frozen=True)
-class PrivateCommand(Command):
-    command: ClassVar[str] = "private"
-
-
-@dataclass(frozen=True)
-class HoldCommand(Command):
-    command: ClassVar[str] = "hold"
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ResumeCommand(Command):
-    command: ClassVar[str] = "resume"
-
-
-@dataclass(frozen=True)
-class AssignCommand(Command):
-    command: ClassVar[str] = "assign"
-    email: str | None = None  # None: the sender of the mail
-
-
-@dataclass(frozen=True)
-class ObserverCommand(Command):
-    command: ClassVar[str] = "observer"
-    email: str
-
-
-@dataclass(frozen=True)
-class SolveCommand(Command):
-    command: ClassVar[str] = "solve"
-    text: str = ""  # inline only; see the module docstring
-
-
-@dataclass(frozen=True)
-class KbCommand(Command):
-    command: ClassVar[str] = "kb"
-
-
-@dataclass(frozen=True)
-class CloseCommand(Command):
-    command: ClassVar[str] = "close"
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class TypeCommand(Command):
-    command: ClassVar[str] = "type"
-    value: str  # `incident` or `request`
-
-
-@dataclass(frozen=True)
-class UrgencyCommand(Command):
-    command: ClassVar[str] = "urgency"
-    value: int  # 1 … 5
-
-
-@dataclass(frozen=True)
-class AssetCommand(Command):
-    command: ClassVar[str] = "asset"
-    name: str
-
-
-@dataclass(frozen=True)
-class HelpCommand(Command):
-    command: ClassVar[str] = "help"
-
-
-@dataclass(frozen=True)
-class CommandError:
-    line_number: int
-    line: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CommandParse:
-    commands: tuple[Command, ...]
-    errors: tuple[CommandError, ...]
-    remaining_text: str
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def uses_remaining_text(self) -> bool:
-        """Whether the remaining text is a task description or the solution (so no followup)."""
-        return any(isinstance(c, TaskCommand) and not c.description
-                   or isinstance(c, SolveCommand) and not c.text for c in self.commands)
 
 
 def help_text(language: str = "fr") -> str:
