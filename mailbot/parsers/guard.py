@@ -66,6 +66,12 @@ def _dsn_report(mail: GuardInput) -> str | None:
     return None
 
 
+def _other_report(mail: GuardInput) -> str | None:
+    if mail.content_type == "multipart/report":  # read receipts (disposition-notification) and others
+        return f"multipart/report {mail.report_type}".rstrip()
+    return None
+
+
 def _daemon_with_original(mail: GuardInput) -> str | None:
     local = mail.sender.email.partition("@")[0]
     if _DAEMON_LOCAL_PART.match(local) and (mail.has_original or mail.content_type == "multipart/report"):
@@ -127,8 +133,11 @@ def _our_message_id(mail: GuardInput) -> str | None:
     return None
 
 
-# First match wins: a bounce is a bounce even when it also says auto-replied.
+# First match wins. Our own mail comes first: it carries auto-reply headers itself, and must
+# never be filed as someone's auto-reply. A bounce is a bounce even when it says auto-replied.
 RULES: tuple[tuple[str, Callable[[GuardInput], str | None]], ...] = (
+    ("machine", _our_message_id),
+    ("machine", _from_helpdesk),
     ("bounce", _dsn_report),
     ("bounce", _daemon_with_original),
     ("bounce", _present("x-failed-recipients")),
@@ -137,8 +146,7 @@ RULES: tuple[tuple[str, Callable[[GuardInput], str | None]], ...] = (
     ("autoreply", _present("x-autorespond")),
     ("autoreply", _suppress),
     ("autoreply", _precedence_auto_reply),
-    ("machine", _our_message_id),
-    ("machine", _from_helpdesk),
+    ("machine", _other_report),
     ("machine", _auto_generated),
     ("machine", _precedence),
     ("machine", _present("list-id")),
