@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
 from mailbot.parsers.charset import decode_header, one_line, raw_header_text
@@ -27,7 +27,7 @@ def parse_addresses(values: list[object]) -> tuple[Address, ...]:
     texts = [re.sub(r"\r?\n[ \t]*", " ", raw_header_text(v)) for v in values]
     try:
         pairs = getaddresses(texts)
-    except Exception:  # the stdlib address parser has raised on hostile input before
+    except Exception:  # noqa: BLE001 - the stdlib address parser has raised on hostile input before
         pairs = []
     found: dict[str, Address] = {}
     for name, email in pairs:
@@ -79,13 +79,13 @@ def parse_date(value: object) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(one_line(raw_header_text(value)))
-    except Exception:  # TypeError/ValueError/IndexError/OverflowError all seen on bad dates
+    except Exception:  # noqa: BLE001 - TypeError/ValueError/IndexError/OverflowError all seen on bad dates
         return None
     if parsed is None:
         return None
     try:
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         return None

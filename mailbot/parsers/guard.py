@@ -162,8 +162,8 @@ def check(mail: GuardInput) -> AutoVerdict | None:
         if reason:
             # An out-of-office subject on a machine-marked mail means an auto-reply (Exchange
             # marks its OOF answers auto-generated); on a person's mail it means nothing.
-            if kind == "machine" and rule not in (_our_message_id, _from_helpdesk):
-                if _OUT_OF_OFFICE_SUBJECT.search(mail.subject):
-                    return AutoVerdict("autoreply", f"out-of-office subject with {reason}")
+            ours = rule in (_our_message_id, _from_helpdesk)
+            if kind == "machine" and not ours and _OUT_OF_OFFICE_SUBJECT.search(mail.subject):
+                return AutoVerdict("autoreply", f"out-of-office subject with {reason}")
             return AutoVerdict(kind, reason)
     return None

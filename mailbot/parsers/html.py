@@ -22,7 +22,7 @@ def html_to_text(markup: str) -> str:
     markup = _INVISIBLE.sub(" ", markup)  # Outlook's conditional comments hold mso-only markup
     try:
         text = get_text(markup, _CONFIG)
-    except Exception:  # inscriptis is a third-party HTML parser: keep the mail readable anyway
+    except Exception:  # noqa: BLE001 - inscriptis is a third-party HTML parser: keep the mail readable anyway
         text = html_entities.unescape(_TAG.sub(" ", markup))
     lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
     squeezed: list[str] = []

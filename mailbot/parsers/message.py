@@ -12,8 +12,19 @@ from email.parser import BytesFeedParser
 
 from mailbot.errors import ParseError
 from mailbot.parsers import guard, ticket_ref
-from mailbot.parsers.addresses import first_address, first_message_id, message_ids, parse_addresses, parse_date
-from mailbot.parsers.charset import decode_bytes, decode_header, one_line, raw_header_text
+from mailbot.parsers.addresses import (
+    first_address,
+    first_message_id,
+    message_ids,
+    parse_addresses,
+    parse_date,
+)
+from mailbot.parsers.charset import (
+    decode_bytes,
+    decode_header,
+    one_line,
+    raw_header_text,
+)
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.quoting import strip_reply
 from mailbot.parsers.types import Address, Attachment, ParsedMessage
@@ -80,7 +91,7 @@ def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str |
     headers = _headers(msg)
     if not headers:
         raise ParseError("no header block: not an RFC 822 mail")
-    get = lambda name: headers.get(name, [])  # noqa: E731
+    get = lambda name: headers.get(name, [])
     bodies, attachments, originals = _walk(msg)
     plain = [text for ctype, text in bodies if ctype == "text/plain"]
     html = [text for ctype, text in bodies if ctype == "text/html"]
@@ -195,7 +206,7 @@ def _best_alternative(children: list[Message]) -> Message | None:
 def _safe(getter, *args):
     try:
         return getter(*args)
-    except Exception:  # compat32 accessors raise on some malformed parameters
+    except Exception:  # noqa: BLE001 - compat32 accessors raise on some malformed parameters
         return None
 
 
@@ -218,8 +229,7 @@ def _unflow(text: str, delsp: bool) -> str:
     for line in text.replace("\r\n", "\n").split("\n"):
         soft = line.endswith(" ") and line != "-- "
         piece = line[:-1] if soft and delsp else line
-        if piece.startswith(" "):  # space-stuffing
-            piece = piece[1:]
+        piece = piece.removeprefix(" ")  # space-stuffing
         if joining and out:
             out[-1] += piece.lstrip(">").lstrip(" ") if piece.startswith(">") else piece
         else:

@@ -2,7 +2,12 @@
 
 import pytest
 
-from mailbot.parsers.charset import decode_bytes, decode_header, one_line, resolve_charset
+from mailbot.parsers.charset import (
+    decode_bytes,
+    decode_header,
+    one_line,
+    resolve_charset,
+)
 
 CAFE_LATIN1 = "café à l'école".encode("latin-1")
 
@@ -10,7 +15,7 @@ CAFE_LATIN1 = "café à l'école".encode("latin-1")
 @pytest.mark.parametrize("label", ["x-unknown", "text/html", "unknown-8bit", "", None, "base64", "rot13", "utf-99"])
 def test_unusable_charsets_fall_back_to_utf8_then_cp1252(label):
     assert decode_bytes(CAFE_LATIN1, label) == "café à l'école"
-    assert decode_bytes("café".encode("utf-8"), label) == "café"
+    assert decode_bytes("café".encode(), label) == "café"
 
 
 @pytest.mark.parametrize(
@@ -61,7 +66,7 @@ def test_nul_and_lone_surrogates_never_reach_the_text():
         ("=?utf-8*fr?Q?d=C3=A9j=C3=A0?=", "déjà"),
         ("=?utf-8?B?###?=", ""),
         ("plain\r\n\tfolded", "plain folded"),
-        ("Jérôme".encode("utf-8").decode("ascii", "surrogateescape"), "Jérôme"),
+        ("Jérôme".encode().decode("ascii", "surrogateescape"), "Jérôme"),
         ("Jérôme".encode("latin-1").decode("ascii", "surrogateescape"), "Jérôme"),
     ],
 )

@@ -1,6 +1,6 @@
 """parse_message over the project's scenario mails: what a helpdesk user would check."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def test_outlook_french_reply_names_its_ticket_and_thread():
     assert mail.in_reply_to == ("mailbot.59.4.a1b2c3@lycee.example",)
     assert mail.references == ("mailbot.59.1.0f0f0f@lycee.example", "mailbot.59.4.a1b2c3@lycee.example")
     assert mail.sender == Address("Jean Dupont", "jean.dupont@lycee.example")
-    assert mail.date == datetime(2026, 11, 30, 9, 15, tzinfo=timezone.utc)
+    assert mail.date == datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
     assert mail.auto is None
 
 

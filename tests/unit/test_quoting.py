@@ -23,16 +23,20 @@ def new_text_of(name: str) -> str:
         ("reply_above_and_below_marker.eml", "My followup starts above the marker line..."),
         (
             "reply_under_marker.eml",
-            "My followup starts under the marker line...\n\n"
-            "Un technicien a ajouté un suivi au ticket #101.\n\n"
-            "HERE IS THE INITIAL NOTIFICATION CONTENT\n\n"
-            "...and there is nothing above it.",
+            (
+                "My followup starts under the marker line...\n\n"
+                "Un technicien a ajouté un suivi au ticket #101.\n\n"
+                "HERE IS THE INITIAL NOTIFICATION CONTENT\n\n"
+                "...and there is nothing above it."
+            ),
         ),
         (
             "reply_under_marker_no_final_newline.eml",
-            "Un technicien a ajouté un suivi au ticket #101.\n\n"
-            "HERE IS THE INITIAL NOTIFICATION CONTENT\n\n"
-            "My followup is located at the very bottom.",
+            (
+                "Un technicien a ajouté un suivi au ticket #101.\n\n"
+                "HERE IS THE INITIAL NOTIFICATION CONTENT\n\n"
+                "My followup is located at the very bottom."
+            ),
         ),
         ("reply_above_quoted_marker.eml", "My followup is above a quoted marker."),
         (

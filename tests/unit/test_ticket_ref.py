@@ -2,7 +2,12 @@
 
 import pytest
 
-from mailbot.parsers.ticket_ref import make_title, plus_ticket_id, strip_subject, subject_ticket_id
+from mailbot.parsers.ticket_ref import (
+    make_title,
+    plus_ticket_id,
+    strip_subject,
+    subject_ticket_id,
+)
 from mailbot.parsers.types import Address
 
 
