@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -55,7 +55,7 @@ def deliver(session_factory: Callable[[], Session], notification_id: int, *, sen
             if exc.permanent:
                 log.warning("notification %s to %s failed: %s", row.id, row.recipient, exc)
                 return _mark_failed(session, row, str(exc))
-            when = now or datetime.now(timezone.utc)
+            when = now or datetime.now(UTC)
             row.attempts += 1
             row.last_error = str(exc)
             row.next_attempt_at = when + retry_delay(row.attempts)
@@ -63,7 +63,7 @@ def deliver(session_factory: Callable[[], Session], notification_id: int, *, sen
             log.info("notification %s to be sent again: %s", notification_id, exc)
             raise
         row.status = "sent"
-        row.sent_at = now or datetime.now(timezone.utc)
+        row.sent_at = now or datetime.now(UTC)
         row.last_error = ""
         row.next_attempt_at = None
         session.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email.policy
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -69,7 +69,7 @@ def _to_datetime(value: Any) -> datetime | None:
     if not value:
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @pass_context
@@ -184,7 +184,7 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     message["From"] = Address(display_name="Helpdesk", addr_spec=helpdesk_address)
     message["To"] = flatten(notification.recipient)
     message["Subject"] = subject
-    message["Date"] = format_datetime((date or datetime.now(dt_timezone.utc)).astimezone(timezone))
+    message["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(timezone))
     message["Message-ID"] = f"<{flatten(notification.message_id).strip('<>')}>"
     _thread_headers(message, context.get("thread"))
     message["Auto-Submitted"] = "auto-replied" if notification.is_answer else "auto-generated"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from mailbot.outbound.delivery import deliver, due_notification_ids, retry_delay
 from mailbot.outbound.senders import FolderSender
 from mailbot.workflow.models import Base, Notification
 
-NOW = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 _serial = itertools.count(1)
 RENDER = {"helpdesk_address": "helpdesk@lycee.example", "subject_tag": "Ticket", "timezone": ZoneInfo("Europe/Paris")}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -91,7 +91,7 @@ def test_folder_sender_writes_a_parseable_eml(tmp_path: Path) -> None:
 
 
 def test_folder_sender_names_files_in_sending_order(tmp_path: Path) -> None:
-    clock = iter([datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc), datetime(2026, 11, 28, 10, 5, tzinfo=timezone.utc)])
+    clock = iter([datetime(2026, 11, 28, 10, 0, tzinfo=UTC), datetime(2026, 11, 28, 10, 5, tzinfo=UTC)])
     sender = FolderSender(tmp_path, clock=lambda: next(clock))
     sender.send(a_mail("zzz@lycee.example"), "a@lycee.example")
     sender.send(a_mail("aaa@lycee.example"), "a@lycee.example")
