@@ -8,7 +8,7 @@ import hashlib
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,7 @@ from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
 log = logging.getLogger("mailbot")
 
 Clock = Callable[[], datetime]
+RELAY_GRACE = timedelta(minutes=2)
 
 
 def utcnow() -> datetime:
@@ -191,8 +192,10 @@ class App:
         temporary SMTP failure. The outbox, not the broker, is the source of truth."""
         from mailbot.outbound.delivery import due_notification_ids
 
+        now = self.clock()
         with self.db.transaction() as session:
-            due = due_notification_ids(session, self.clock(), limit=1000)
+            # rows younger than RELAY_GRACE are most likely still in the queue: leave them be
+            due = due_notification_ids(session, now, limit=1000, created_before=now - RELAY_GRACE)
         self.enqueue(due)
         return len(due)
 

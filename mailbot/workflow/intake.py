@@ -3,6 +3,7 @@ To/Cc, documents, and the creation event with a few knowledge-base articles that
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from mailbot.workflow.people import SenderPolicy, observers_from_mail
 if TYPE_CHECKING:
     from mailbot.workflow.service import MailResult
 
+FORWARD = re.compile(r"\s*(?:tr|fwd?|wg|enc)\s*:", re.IGNORECASE)
 FOLLOWS_PREFIX = {"fr": "Suite du ticket #{id}", "en": "Follow-up of ticket #{id}"}
 TITLE_MAX = 500
 
@@ -43,7 +45,8 @@ class Intake:
              answered: bool = True, follows: Ticket | None = None) -> MailResult:
         from mailbot.workflow.service import MailResult
 
-        content = parsed.new_text
+        # a forwarded problem (`TR:`, `Fwd:`) is the ticket: keep the forwarded text too
+        content = parsed.text.strip() if FORWARD.match(parsed.subject) else parsed.new_text
         if follows is not None:
             prefix = FOLLOWS_PREFIX.get(requester.language or self.config.language, FOLLOWS_PREFIX["fr"])
             content = f"{prefix.format(id=follows.id)}\n\n{content}".strip()
