@@ -89,30 +89,45 @@ class Outbox:
             requester=_person(ticket.requester), observers=[_person(u) for u in ticket.observers],
             technicians=_technicians(session, ticket))
         actor_view = {"name": actor.name, "email": actor.email} if actor else None
-        return [
-            self._add(session, ticket=ticket, kind=event.kind, to=person.email, language=person.language,
-                      is_answer=False, now=now,
-                      context={**event.context, "actor": actor_view, "recipient_role": role,
-                               "private": event.private})
-            for person, role in people
-            if person.email != self.policy.helpdesk_address and person.id not in event.silent_for
-        ]
+        rows = []
+        for person, role in people:
+            if person.email == self.policy.helpdesk_address or person.id in event.silent_for:
+                continue
+            # The acknowledgement answers the incoming mail: it falls under the loop brake,
+            # or a responder that opens a new thread each time would get one per mail forever.
+            is_answer = event.kind == "ticket_created" and role == "requester"
+            over = is_answer and self._over_limit(session, person.email, now)
+            row = self._add(session, ticket=ticket, kind=event.kind, to=person.email, language=person.language,
+                            is_answer=is_answer, now=now,
+                            context={**event.context, "actor": actor_view, "recipient_role": role,
+                                     "private": event.private})
+            if over:
+                self._hold(row, event.kind, person.email)
+            rows.append(row)
+        return rows
+
+    def _over_limit(self, session: Session, to: str, now: datetime) -> bool:
+        sent_lately = session.scalar(
+            select(func.count()).select_from(Notification).where(
+                Notification.recipient == to, Notification.is_answer.is_(True),
+                Notification.status != "held", Notification.created_at > now - timedelta(hours=1)))
+        return (sent_lately or 0) >= self.policy.automail_limit
+
+    def _hold(self, row: Notification, kind: str, to: str) -> None:
+        row.status = "held"
+        row.last_error = f"held back: more than {self.policy.automail_limit} automatic answers in an hour"
+        log.warning("automatic answer %s to %s held back by the hourly limit", kind, to)
 
     def record_answer(self, session: Session, answer: Answer, now: datetime,
                       in_reply_to: str = "") -> Notification | None:
         """An automatic answer to a sender, held back beyond the hourly limit (loop brake)."""
         if not answer.to or answer.to == self.policy.helpdesk_address:
             return None
-        sent_lately = session.scalar(
-            select(func.count()).select_from(Notification).where(
-                Notification.recipient == answer.to, Notification.is_answer.is_(True),
-                Notification.status != "held", Notification.created_at > now - timedelta(hours=1)))
+        over = self._over_limit(session, answer.to, now)
         ticket = session.get(Ticket, answer.ticket_id) if answer.ticket_id else None
         row = self._add(session, ticket=ticket, kind=answer.kind, to=answer.to, language=answer.language,
                         is_answer=True, now=now, reply_to=in_reply_to,
                         context={**answer.context, "actor": None, "recipient_role": "sender"})
-        if (sent_lately or 0) >= self.policy.automail_limit:
-            row.status = "held"
-            row.last_error = f"held back: more than {self.policy.automail_limit} automatic answers in an hour"
-            log.warning("automatic answer %s to %s held back by the hourly limit", answer.kind, answer.to)
+        if over:
+            self._hold(row, answer.kind, answer.to)
         return row
