@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 LOOPBACK = "127.0.0.1"
 USERS = {"helpdesk": "helpdesk-pass", "alice": "alice-pass"}
@@ -140,9 +141,15 @@ class Dovecot:
         return (self.dir / "run" / "master.pid").exists()
 
     def start(self) -> None:
-        subprocess.run([self.binary, "-c", str(self.conf)], check=True, capture_output=True)
-        if not wait_for_port(self.port, timeout=10):
-            raise RuntimeError(f"Dovecot did not open port {self.port}:\n{self.log[-2000:]}")
+        # Not a pipe: the daemonized master keeps inherited descriptors open, so reading a pipe
+        # until EOF would never return.
+        startup_log = self.dir / "startup.log"
+        with startup_log.open("ab") as output:
+            started = subprocess.run([self.binary, "-c", str(self.conf)], stdin=subprocess.DEVNULL,
+                                     stdout=output, stderr=output, timeout=30)
+        if started.returncode != 0 or not wait_for_port(self.port, timeout=10):
+            raise RuntimeError(f"Dovecot did not start on port {self.port}:\n"
+                               f"{startup_log.read_text(errors='replace')[-2000:]}{self.log[-2000:]}")
 
     def stop(self) -> None:
         pid_file = self.dir / "run" / "master.pid"
@@ -201,7 +208,10 @@ class Dovecot:
         for user in USERS:
             client = self.client(user)
             try:
-                for _flags, _sep, name in client.list_folders():
+                # Children first, so a parent is never left behind as a placeholder.
+                for flags, _sep, name in sorted(client.list_folders(), key=lambda f: f[2], reverse=True):
+                    if b"\\NonExistent" in flags:
+                        continue
                     if name.upper() == "INBOX":
                         client.select_folder(name)
                         uids = client.search(["ALL"])
@@ -210,7 +220,12 @@ class Dovecot:
                             client.expunge()
                         client.unselect_folder()
                     else:
-                        client.delete_folder(name)
+                        try:
+                            client.delete_folder(name)
+                        except IMAPClientError:
+                            # A parent that only existed for its children vanishes with them.
+                            if client.folder_exists(name):
+                                raise
             finally:
                 client.logout()
 
