@@ -50,7 +50,9 @@ def require(service: str, check: Callable[[], object]) -> None:
     try:
         check()
     except Exception as exc:  # noqa: BLE001 - any failure means the service is unusable
-        reason = f"{service}: {exc}".strip()
+        # Driver errors run on for lines (hints, links); the first one says what went wrong.
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        reason = f"{service}: {detail}"
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI is set, so a missing service fails the run)", pytrace=False)
         pytest.skip(reason)
