@@ -78,7 +78,7 @@ def _parse(chunks: Iterable[bytes], sha256: str | None, whole, helpdesk: str, ta
         raise
     except RecursionError as exc:
         raise ParseError("MIME structure nested too deeply to read") from exc
-    except Exception as exc:  # noqa: BLE001 - whatever breaks the stdlib parser, the mail is unreadable
+    except Exception as exc:
         raise ParseError(f"unreadable mail ({type(exc).__name__}: {exc})"[:500]) from exc
 
 

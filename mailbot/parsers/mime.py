@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 from mailbot.parsers.addresses import first_message_id
-from mailbot.parsers.charset import decode_bytes, decode_header, one_line, raw_header_text
+from mailbot.parsers.charset import (
+    decode_bytes,
+    decode_header,
+    one_line,
+    raw_header_text,
+)
 from mailbot.parsers.types import Attachment
 
 ORIGINAL_TYPES = ("message/rfc822", "text/rfc822-headers", "message/delivery-status")
@@ -124,13 +129,13 @@ def payload_bytes(part: Message) -> bytes:
 def _release_payload(part: Message) -> bytes:
     """The decoded payload of a leaf part; the part's encoded text is dropped afterwards, so
     that a large attachment is held once (decoded), not three times (text, bytes, decoded)."""
-    payload = part._payload  # noqa: SLF001 - compat32 keeps the encoded text here
+    payload = part._payload
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
     if cte == "base64" and isinstance(payload, str) and len(payload) > _B64_CHUNK:
         data = _b64decode_chunked(payload)
     else:
         data = payload_bytes(part)
-    part._payload = ""  # noqa: SLF001
+    part._payload = ""
     return data
 
 

@@ -27,7 +27,7 @@ def unpack(attachment: Attachment, sanitise) -> tuple[Attachment, ...]:  # type:
     try:
         tnef = TNEF(attachment.data, do_checksum=False)
         found = [(item.long_filename() or item.name, item.data) for item in tnef.attachments]
-    except Exception:  # noqa: BLE001 - a damaged winmail.dat is kept as it came
+    except Exception:
         log.info("winmail.dat could not be unpacked; kept as it is", exc_info=True)
         return (attachment,)
     files = []

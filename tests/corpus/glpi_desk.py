@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.app import App
@@ -39,7 +39,7 @@ class CorpusHelpdesk(Helpdesk):
         self.tmp = tmp
         if schema_from is not None:  # a copy of an upgraded database: much faster than migrating
             shutil.copyfile(schema_from, tmp / "mailbot.db")
-        self.clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))
+        self.clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
         self.settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'mailbot.db'}",
                                  outbox_dir=tmp / "outbox", documents_dir=tmp / "documents",
                                  helpdesk_address=helpdesk_address, **settings)
@@ -64,7 +64,7 @@ def empty_database(tmp: Path) -> Path:
 
 def glpi_helpdesk(tmp: Path, schema_from: Path | None = None) -> CorpusHelpdesk:
     desk = CorpusHelpdesk(tmp, HELPDESK, schema_from=schema_from, subject_tag="GLPI", unknown_senders="reject")
-    now = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     with desk.app.db.transaction() as session:
         normal = User(email=NORMAL, name="Normal", created_at=now)
         tech = User(email=TECH, name="Tech Ni Cian", is_technician=True, created_at=now)

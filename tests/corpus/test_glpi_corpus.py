@@ -5,7 +5,15 @@ Where mailbot differs on purpose, docs/CORPUS.md says how and why."""
 import pytest
 
 from mailbot.parsers.quoting import REPLY_MARKER
-from tests.corpus.glpi_desk import CORPUS, NORMAL, SUPPLIER, TECH, empty_database, glpi_helpdesk, with_our_ids
+from tests.corpus.glpi_desk import (
+    CORPUS,
+    NORMAL,
+    SUPPLIER,
+    TECH,
+    empty_database,
+    glpi_helpdesk,
+    with_our_ids,
+)
 
 GLPI = CORPUS / "glpi"
 FILES = sorted(p.name for p in GLPI.glob("*.eml")) if GLPI.is_dir() else []

@@ -98,7 +98,7 @@ def test_cr_lf_in_subject_and_names_never_reach_our_headers(helpdesk):
     for sent in mails:
         again = email.message_from_bytes(sent.message.as_bytes(), policy=default_policy)
         assert again["Bcc"] is None
-        assert [k.lower() for k in again.keys()].count("subject") == 1
+        assert [k.lower() for k in again].count("subject") == 1
         assert "\n" not in str(again["Subject"]) and "\r" not in str(again["Subject"])
 
 
