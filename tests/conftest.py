@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 EMAILS_DIR = Path(__file__).resolve().parent / "fixtures" / "emails"
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# The shared corpus sits beside the project (../shared/corpus); MAILBOT_TEST_CORPUS points
+# elsewhere, e.g. for a clone made in another folder.
+CORPUS_DIR = Path(os.environ.get("MAILBOT_TEST_CORPUS")
+                  or Path(__file__).resolve().parents[2] / "shared" / "corpus")
 
 
 @pytest.fixture

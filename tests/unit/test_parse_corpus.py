@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from mailbot.errors import ParseError
 from mailbot.parsers.message import parse_message, parse_message_file
+from tests.conftest import CORPUS_DIR as CORPUS
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 CORPUS_FILES = sorted(CORPUS.rglob("*.eml")) if CORPUS.is_dir() else []
 GLPI = CORPUS / "glpi"
 HELPDESK = "unittests@glpi-project.org"
