@@ -1,7 +1,6 @@
 """No real-world or hostile mail makes the parser raise, and every text it returns is valid UTF-8."""
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
