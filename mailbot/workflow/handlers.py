@@ -107,7 +107,7 @@ def resume_action(ticket: Ticket) -> str:
 
 def on_resume(cmd: c.ResumeCommand, ctx: CommandContext) -> None:
     if ctx.status != Status.WAITING:
-        raise Refused(f"the ticket is not waiting (it is '{ctx.status}')")
+        raise Refused(f"the ticket is not waiting (it is '{ctx.ticket.status}')")
     ctx.move(resume_action(ctx.ticket), "resumed")
 
 
