@@ -1,0 +1,91 @@
+"""The requester's answers to a solution (SPEC §5) and automatic closing (SPEC §2)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mailbot.workflow.models import Ticket
+from tests.scenario.helpdesk import Helpdesk
+
+LOIC = "loic.medori@lycee.example"
+PROF = "anne.prof@lycee.example"
+TECH = "tech@lycee.example"
+
+
+def solved_ticket(desk: Helpdesk) -> None:
+    desk.cli("users", "add", TECH, "--technician")
+    desk.send(LOIC, "Imprimante B12", "Elle n'imprime plus.", cc=PROF)
+    desk.send(TECH, "Re: [Ticket #1] Imprimante B12", "#solve Cartouche changée.")
+    desk.new_mails()
+
+
+def test_oui_closes_the_ticket_and_accepts_the_solution(helpdesk):
+    solved_ticket(helpdesk)
+    helpdesk.send(LOIC, "Re: [Ticket #1] Imprimante B12", "Oui, merci !")
+    ticket = helpdesk.show(1)
+    assert ticket["status"] == "closed" and ticket["solutions"][-1]["status"] == "accepted"
+    # the technician is told of the approval and of the closing in one go; the observer of the closing
+    assert sorted(m.to for m in helpdesk.new_mails()) == sorted([TECH, TECH, PROF])
+
+
+def test_the_approve_link_subject_closes_the_ticket(helpdesk):
+    solved_ticket(helpdesk)
+    helpdesk.send(LOIC, "[Ticket #1] APPROVE", "")
+    assert helpdesk.show(1)["status"] == "closed"
+
+
+def test_only_the_requester_may_approve(helpdesk):
+    solved_ticket(helpdesk)
+    helpdesk.send(PROF, "Re: [Ticket #1] Imprimante B12", "Oui")
+    ticket = helpdesk.show(1)
+    assert ticket["status"] == "solved"
+    assert ticket["followups"][-1] == {**ticket["followups"][-1], "author": PROF, "content": "Oui"}
+
+
+def test_a_refusal_without_reason_asks_for_one_and_changes_nothing(helpdesk):
+    solved_ticket(helpdesk)
+    helpdesk.send(LOIC, "Re: [Ticket #1] Imprimante B12", "Non.")
+    assert helpdesk.show(1)["status"] == "solved"
+    [asked] = helpdesk.new_mails()
+    assert asked.to == LOIC and "raison" in asked.text
+
+
+def test_a_refusal_with_a_reason_sends_the_ticket_back_to_new(helpdesk):
+    solved_ticket(helpdesk)
+    helpdesk.send(LOIC, "Re: [Ticket #1] Imprimante B12", "non, toujours lent")
+    ticket = helpdesk.show(1)
+    assert ticket["status"] == "new" and ticket["assignees"] == [TECH]
+    assert ticket["solutions"][-1]["reason"] == "toujours lent"
+    assert ticket["history"][-1]["why"] == "solution refused: toujours lent"
+
+
+def test_merci_keeps_it_solved_and_says_when_it_will_close(helpdesk):
+    solved_ticket(helpdesk)
+    helpdesk.send(LOIC, "Re: [Ticket #1] Imprimante B12", "Merci")
+    assert helpdesk.show(1)["status"] == "solved"
+    mails = {m.to: m for m in helpdesk.new_mails()}
+    assert sorted(mails) == sorted([LOIC, PROF, TECH])
+    assert "2 décembre 2026" not in mails[LOIC].text  # closes 24 h after 30 Nov 09:00 UTC
+    assert "1 décembre 2026" in mails[LOIC].text
+
+
+def test_mailbot_autoclose_closes_what_is_due_and_tells_the_requester(helpdesk):
+    solved_ticket(helpdesk)
+    assert "closed 0 ticket(s)" in helpdesk.cli("autoclose")
+    with helpdesk.app.db.transaction() as session:  # the command line reads the real clock
+        session.get(Ticket, 1).solved_at = datetime.now(UTC) - timedelta(hours=25)
+    assert "closed 1 ticket(s): #1" in helpdesk.cli("autoclose")
+    assert helpdesk.show(1)["status"] == "closed"
+    assert LOIC in [m.to for m in helpdesk.new_mails()]
+
+
+@pytest.mark.parametrize(("hours", "status"), [(0, "closed"), (-1, "solved")])
+def test_autoclose_zero_closes_at_once_and_negative_never(tmp_path, hours, status):
+    desk = Helpdesk(tmp_path, autoclose_hours=hours)
+    try:
+        solved_ticket(desk)
+        desk.clock.advance(days=400)
+        desk.app.autoclose()
+        assert desk.show(1)["status"] == status
+    finally:
+        desk.close()
