@@ -1,0 +1,122 @@
+"""The production-shaped set-up of the drain and latency measures: a private Dovecot, an
+aiosmtpd sink, a throwaway PostgreSQL database, Redis db 14, `mailbot worker` processes and
+`mailbot run`, all on loopback, all stopped at the end."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import redis
+
+from bench import corpus, pg
+from bench.common import MAILBOT, REDIS_URL, ROOT, add_technicians, fresh_dir, mailbot, mailbot_env
+
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from services import Dovecot, SmtpSink, dovecot_binary, wait_for_port  # noqa: E402 - the test suite's helpers
+
+
+class BenchDovecot(Dovecot):
+    """The tests' Dovecot, started without capturing output: the daemon keeps captured pipes
+    open, and the bench's parent process would wait on them for ever."""
+
+    def start(self) -> None:
+        subprocess.run([self.binary, "-c", str(self.conf)], check=True, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_for_port(self.port, timeout=10):
+            raise RuntimeError(f"Dovecot did not open port {self.port}:\n{self.log[-2000:]}")
+
+
+class Stack:
+    """Everything `mailbot run` needs in production, started in `__enter__`."""
+
+    def __init__(self, label: str, workers: int = 2):
+        self.label = label
+        self.workers = workers
+        self.processes: list[subprocess.Popen] = []
+        self._exit = ExitStack()
+
+    def __enter__(self) -> Stack:
+        try:
+            self.work = fresh_dir(f"stack-{self.label}")
+            self.dovecot = BenchDovecot(dovecot_binary())
+            self.dovecot.start()
+            self._exit.callback(self.dovecot.remove)
+            self.sink = SmtpSink()
+            self.sink.start()
+            self._exit.callback(self.sink.stop)
+            self.url = self._exit.enter_context(pg.database(self.label))
+            self.redis = redis.Redis.from_url(REDIS_URL)
+            self.redis.flushdb()
+            self._exit.callback(self.redis.flushdb)
+            self.env = mailbot_env(self.work, database_url=self.url, broker_url=REDIS_URL,
+                                   smtp_url=self.sink.smtp_url, imap_url=self.dovecot.imap_url)
+            mailbot(["db", "upgrade"], self.env, self.work)
+            add_technicians(self.env, self.work, corpus.TECHNICIANS)
+            self._exit.callback(self.stop_processes)
+            for i in range(self.workers):
+                self.spawn(["worker"], f"worker-{i}")
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+    def spawn(self, args: list[str], name: str) -> subprocess.Popen:
+        log = open(self.work / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen([MAILBOT, *args], env=self.env, cwd=self.work, stdout=log, stderr=log)
+        self.processes.append(process)
+        return process
+
+    def stop_processes(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+    def append_batches(self, raws: list[bytes], batch: int = 100) -> None:
+        """APPEND the mails to INBOX, `batch` per MULTIAPPEND command, over one connection."""
+        client = self.dovecot.client()
+        try:
+            for start in range(0, len(raws), batch):
+                client.multiappend("INBOX", raws[start:start + batch])
+        finally:
+            client.logout()
+
+    def counts(self) -> dict[str, int]:
+        """Mails recorded, outbox rows by status, mails received by the sink."""
+        import psycopg
+
+        with psycopg.connect(pg.dsn(self.url)) as conn:
+            found = {"mails": conn.execute("SELECT count(*) FROM processed_mails").fetchone()[0]}
+            found.update({f"outbox_{s}": n for s, n in conn.execute(
+                "SELECT status, count(*) FROM outbox GROUP BY status").fetchall()})
+        found["sink"] = len(self.sink.messages)
+        return found
+
+    def log_tail(self, name: str, size: int = 1500) -> str:
+        path = Path(self.work / f"{name}.log")
+        return path.read_bytes()[-size:].decode("utf-8", "replace") if path.exists() else ""
+
+
+def rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
