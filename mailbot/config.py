@@ -8,7 +8,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -20,6 +20,7 @@ from typing_extensions import Annotated
 
 from mailbot.errors import ConfigError
 
+TICKET_TYPES = ("incident", "request")
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
@@ -44,6 +45,30 @@ def _check_url(value: str, schemes: tuple[str, ...]) -> str:
     except ValueError as exc:
         raise ValueError(f"bad port in '{value}'") from exc
     return value
+
+
+class MailboxSettings(BaseModel):
+    """One IMAP mailbox of `MAILBOT_MAILBOXES` (or a `[[mailboxes]]` table of mailbot.toml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+    type: str = "incident"
+    group: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value:
+            raise ValueError("a mailbox needs a url")
+        return _check_url(value, ("imap", "imaps", "imap+starttls"))
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in TICKET_TYPES:
+            raise ValueError(f"expected {' or '.join(TICKET_TYPES)}, got '{value}'")
+        return value
 
 
 class Settings(BaseSettings):
@@ -76,11 +101,41 @@ class Settings(BaseSettings):
     machine_senders: CommaList = ()
     timezone: str = "Europe/Paris"
     automail_limit: int = Field(20, ge=0)
+    # Receiving (SPEC §8); see docs/OPERATIONS.md for each one.
+    mailboxes: tuple[MailboxSettings, ...] = ()
+    default_type: str = "incident"
+    default_group: str = ""
+    imap_folder_processed: str = "Processed"
+    imap_folder_refused: str = "Refused"
+    imap_folder_failed: str = "Failed"
+    imap_mark: Literal["move", "flag"] = "move"
+    imap_keyword: str = "$MailbotProcessed"
+    imap_tls_verify: bool = True
+    imap_oauth2_command: str = ""
+    imap_idle: bool = True
+    imap_poll_seconds: float = Field(30, gt=0)
+    imap_batch: int = Field(50, ge=1, le=1000)
+    lease_seconds: float = Field(30, ge=3)
+    reconnect_max_seconds: float = Field(60, gt=0)
+    # Sending: the outbox relay is the one retry mechanism.
+    relay_seconds: float = Field(30, gt=0)
+    relay_grace_seconds: float = Field(120, ge=0)
+    retry_first_seconds: float = Field(30, gt=0)
+    retry_max_seconds: float = Field(3600, gt=0)
+    claim_seconds: float = Field(300, gt=0)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("allowed_domains", "machine_senders", mode="before")
     @classmethod
     def _commas(cls, value: object) -> tuple[str, ...]:
         return _split_commas(value)
+
+    @field_validator("default_type")
+    @classmethod
+    def _default_type(cls, value: str) -> str:
+        if value not in TICKET_TYPES:
+            raise ValueError(f"expected {' or '.join(TICKET_TYPES)}, got '{value}'")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -160,7 +215,13 @@ class Settings(BaseSettings):
         """The built-in listener's HOST:PORT: its default applies only without IMAP."""
         if self.listen:
             return self.listen
-        return "" if self.imap_url else "127.0.0.1:2525"
+        return "" if self.imap_mailboxes else "127.0.0.1:2525"
+
+    @property
+    def imap_mailboxes(self) -> tuple[MailboxSettings, ...]:
+        """Every mailbox to read: MAILBOT_IMAP_URL (with the default type and group) first."""
+        simple = (MailboxSettings(url=self.imap_url, type=self.default_type, group=self.default_group),)
+        return (simple if self.imap_url else ()) + self.mailboxes
 
     @property
     def tz(self) -> ZoneInfo:
@@ -177,6 +238,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "?"
+        loc = error["loc"]
+        name = f"MAILBOT_{str(loc[0]).upper()}" if loc else "?"
+        if loc and loc[0] == "mailboxes" and len(loc) > 1:
+            name += f" (mailbox {int(loc[1]) + 1}{', ' + str(loc[2]) if len(loc) > 2 else ''})"
         message = error["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"MAILBOT_{field.upper()}: {message}") from None
+        raise ConfigError(f"{name}: {message}") from None

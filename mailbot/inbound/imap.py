@@ -1,22 +1,26 @@
-"""IMAP inbound adapter: fetch mail from a folder, hand it to the app, then file it by outcome."""
+"""IMAP inbound adapter: fetch mail from a folder in batches, hand it to the app, then file it
+by outcome (moved to a folder, or flagged in place) once the app has committed it."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from typing import Protocol
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
-from mailbot.errors import ConfigError
 from mailbot.inbound import MailHandler
+from mailbot.inbound.imap_target import ImapLoginError, ImapTarget
+
+__all__ = ["ImapMailbox", "ImapOptions", "ImapTarget", "PollStats", "drain", "poll_once"]
 
 log = logging.getLogger("mailbot.imap")
 
 BODY_KEY = b"BODY[]"
-# Which destination folder (a poll_once keyword) each outcome sends the mail to.
+# Which destination (a folder name of ImapOptions) each outcome files the mail under.
 OUTCOME_FOLDER = {
     "ticket": "processed",
     "followup": "processed",
@@ -25,43 +29,24 @@ OUTCOME_FOLDER = {
     "refused": "refused",
     "failed": "failed",
 }
-SCHEMES = {"imap": (False, False, 143), "imaps": (True, False, 993), "imap+starttls": (False, True, 143)}
+# Flag-only mode: the flags each destination sets; a failed mail stays unread for a person to see.
+DESTINATION_FLAGS = {
+    "processed": (b"\\Seen",),
+    "refused": (b"\\Seen", b"$MailbotRefused"),
+    "failed": (b"$MailbotFailed",),
+}
 
 
 @dataclass(frozen=True)
-class ImapTarget:
-    """Where to read mail, parsed from MAILBOT_IMAP_URL."""
+class ImapOptions:
+    """How mail is filed once committed: moved to folders (created when missing) or flagged."""
 
-    host: str
-    port: int
-    user: str
-    password: str = field(repr=False)
-    folder: str = "INBOX"
-    ssl: bool = False
-    starttls: bool = False
-
-    @classmethod
-    def from_url(cls, url: str) -> ImapTarget:
-        """`imap://user:pass@host:port/FOLDER`, `imaps://…` or `imap+starttls://…`."""
-        parts = urlsplit(url)
-        if parts.scheme not in SCHEMES or not parts.hostname:
-            raise ConfigError(f"MAILBOT_IMAP_URL: expected imap://user:pass@host:port/FOLDER, got '{url}'")
-        ssl, starttls, default_port = SCHEMES[parts.scheme]
-        folder = unquote(parts.path.lstrip("/")) or "INBOX"
-        return cls(
-            host=parts.hostname,
-            port=parts.port or default_port,
-            user=unquote(parts.username or ""),
-            password=unquote(parts.password or ""),
-            folder=folder,
-            ssl=ssl,
-            starttls=starttls,
-        )
-
-    @property
-    def mailbox(self) -> str:
-        """The name the app records mail under: the account and folder, never the password."""
-        return f"imap://{self.user}@{self.host}:{self.port}/{self.folder}"
+    processed: str = "Processed"
+    refused: str = "Refused"
+    failed: str = "Failed"
+    mark: str = "move"  # or "flag": \Seen + `keyword`, the mail stays in its folder
+    keyword: str = "$MailbotProcessed"
+    batch: int = 50
 
 
 @dataclass
@@ -73,22 +58,44 @@ class PollStats:
     errors: int = 0
 
 
-class ImapMailbox:
-    """One logged-in connection on one folder: list, fetch and move mail by UID."""
+class UidMemory(Protocol):
+    """Where the UIDVALIDITY and highest filed UID of a mailbox are kept between runs."""
 
-    def __init__(self, target: ImapTarget, timeout: float = 60):
+    def load(self, mailbox: str) -> tuple[int | None, int]: ...
+
+    def save(self, mailbox: str, uidvalidity: int, last_uid: int) -> None: ...
+
+
+class ImapMailbox:
+    """One logged-in connection on one folder: list, fetch and file mail by UID."""
+
+    def __init__(self, target: ImapTarget, options: ImapOptions | None = None, timeout: float = 60):
         self.target = target
+        self.options = options or ImapOptions()
         self.timeout = timeout
         self.client: IMAPClient | None = None
+        self.uidvalidity = 0
         self._known_folders: set[str] = set()
 
     def connect(self) -> None:
         target = self.target
-        client = IMAPClient(target.host, target.port, ssl=target.ssl, timeout=self.timeout)
-        if target.starttls:
-            client.starttls()
-        client.login(target.user, target.password)
-        client.select_folder(target.folder)
+        context = target.ssl_context() if (target.ssl or target.starttls) else None
+        client = IMAPClient(target.host, target.port, ssl=target.ssl, ssl_context=context, timeout=self.timeout)
+        try:
+            if target.starttls:
+                client.starttls(context)
+            try:
+                if target.oauth2_command:
+                    client.oauth2_login(target.user, target.access_token())
+                else:
+                    client.login(target.user, target.password)
+            except LoginError as exc:
+                raise ImapLoginError(f"{target.mailbox}: login refused: {exc}") from exc
+            selected = client.select_folder(target.folder)
+        except BaseException:
+            client.shutdown()
+            raise
+        self.uidvalidity = int(selected.get(b"UIDVALIDITY", 0))
         self.client = client
         log.debug("connected to %s", target.mailbox)
 
@@ -101,14 +108,30 @@ class ImapMailbox:
             log.debug("logout from %s failed; connection dropped", self.target.mailbox)
         self.client = None
 
+    @property
+    def can_idle(self) -> bool:
+        return self._client.has_capability("IDLE")
+
     def pending_uids(self) -> list[int]:
-        """UIDs waiting in the folder, oldest first (mail flagged \\Deleted is already filed)."""
-        return sorted(self._client.search(["UNDELETED"]))
+        """UIDs waiting in the folder, oldest first (\\Deleted or flagged mail is already filed)."""
+        criteria: list[object] = ["UNDELETED"]
+        if self.options.mark == "flag":
+            criteria += ["UNKEYWORD", self.options.keyword]
+        return sorted(self._client.search(criteria))
 
     def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
         """Raw bytes of these mails without setting \\Seen; mail gone meanwhile is skipped."""
         response = self._client.fetch(uids, ["BODY.PEEK[]"])
         return [(uid, response[uid][BODY_KEY]) for uid in uids if BODY_KEY in response.get(uid, {})]
+
+    def file(self, uid: int, destination: str) -> str:
+        """Mark one mail done under `destination` (processed, refused, failed); returns where."""
+        if self.options.mark == "flag":
+            self._client.add_flags([uid], [*DESTINATION_FLAGS[destination], self.options.keyword.encode()])
+            return f"flagged {self.options.keyword}"
+        folder = getattr(self.options, destination)
+        self.move(uid, folder)
+        return f"moved to {folder}"
 
     def move(self, uid: int, folder: str) -> None:
         """Move one mail; without the MOVE extension, copy it then expunge the original."""
@@ -145,53 +168,63 @@ class ImapMailbox:
         return self.client
 
 
-def poll_once(
-    imap_url: str,
-    handle: MailHandler,
-    *,
-    folder_processed: str = "Processed",
-    folder_failed: str = "Failed",
-    folder_refused: str = "Refused",
-    batch: int = 50,
-) -> PollStats:
-    """Hand every mail of the folder to `handle`, oldest first, and file each one by outcome.
+def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None = None,
+          stop: threading.Event | None = None) -> PollStats:
+    """Hand every waiting mail to `handle`, oldest first, in batches, and file each one.
 
-    A mail is moved only after `handle` returned, i.e. after its transaction committed. When
+    A mail is filed only after `handle` returned, i.e. after its transaction committed. When
     `handle` raises, the mail stays where it is (the next pass retries it) and the pass goes on.
+    IMAP errors propagate: the caller reconnects, and mail committed but not yet filed comes
+    back as a duplicate, which files it.
     """
-    folders = {"processed": folder_processed, "failed": folder_failed, "refused": folder_refused}
-    target = ImapTarget.from_url(imap_url)
-    mailbox = ImapMailbox(target)
     stats = PollStats()
-    mailbox.connect()
-    try:
-        uids = mailbox.pending_uids()
-        log.info("%d mail(s) waiting in %s", len(uids), target.mailbox)
-        for start in range(0, len(uids), batch):
-            for uid, raw in mailbox.fetch(uids[start:start + batch]):
-                stats.fetched += 1
-                _process(mailbox, target, uid, raw, handle, folders, stats)
-    finally:
-        mailbox.close()
+    name = mailbox.target.mailbox
+    if memory is not None:
+        known_validity, _ = memory.load(name)
+        if known_validity not in (None, mailbox.uidvalidity):
+            log.warning("%s: UIDVALIDITY changed (%s -> %s): the folder was rebuilt; every mail in it is "
+                        "looked at again and the ones already recorded are filed as duplicates",
+                        name, known_validity, mailbox.uidvalidity)
+    uids = mailbox.pending_uids()
+    if uids:
+        log.info("%d mail(s) waiting in %s", len(uids), name)
+    batch = mailbox.options.batch
+    for start in range(0, len(uids), batch):
+        if stop is not None and stop.is_set():
+            break
+        filed = [uid for uid, raw in mailbox.fetch(uids[start:start + batch])
+                 if _process(mailbox, uid, raw, handle, stats)]
+        if memory is not None and filed:
+            memory.save(name, mailbox.uidvalidity, max(filed))
     return stats
 
 
-def _process(
-    mailbox: ImapMailbox,
-    target: ImapTarget,
-    uid: int,
-    raw: bytes,
-    handle: MailHandler,
-    folders: dict[str, str],
-    stats: PollStats,
-) -> None:
+def _process(mailbox: ImapMailbox, uid: int, raw: bytes, handle: MailHandler, stats: PollStats) -> bool:
+    stats.fetched += 1
+    name = mailbox.target.mailbox
     try:
-        outcome = handle(raw, target.mailbox).outcome
-        destination = folders[OUTCOME_FOLDER[outcome]]
+        outcome = handle(raw, name).outcome
+        destination = OUTCOME_FOLDER[outcome]
     except Exception:
-        log.exception("mail UID %d in %s not processed; left in place", uid, target.mailbox)
+        log.exception("mail UID %d in %s not processed; left in place", uid, name)
         stats.errors += 1
-        return
+        return False
     stats.outcomes[outcome] += 1
-    mailbox.move(uid, destination)
-    log.info("mail UID %d: %s, moved to %s", uid, outcome, destination)
+    where = mailbox.file(uid, destination)
+    log.info("mail UID %d: %s, %s", uid, outcome, where)
+    return True
+
+
+def poll_once(imap_url: str, handle: MailHandler, *, folder_processed: str = "Processed",
+              folder_failed: str = "Failed", folder_refused: str = "Refused", batch: int = 50,
+              options: ImapOptions | None = None, target: ImapTarget | None = None,
+              memory: UidMemory | None = None) -> PollStats:
+    """Connect, hand every waiting mail to `handle` and file it, then log out."""
+    options = options or ImapOptions(processed=folder_processed, refused=folder_refused,
+                                     failed=folder_failed, batch=batch)
+    mailbox = ImapMailbox(target or ImapTarget.from_url(imap_url), options)
+    mailbox.connect()
+    try:
+        return drain(mailbox, handle, memory=memory)
+    finally:
+        mailbox.close()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -267,3 +268,17 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # while `sending`: until when the claiming worker owns the row; past it, the row is due again
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MailboxState(Base):
+    """Per IMAP mailbox: the UIDVALIDITY and highest UID filed, and the poller lease on SQLite."""
+
+    __tablename__ = "mailbox_state"
+
+    mailbox: Mapped[str] = mapped_column(String(200), primary_key=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    holder: Mapped[str] = mapped_column(String(200), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
