@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from mailbot.config import Settings
 from mailbot.errors import ParseError
@@ -31,7 +31,6 @@ from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
 log = logging.getLogger("mailbot")
 
 Clock = Callable[[], datetime]
-RELAY_GRACE = timedelta(minutes=2)
 
 
 def utcnow() -> datetime:
@@ -59,9 +58,32 @@ class App:
 
     @cached_property
     def service(self) -> MailService:
+        return self.service_for(self.settings.default_type, self.settings.default_group)
+
+    def service_for(self, ticket_type: str, group: str = "") -> MailService:
+        """The mail service whose new tickets get this type and group (one per mailbox)."""
+        services = self.__dict__.setdefault("_services", {})
+        if (ticket_type, group) not in services:
+            if group:
+                self._ensure_group(group)
+            services[(ticket_type, group)] = self._build_service(ticket_type, group)
+        return services[(ticket_type, group)]
+
+    def _ensure_group(self, name: str) -> None:
+        # created up front, so that two mailboxes' first tickets never race to create it
+        from mailbot.workflow.models import Group
+
+        try:
+            with self.db.transaction() as session:
+                if session.query(Group).filter_by(name=name).first() is None:
+                    session.add(Group(name=name))
+        except IntegrityError:
+            pass  # created by another process meanwhile
+
+    def _build_service(self, ticket_type: str, group: str) -> MailService:
         s = self.settings
         senders = SenderPolicy(s.unknown_senders, s.allowed_domains, s.helpdesk_address)
-        intake = Intake(IntakeConfig(senders, default_type="incident", language=s.language),
+        intake = Intake(IntakeConfig(senders, default_type=ticket_type, language=s.language, default_group=group),
                         DocumentStore(s.documents_dir), AttachmentLimits(s.max_attachment_bytes))
         replies = Replies(intake)
         replies.technician = TechnicianReplies(
@@ -97,11 +119,14 @@ class App:
 
     # -- mail in ------------------------------------------------------------------------
 
-    def process(self, raw: bytes, mailbox: str = "") -> MailResult:
+    def process(self, raw: bytes, mailbox: str = "", *, service: MailService | None = None) -> MailResult:
         """Handle one raw mail end to end: record it, act, write the outbox, commit, enqueue.
 
-        Returns only after the commit; a mail that cannot be handled is recorded as failed."""
+        Returns only after the commit; a mail that cannot be handled is recorded as failed.
+        Losing the database raises (OperationalError): the mail is not the problem, and the
+        adapter leaves it in place for the next pass. `service` carries a mailbox's defaults."""
         s = self.settings
+        service = service or self.service
         now = self.clock()
         try:
             parsed = parse_message(raw, helpdesk_address=s.helpdesk_address, subject_tag=s.subject_tag)
@@ -109,7 +134,7 @@ class App:
             return self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
         try:
             with self.db.transaction() as session:
-                result = self.service.handle(session, parsed, raw, mailbox=mailbox, now=now)
+                result = service.handle(session, parsed, raw, mailbox=mailbox, now=now)
                 rows = [row for event in result.events for row in self.outbox.record_event(session, event, now)]
                 rows += [row for answer in result.answers
                          if (row := self.outbox.record_answer(session, answer, now, parsed.message_id))]
@@ -119,6 +144,8 @@ class App:
             # the same mail committed meanwhile by another process: it is a duplicate
             log.info("mail %s recorded concurrently; treated as a duplicate", parsed.mail_key)
             return MailResult("duplicate", reason="recorded concurrently")
+        except OperationalError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a broken mail must never stop the next ones
             log.exception("mail %s could not be handled", parsed.mail_key)
             detail = "".join(traceback.format_exception_only(exc)).strip()
@@ -176,26 +203,46 @@ class App:
         s = self.settings
         return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(),
                        render_kwargs={"helpdesk_address": s.helpdesk_address, "subject_tag": s.subject_tag,
-                                      "timezone": s.tz})
+                                      "timezone": s.tz},
+                       first_retry=timedelta(seconds=s.retry_first_seconds),
+                       longest_retry=timedelta(seconds=s.retry_max_seconds),
+                       claim=timedelta(seconds=s.claim_seconds))
 
     def enqueue(self, notification_ids: list[int]) -> None:
-        """Hand notifications to the broker; on failure they stay pending in the outbox."""
-        for notification_id in notification_ids:
+        """Hand notifications to the broker; those it cannot take stay in the outbox, due at
+        once, and the relay hands them over again when the broker is back."""
+        from mailbot.outbound.delivery import mark_due
+
+        missed: list[int] = []
+        for position, notification_id in enumerate(notification_ids):
             try:
                 self.actors.send_notification.send(notification_id)
-            except Exception:  # noqa: BLE001 - the outbox keeps it; the relay sends it later
-                log.warning("could not enqueue notification %s; it stays in the outbox", notification_id,
-                            exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - the outbox keeps it; the relay sends it later
+                missed = notification_ids[position:]
+                log.warning("broker unavailable (%s: %s); %d notification(s) stay in the outbox for the relay",
+                            type(exc).__name__, exc, len(missed))
+                break
+        if missed:
+            try:
+                with self.db.transaction() as session:
+                    mark_due(session, missed, self.clock())
+            except Exception:  # noqa: BLE001 - then the relay finds them after its grace period
+                log.warning("could not mark notifications %s as due", missed, exc_info=True)
 
     def relay_due(self) -> int:
         """Re-enqueue the outbox rows that are due: after a crash, a broker outage or a
         temporary SMTP failure. The outbox, not the broker, is the source of truth."""
-        from mailbot.outbound.delivery import due_notification_ids
+        from mailbot.outbound.delivery import due_notification_ids, mark_due
 
         now = self.clock()
+        grace = timedelta(seconds=self.settings.relay_grace_seconds)
         with self.db.transaction() as session:
-            # rows younger than RELAY_GRACE are most likely still in the queue: leave them be
-            due = due_notification_ids(session, now, limit=1000, created_before=now - RELAY_GRACE)
+            # never-tried rows younger than the grace are most likely still in the queue
+            due = due_notification_ids(session, now, limit=1000, created_before=now - grace)
+            # handed to the queue now: not due again before the queue had its chance
+            mark_due(session, due, now + grace)
+        if due:
+            log.info("relay: %d notification(s) due again", len(due))
         self.enqueue(due)
         return len(due)
 

@@ -22,6 +22,8 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(tickets_cli, name="tickets")
 kb_cli = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 cli.add_typer(kb_cli, name="kb")
+failed_cli = typer.Typer(help="Mails that could not be processed.", no_args_is_help=True)
+cli.add_typer(failed_cli, name="failed")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -53,11 +55,13 @@ def poll(once: Annotated[bool, typer.Option("--once", help="One pass, then exit.
     from mailbot.runner import poll_forever, poll_once
 
     app = make_app()
-    if not app.settings.imap_url:
-        raise ConfigError("MAILBOT_IMAP_URL: not set; `mailbot poll` needs an IMAP mailbox")
+    if not app.settings.imap_mailboxes:
+        raise ConfigError("MAILBOT_IMAP_URL: not set (nor MAILBOT_MAILBOXES); `mailbot poll` needs an IMAP mailbox")
     if once:
-        stats = poll_once(app)
-        typer.echo(stats)
+        for mailbox, stats in poll_once(app).items():
+            outcomes = ", ".join(f"{n} {outcome}" for outcome, n in sorted(stats.outcomes.items())) or "nothing"
+            typer.echo(f"{mailbox}: {stats.fetched} mail(s): {outcomes}"
+                       + (f"; {stats.errors} left in place by an error" if stats.errors else ""))
     else:
         poll_forever(app)
 
@@ -208,10 +212,72 @@ def kb_show(article_id: int, as_json: JsonFlag = False) -> None:
     typer.echo(f"{article['title']}\n\n{article['content']}")
 
 
+@cli.command()
+def check() -> None:
+    """Connect to each configured server and print one line each: OK, or what is wrong."""
+    from mailbot.checks import run_checks
+
+    results = run_checks(load_settings())
+    for result in results:
+        typer.echo(result.line())
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+
+
+@failed_cli.command("list")
+def failed_list(as_json: JsonFlag = False) -> None:
+    """The mails recorded as failed, oldest first."""
+    from mailbot.operations import failed_list as list_failed
+
+    rows = list_failed(make_app())
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        error = (row["error"].splitlines() or [""])[-1]
+        typer.echo(f"{row['id']:<6} {row['received_at'][:19]} {row['sender'][:30]:<30} {row['subject'][:30]:<30} {error[:60]}")
+
+
+@failed_cli.command("show")
+def failed_show(mail_id: int, as_json: JsonFlag = False) -> None:
+    """One failed mail: where it came from, its error and its headers."""
+    from mailbot.operations import failed_show as show_failed
+
+    row = show_failed(make_app(), mail_id)
+    if as_json:
+        _print_json(row)
+        return
+    for key in ("id", "mailbox", "received_at", "sender", "subject", "mail_key", "size"):
+        typer.echo(f"{key}: {row[key]}")
+    typer.echo(f"error:\n{row['error']}\n\nheaders:\n{row['headers']}")
+
+
+@failed_cli.command("retry")
+def failed_retry(mail_id: int) -> None:
+    """Process a failed mail's kept raw bytes again."""
+    from mailbot.operations import failed_retry as retry_failed
+
+    app = make_app()
+    if app.uses_stub_broker:
+        app.start_worker()
+    result = retry_failed(app, mail_id)
+    app.wait_for_delivery()
+    app.close()
+    typer.echo(f"mail {mail_id}: {result.outcome}" + (f" #{result.ticket_id}" if result.ticket_id else "")
+               + (f" ({result.reason})" if result.outcome == "failed" else ""))
+    raise typer.Exit(1 if result.outcome == "failed" else 0)
+
+
+def _log_format() -> str:
+    try:
+        return load_settings().log_format
+    except ConfigError:
+        return "text"  # the configuration error itself is reported below
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from mailbot.logs import setup_logging
+
+    setup_logging(_log_format())
     try:
         cli()
     except ConfigError as exc:

@@ -220,8 +220,10 @@ class Settings(BaseSettings):
     @property
     def imap_mailboxes(self) -> tuple[MailboxSettings, ...]:
         """Every mailbox to read: MAILBOT_IMAP_URL (with the default type and group) first."""
-        simple = (MailboxSettings(url=self.imap_url, type=self.default_type, group=self.default_group),)
-        return (simple if self.imap_url else ()) + self.mailboxes
+        if not self.imap_url:
+            return self.mailboxes
+        return (MailboxSettings(url=self.imap_url, type=self.default_type, group=self.default_group),
+                *self.mailboxes)
 
     @property
     def tz(self) -> ZoneInfo:

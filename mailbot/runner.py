@@ -7,11 +7,13 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import typer
 
 from mailbot.app import App
+from mailbot.backoff import Backoff
 from mailbot.inbound.files import iter_sources
 from mailbot.workflow.service import MailResult
 
@@ -68,18 +70,50 @@ class _plain:
         return False
 
 
+class Periodic:
+    """Jobs that run under `mailbot run`: the relay of due notifications every
+    MAILBOT_RELAY_SECONDS, automatic closing every minute (as a dramatiq message, so any
+    worker may run it). A failure is logged and retried at the next round, with backoff."""
+
+    def __init__(self, app: App):
+        self.app = app
+        self.backoff = Backoff(1.0, app.settings.reconnect_max_seconds)
+        self.next_relay = 0.0
+        self.next_autoclose = 0.0
+
+    def run_due(self, now: float) -> float:
+        """Run what is due at monotonic time `now`; returns how long to sleep."""
+        failed = False
+        if now >= self.next_autoclose:
+            failed |= not self._try("automatic closing", lambda: self.app.actors.autoclose.send())
+            self.next_autoclose = now + PERIODIC_SECONDS
+        if now >= self.next_relay:
+            failed |= not self._try("outbox relay", self.app.relay_due)
+            self.next_relay = now + self.app.settings.relay_seconds
+        if failed:
+            delay = self.backoff.next_delay()
+            self.next_relay = min(self.next_relay, now + delay)
+        else:
+            self.backoff.reset()
+        return max(0.05, min(self.next_relay, self.next_autoclose) - now)
+
+    def _try(self, what: str, job: Callable[[], object]) -> bool:
+        try:
+            job()
+            return True
+        except Exception as exc:  # noqa: BLE001 - a periodic job must not stop the program
+            log.warning("%s failed (%s: %s); trying again later", what, type(exc).__name__, exc)
+            return False
+
+
 def run_periodic_jobs(app: App) -> None:
-    """Jobs that run every minute under `mailbot run`: automatic closing (as a dramatiq
-    message, so any worker may run it) and the relay of due notifications."""
-    try:
-        app.actors.autoclose.send()
-        app.relay_due()
-    except Exception:  # noqa: BLE001 - a periodic job must not stop the program
-        log.exception("periodic jobs failed; trying again in a minute")
+    """One round of the periodic jobs, now."""
+    Periodic(app).run_due(time.monotonic())
 
 
 def run_forever(app: App) -> None:
     from mailbot.inbound.listener import Listener
+    from mailbot.mailboxes import start_watchers
 
     stop = _stop_event()
     if app.uses_stub_broker:
@@ -91,49 +125,41 @@ def run_forever(app: App) -> None:
         listener = Listener(_direct(app), host, int(port))
         listener.start()
         log.info("listening for mail on %s (SMTP)", address)
-    imap_thread = None
-    if app.settings.imap_url:
-        imap_thread = threading.Thread(target=poll_forever, args=(app, stop), name="imap", daemon=True)
-        imap_thread.start()
-    log.info("mailbot is running; Ctrl-C stops it")
+    watchers = start_watchers(app, stop)
+    log.info("mailbot is running (%d IMAP mailbox(es)); Ctrl-C stops it", len(watchers))
+    periodic = Periodic(app)
     while not stop.is_set():
-        run_periodic_jobs(app)
-        stop.wait(PERIODIC_SECONDS)
+        stop.wait(periodic.run_due(time.monotonic()))
     if listener is not None:
         listener.stop()
-    if imap_thread is not None:
-        imap_thread.join(timeout=10)
+    for thread in watchers:
+        thread.join(timeout=10)
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 
 
-def _imap_handler(app: App) -> Callable[[bytes, str], MailResult]:
-    return lambda raw, mailbox: app.process(raw, mailbox)
-
-
 def poll_once(app: App):  # type: ignore[no-untyped-def]
-    from mailbot.inbound.imap import poll_once as imap_poll_once
+    from mailbot.mailboxes import poll_all_once
 
     if app.uses_stub_broker:
         app.start_worker()
-    stats = imap_poll_once(app.settings.imap_url, _imap_handler(app))
+    stats = poll_all_once(app)
     app.wait_for_delivery()
     app.close()
     return stats
 
 
 def poll_forever(app: App, stop: threading.Event | None = None) -> None:
-    from mailbot.inbound.imap import poll_once as imap_poll_once
+    """The IMAP mailboxes only, without the listener and the periodic jobs."""
+    from mailbot.mailboxes import start_watchers
 
     stop = stop or _stop_event()
     if app.uses_stub_broker:
         app.start_worker()
-    while not stop.is_set():
-        try:
-            imap_poll_once(app.settings.imap_url, _imap_handler(app))
-        except Exception:  # noqa: BLE001 - the server may come back; never stop polling
-            log.exception("IMAP pass failed; trying again")
-        stop.wait(5)
+    for thread in start_watchers(app, stop):
+        thread.join()
+    app.wait_for_delivery(timeout_ms=10_000)
+    app.close()
 
 
 def run_workers(app: App, threads: int) -> None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
 
+from mailbot.errors import DeliveryError
+
+log = logging.getLogger(__name__)
+
 QUEUE = "mailbot"
-# Retried 30 s, 1 min, 2 min … then hourly: about nine hours in all. After that the row
-# stays pending with its next attempt time and the relay (due_notification_ids) takes over.
-SEND_OPTIONS: dict[str, Any] = {"max_retries": 14, "min_backoff": 30_000, "max_backoff": 3_600_000}
+# One attempt per message and no queue retries: a row that could not be sent stays in the
+# outbox with its next attempt time, and the relay (`App.relay_due`) enqueues it again then.
+# Two retry mechanisms would race each other; the outbox one survives a lost queue.
+SEND_OPTIONS: dict[str, Any] = {"max_retries": 0}
 AUTOCLOSE_OPTIONS: dict[str, Any] = {"max_retries": 5, "min_backoff": 60_000, "max_backoff": 3_600_000}
 
 
@@ -27,7 +33,10 @@ def setup_actors(broker: dramatiq.Broker, deliver_fn: Callable[[int], Any],
     `autoclose_fn(*ids)` closes what is due. Both re-read the database: actors carry ids only."""
 
     def send_notification(notification_id: int) -> None:
-        deliver_fn(notification_id)
+        try:
+            deliver_fn(notification_id)
+        except DeliveryError as exc:
+            log.info("notification %s stays in the outbox for the relay: %s", notification_id, exc)
 
     sender = dramatiq.actor(send_notification, broker=broker, actor_name="send_notification",
                             queue_name=QUEUE, **SEND_OPTIONS)

@@ -1,4 +1,8 @@
-"""Send one outbox row: lock and reload it, render, send, mark it sent, failed or due again later."""
+"""Send one outbox row: claim it atomically, render, send, mark it sent, failed or due again later.
+
+The outbox is the source of truth and the relay (`due_notification_ids`, run by `mailbot run`)
+is the one retry mechanism: a queue message is only a nudge to try a row now.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.errors import DeliveryError
@@ -19,77 +23,103 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+# How long a worker owns a row it is sending; a worker killed mid-send frees it after this.
+CLAIM = timedelta(minutes=5)
 
 
-def retry_delay(attempts: int) -> timedelta:
+def retry_delay(attempts: int, *, first: timedelta = FIRST_RETRY, longest: timedelta = LONGEST_RETRY) -> timedelta:
     """30 s after the first failure, doubling each time, never more than an hour."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    return min(first * 2 ** max(attempts - 1, 0), longest)
+
+
+def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(Notification.status == "pending",
+               and_(Notification.status == "sending", Notification.claimed_until < now))
 
 
 def deliver(session_factory: Callable[[], Session], notification_id: int, *, sender: Sender,
-            render_kwargs: Mapping[str, Any], now: datetime | None = None) -> str:
+            render_kwargs: Mapping[str, Any], now: datetime | None = None,
+            first_retry: timedelta = FIRST_RETRY, longest_retry: timedelta = LONGEST_RETRY,
+            claim: timedelta = CLAIM) -> str:
     """Send the notification unless it is no longer pending; returns its resulting status.
 
-    A temporary failure leaves it pending with `next_attempt_at` set and re-raises the
-    DeliveryError so that the queue retries; a permanent one marks it failed.
+    The row is claimed (`pending` -> `sending`) by one conditional UPDATE, committed before
+    the SMTP conversation: of two workers racing for it, exactly one sends. A temporary failure
+    puts it back to `pending` with `next_attempt_at` set and re-raises the DeliveryError; a
+    permanent one marks it failed with the server's answer.
     """
+    when = now or datetime.now(UTC)
     with session_factory() as session:
-        # The row lock (PostgreSQL) keeps two workers from sending the same mail at once:
-        # the second one waits, then sees it sent.
-        row = session.execute(
-            select(Notification).where(Notification.id == notification_id).with_for_update()
-        ).scalar_one_or_none()
+        claimed = session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, _claimable(when))
+            .values(status="sending", claimed_until=when + claim)
+            .execution_options(synchronize_session=False)).rowcount
+        session.commit()
+        row = session.get(Notification, notification_id)
         if row is None:
             log.warning("notification %s does not exist", notification_id)
             return "missing"
-        if row.status != "pending":
+        if not claimed:
             return row.status
         try:
             message = render(row, **render_kwargs)
         except Exception as exc:  # a template or context bug: retrying cannot fix it
             log.exception("notification %s cannot be rendered", notification_id)
-            return _mark_failed(session, row, f"cannot render: {exc}")
+            return _finish(session, row, "failed", f"cannot render: {exc}")
         try:
             sender.send(message, row.recipient)
         except DeliveryError as exc:
             if exc.permanent:
                 log.warning("notification %s to %s failed: %s", row.id, row.recipient, exc)
-                return _mark_failed(session, row, str(exc))
-            when = now or datetime.now(UTC)
-            row.attempts += 1
-            row.last_error = str(exc)
-            row.next_attempt_at = when + retry_delay(row.attempts)
-            session.commit()
-            log.info("notification %s to be sent again: %s", notification_id, exc)
+                return _finish(session, row, "failed", str(exc))
+            attempts = row.attempts + 1
+            _finish(session, row, "pending", str(exc), attempts=attempts,
+                    next_attempt_at=when + retry_delay(attempts, first=first_retry, longest=longest_retry))
+            log.info("notification %s to be sent again after %s: %s", notification_id,
+                     retry_delay(attempts, first=first_retry, longest=longest_retry), exc)
             raise
-        row.status = "sent"
-        row.sent_at = now or datetime.now(UTC)
-        row.last_error = ""
-        row.next_attempt_at = None
-        session.commit()
-        return "sent"
+        return _finish(session, row, "sent", "", sent_at=now or datetime.now(UTC))
 
 
-def _mark_failed(session: Session, row: Notification, error: str) -> str:
-    row.attempts += 1
-    row.status = "failed"
-    row.last_error = error
-    row.next_attempt_at = None
+def _finish(session: Session, row: Notification, status: str, error: str, **values: Any) -> str:
+    """Leave `sending` for `status`; only the claim's owner gets here."""
+    values.setdefault("attempts", row.attempts + (status == "failed"))
+    values.setdefault("next_attempt_at", None)
+    session.execute(update(Notification).where(Notification.id == row.id, Notification.status == "sending")
+                    .values(status=status, last_error=error, claimed_until=None, **values)
+                    .execution_options(synchronize_session=False))
     session.commit()
-    return "failed"
+    return status
 
 
 def due_notification_ids(session: Session, now: datetime, limit: int = 100, *,
                          created_before: datetime | None = None) -> list[int]:
-    """Pending rows whose next attempt is due (never tried, or retry time past), oldest first.
+    """Rows to (re)send, oldest first: pending ones never tried or whose retry time has come,
+    and `sending` ones whose claim ran out (their worker died mid-send).
 
-    `created_before` leaves out rows so fresh that their first send is probably still queued.
+    `created_before` leaves out never-tried rows so fresh that their first send is probably
+    still queued; a row whose hand-over to the queue failed has `next_attempt_at` set and is
+    due at once.
     """
+    never_tried = Notification.next_attempt_at.is_(None)
+    if created_before is not None:
+        never_tried = and_(never_tried, Notification.created_at < created_before)
     query = (select(Notification.id)
-             .where(Notification.status == "pending",
-                    or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+             .where(or_(and_(Notification.status == "pending",
+                             or_(never_tried, Notification.next_attempt_at <= now)),
+                        and_(Notification.status == "sending", Notification.claimed_until < now)))
              .order_by(Notification.id)
              .limit(limit))
-    if created_before is not None:
-        query = query.where(Notification.created_at < created_before)
     return list(session.scalars(query))
+
+
+def mark_due(session: Session, notification_ids: list[int], when: datetime) -> None:
+    """Set when the relay looks at these pending rows again: at once when the queue could not
+    take them, a grace period later when they were just handed to it."""
+    for start in range(0, len(notification_ids), 500):
+        session.execute(update(Notification)
+                        .where(Notification.id.in_(notification_ids[start:start + 500]),
+                               Notification.status == "pending")
+                        .values(next_attempt_at=when)
+                        .execution_options(synchronize_session=False))

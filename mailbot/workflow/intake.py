@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.parsers.types import ParsedMessage
@@ -16,7 +17,7 @@ from mailbot.workflow import tickets as acts
 from mailbot.workflow.attachments import AttachmentLimits, attach
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.events import Answer, Event
-from mailbot.workflow.models import StatusChange, Ticket, User
+from mailbot.workflow.models import Group, StatusChange, Ticket, User
 from mailbot.workflow.people import SenderPolicy, observers_from_mail
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class IntakeConfig:
     default_type: str
     language: str
     mailbox: str = ""
+    default_group: str = ""  # the group new tickets of this mailbox go to (created when missing)
 
 
 class Intake:
@@ -57,6 +59,8 @@ class Intake:
             follows_ticket_id=follows.id if follows else None, thread_root=parsed.message_id,
             created_at=now, updated_at=now)
         ticket.requester = requester
+        if self.config.default_group:
+            ticket.group = _group(session, self.config.default_group)
         ticket.observers = observers_from_mail(
             session, parsed.to + parsed.cc, policy=self.config.senders, exclude={requester.email}, now=now)
         ticket.history.append(StatusChange(at=now, by_id=requester.id, from_status=None, to_status="new",
@@ -90,3 +94,11 @@ def refused_attachments(ticket: Ticket, sender: User, refused: list[dict[str, st
                       content=f"Attachments not kept: {names}")
     return [Answer("attachment_refused", to=sender.email, ticket_id=ticket.id, language=sender.language,
                    context={"attachments": refused})]
+
+
+def _group(session: Session, name: str) -> Group:
+    found = session.scalar(select(Group).where(Group.name == name))
+    if found is None:
+        found = Group(name=name)
+        session.add(found)
+    return found
