@@ -42,6 +42,10 @@ def trial(raws: list[bytes], label: str, *, deliver: bool, null_sender: bool = F
         app.start_worker()
     else:
         app.enqueue = lambda ids: None  # type: ignore[method-assign]
+    statements = [0]
+    from sqlalchemy import event
+
+    event.listen(app.db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
     profiler = None
     if profile:
         from pyinstrument import Profiler
@@ -57,12 +61,15 @@ def trial(raws: list[bytes], label: str, *, deliver: bool, null_sender: bool = F
         profiler.stop()
         (fresh_dir("exp-profile") / "process.txt").write_text(profiler.output_text(unicode=False, show_all=False))
     app.close()
-    print(f"{label:<28} {len(raws) / elapsed:7.1f} mails/s ({elapsed:.2f} s)", flush=True)
+    print(f"{label:<30} {len(raws) / elapsed:7.1f} mails/s ({elapsed:.2f} s), "
+          f"{statements[0] / len(raws):.1f} SQL statements per mail", flush=True)
 
 
 def main() -> None:
     folder = Path(sys.argv[1])
     raws = [path.read_bytes() for path in sorted(folder.glob("*.eml"))]
+    small = [raw for raw in raws if len(raw) < 50_000]
+    trial(small, f"process only, {len(small)} mails without attachment", deliver=False)
     trial(raws, "process only, no delivery", deliver=False, profile="--profile" in sys.argv)
     trial(raws, "delivery to a null sender", deliver=True, null_sender=True)
     trial(raws, "delivery to the outbox folder", deliver=True)

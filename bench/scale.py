@@ -25,21 +25,30 @@ INSERT INTO tickets (id, type, status, title, content, urgency, requester_id, ma
               ELSE 'closed' END,
          'Imprimante en panne en salle ' || (g % 300), 'Bonjour, l''imprimante ne marche plus.', 3,
          (SELECT min(id) FROM users WHERE NOT is_technician) + g % 20000, 'INBOX',
-         '<ticket-' || g || '@school.example>',
+         'ticket-' || g || '@school.example',
          ts, ts + interval '2 hours',
          CASE WHEN g % 20 = 0 THEN NULL ELSE ts + interval '1 day' END,
          CASE WHEN g % 20 = 0 THEN NULL ELSE ts + interval '2 days' END
   FROM (SELECT g, timestamp '2016-01-01' + g * interval '5 minutes' AS ts FROM generate_series(1, {n}) g) s;
 INSERT INTO thread_messages (message_id, ticket_id, outbound)
-  SELECT '<mail-' || g || '@school.example>', g, false FROM generate_series(1, {n}) g;
+  SELECT 'mail-' || g || '@school.example', g, false FROM generate_series(1, {n}) g;
 INSERT INTO thread_messages (message_id, ticket_id, outbound)
-  SELECT '<notif-' || g || '@helpdesk.school.example>', g, true FROM generate_series(1, {n}) g;
+  SELECT 'notif-' || g || '@helpdesk.school.example', g, true FROM generate_series(1, {n}) g;
 INSERT INTO ticket_assignees (ticket_id, user_id)
   SELECT g, (SELECT id FROM users WHERE email = 'tech' || (1 + g % {techs}) || '@school.example')
   FROM generate_series(1, {n}) g;
 SELECT setval(pg_get_serial_sequence('tickets', 'id'), {n});
 ANALYZE;
 """
+
+
+def open_ticket(n: int, i: int) -> int:
+    """The id of an open (status `new`) ticket of the bulk load, near the middle."""
+    return 20 * (n // 40 - n // 40 % 5 + 5 * i)
+
+
+def requester_of(ticket_id: int) -> str:
+    return f"user{ticket_id % 20000 + 1:05d}@school.example"
 
 
 def _median_ms(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -59,10 +68,10 @@ def _in_process(url: str, n: int) -> dict[str, float]:
     db = Database(url)
     found: dict[str, float] = {}
     with db.transaction() as session:
-        ticket_by_thread(session, ("<mail-1@school.example>",))  # connection and statement warm
-        ids = iter(range(n // 3, n, 7919))
+        ticket_by_thread(session, ("mail-1@school.example",))  # connection and statement warm
+        ids = iter(range(n // 3, n, max(1, (n - n // 3) // 40)))
         found["thread"] = _median_ms(lambda: ticket_by_thread(
-            session, (f"<notif-{next(ids)}@helpdesk.school.example>", "<unknown@x>")), 30)
+            session, (f"notif-{next(ids)}@helpdesk.school.example", "unknown@x")), 30)
 
         def personal() -> int:
             query = list_query(session, view="personal", as_email="tech1@school.example")
@@ -85,9 +94,9 @@ def _process_reply(url: str, work, n: int) -> float:  # type: ignore[no-untyped-
 
     def one() -> None:
         i = next(counter)
-        raw = corpus.build(("Requester", "user00042@school.example"), "RE: Imprimante en panne",
+        raw = corpus.build(("Requester", requester_of(open_ticket(n, i))), "RE: Imprimante en panne",
                            "Toujours en panne.", f"<scale-reply-{i}@school.example>", corpus.START,
-                           in_reply_to=f"<notif-{n // 2 + i}@helpdesk.school.example>")
+                           in_reply_to=f"<notif-{open_ticket(n, i)}@helpdesk.school.example>")
         result = app.process(raw, "INBOX")
         assert result.outcome == "followup", result
 
@@ -114,9 +123,9 @@ def run(ctx: Context) -> None:
         reply = _process_reply(url, work, n)
         startup, _ = mailbot(["ingest", str(fresh_dir("scale-empty"))], env, work)
         mail = work / "reply.eml"
-        mail.write_bytes(corpus.build(("Requester", "user00042@school.example"), "RE: Imprimante", "Merci",
+        mail.write_bytes(corpus.build(("Requester", requester_of(open_ticket(n, 999))), "RE: Imprimante", "Merci",
                                       "<scale-cmd@school.example>", corpus.START,
-                                      in_reply_to=f"<mail-{n - 12345}@school.example>"))
+                                      in_reply_to=f"<mail-{open_ticket(n, 999)}@school.example>"))
         ingest_cmd, _ = mailbot(["ingest", str(mail)], env, work)
         view_cmd, out = mailbot(["tickets", "list", "--view", "personal", "--as", "tech1@school.example"], env, work)
     label = f"{n // 1000}k tickets" if n < 1_000_000 else "1M tickets"
