@@ -7,9 +7,10 @@ import statistics
 import time
 
 import psycopg
+from sqlalchemy import text
 
 from bench import corpus, pg
-from bench.common import Context, add_technicians, fresh_dir, mailbot, mailbot_env, ms
+from bench.common import WORK, Context, add_technicians, fresh_dir, mailbot, mailbot_env, ms
 
 TECHS = 20
 LOAD = """
@@ -35,7 +36,7 @@ INSERT INTO thread_messages (message_id, ticket_id, outbound)
 INSERT INTO thread_messages (message_id, ticket_id, outbound)
   SELECT 'notif-' || g || '@helpdesk.school.example', g, true FROM generate_series(1, {n}) g;
 INSERT INTO ticket_assignees (ticket_id, user_id)
-  SELECT g, (SELECT id FROM users WHERE email = 'tech' || (1 + g % {techs}) || '@school.example')
+  SELECT g, (SELECT id FROM users WHERE email = 'tech' || (1 + g / 3 % {techs}) || '@school.example')
   FROM generate_series(1, {n}) g;
 SELECT setval(pg_get_serial_sequence('tickets', 'id'), {n});
 ANALYZE;
@@ -79,6 +80,10 @@ def _in_process(url: str, n: int) -> dict[str, float]:
 
         found["personal_rows"] = personal()
         found["personal"] = _median_ms(personal, 15)
+        query = list_query(session, view="personal", as_email="tech1@school.example")
+        sql = str(query.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True}))
+        plan = session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)).scalars().all()
+        (WORK / "scale-explain.txt").write_text(sql + "\n\n" + "\n".join(plan) + "\n")
     db.dispose()
     return found
 
