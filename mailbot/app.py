@@ -149,14 +149,15 @@ class App:
         except Exception as exc:  # noqa: BLE001 - a broken mail must never stop the next ones
             log.exception("mail %s could not be handled", parsed.mail_key)
             detail = "".join(traceback.format_exception_only(exc)).strip()
-            return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key)
+            return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key,
+                                        sender=parsed.sender.email, subject=parsed.subject)
         log.info("mail %s: %s%s", parsed.mail_key, result.outcome,
                  f" #{result.ticket_id}" if result.ticket_id else "")
         self.enqueue(pending)
         return result
 
     def _record_failure(self, raw: bytes, mailbox: str, error: str, now: datetime, *,
-                        mail_key: str | None = None) -> MailResult:
+                        mail_key: str | None = None, sender: str = "", subject: str = "") -> MailResult:
         sha = hashlib.sha256(raw).hexdigest()
         key = mail_key or f"sha256:{sha}"
         with self.db.transaction() as session:
@@ -165,7 +166,7 @@ class App:
                 existing.reason = error
                 return MailResult("failed", reason=error, mail_id=existing.id)
             record = ProcessedMail(mailbox=mailbox, mail_key=key, sha256=sha, raw=raw, outcome="failed",
-                                   reason=error[:10000], received_at=now)
+                                   reason=error[:10000], received_at=now, sender=sender[:320], subject=subject)
             session.add(record)
             session.flush()
             return MailResult("failed", reason=error, mail_id=record.id)
