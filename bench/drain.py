@@ -4,10 +4,13 @@ notification has reached the SMTP sink."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import time
 
 from bench import corpus
-from bench.common import Context
+from bench.common import VENV_BIN, Context
 from bench.stack import Stack, rss_mib
 
 
@@ -15,6 +18,16 @@ def _done(counts: dict[str, int], total: int) -> bool:
     expected = sum(n for key, n in counts.items() if key.startswith("outbox_") and key != "outbox_held")
     return (counts["mails"] >= total and counts.get("outbox_pending", 0) == 0
             and counts["sink"] >= expected and counts.get("outbox_sent", 0) == expected)
+
+
+def _profile(pid: int, stack: Stack):  # type: ignore[no-untyped-def]
+    """With BENCH_PYSPY=SECONDS, py-spy samples `mailbot run` for that long (raw stacks in .work)."""
+    seconds = os.environ.get("BENCH_PYSPY")
+    if not seconds or not shutil.which("py-spy", path=str(VENV_BIN)):
+        return None
+    return subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--duration", seconds,
+                             "-r", "200", "-f", "raw", "-o", str(stack.work / "run-profile.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run(ctx: Context) -> None:
@@ -27,6 +40,7 @@ def run(ctx: Context) -> None:
         print(f"  {total} mails appended to Dovecot in {appended:.1f} s", flush=True)
         started = time.perf_counter()
         runner = stack.spawn(["run"], "run")
+        profiler = _profile(runner.pid, stack)
         committed_at = 0.0
         deadline = started + (600 if ctx.quick else 3600)
         peak = 0.0
@@ -39,6 +53,8 @@ def run(ctx: Context) -> None:
                 break
             time.sleep(0.25)
         elapsed = time.perf_counter() - started
+        if profiler is not None:
+            profiler.wait(timeout=120)
         counts = stack.counts()
         if not _done(counts, total):
             ctx.add("backlog drain", "incomplete", "≥ 200 mails/s", False,
