@@ -8,7 +8,7 @@ import hashlib
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -34,7 +34,7 @@ Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class App:
@@ -146,7 +146,7 @@ class App:
             return MailResult("duplicate", reason="recorded concurrently")
         except OperationalError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a broken mail must never stop the next ones
+        except Exception as exc:
             log.exception("mail %s could not be handled", parsed.mail_key)
             detail = "".join(traceback.format_exception_only(exc)).strip()
             return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key,
@@ -227,7 +227,7 @@ class App:
             try:
                 with self.db.transaction() as session:
                     mark_due(session, missed, self.clock())
-            except Exception:  # noqa: BLE001 - then the relay finds them after its grace period
+            except Exception:
                 log.warning("could not mark notifications %s as due", missed, exc_info=True)
 
     def relay_due(self) -> int:

@@ -124,7 +124,7 @@ def check_smtp(settings: Settings) -> Check:
         from mailbot.outbound.senders import SmtpSender
 
         sender = SmtpSender(settings.smtp_url, timeout=TIMEOUT)
-        smtp = sender._connect()  # noqa: SLF001 - the very connection deliveries use
+        smtp = sender._connect()
         try:
             code, _ = smtp.noop()
         finally:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -67,7 +66,7 @@ def poll(once: Annotated[bool, typer.Option("--once", help="One pass, then exit.
 
 
 @cli.command()
-def ingest(files: Annotated[Optional[list[str]], typer.Argument(help="Files, folders or - for stdin.")] = None,
+def ingest(files: Annotated[list[str] | None, typer.Argument(help="Files, folders or - for stdin.")] = None,
            ) -> None:
     """Process raw RFC 822 mails from files or stdin, in order."""
     from mailbot.runner import ingest_sources
@@ -113,8 +112,8 @@ def db_upgrade() -> None:
 def users_add(email: str,
               name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
               technician: Annotated[bool, typer.Option("--technician", help="Technician role.")] = False,
-              group: Annotated[Optional[str], typer.Option("--group", help="Technicians' group.")] = None,
-              language: Annotated[Optional[str], typer.Option("--language", help="fr or en.")] = None) -> None:
+              group: Annotated[str | None, typer.Option("--group", help="Technicians' group.")] = None,
+              language: Annotated[str | None, typer.Option("--language", help="fr or en.")] = None) -> None:
     """Add a person, or update them when the address is known."""
     from mailbot.workflow.directory import upsert_user
 
@@ -143,9 +142,9 @@ def users_list(as_json: JsonFlag = False) -> None:
 
 
 @tickets_cli.command("list")
-def tickets_list(status: Annotated[Optional[str], typer.Option(help="Only this status.")] = None,
+def tickets_list(status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
                  view: Annotated[str, typer.Option(help="personal, group or global.")] = "global",
-                 as_email: Annotated[Optional[str], typer.Option("--as", help="The technician's address.")] = None,
+                 as_email: Annotated[str | None, typer.Option("--as", help="The technician's address.")] = None,
                  as_json: JsonFlag = False) -> None:
     """The technicians' views: open tickets, most recently updated first."""
     from mailbot.workflow.states import Status

@@ -69,7 +69,7 @@ class ImapTarget:
 
         It runs at every login, so a command that refreshes tokens keeps them fresh."""
         try:
-            done = subprocess.run(self.oauth2_command, shell=True, capture_output=True, text=True,  # noqa: S602
+            done = subprocess.run(self.oauth2_command, shell=True, capture_output=True, text=True,
                                   timeout=60, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ImapLoginError(f"MAILBOT_IMAP_OAUTH2_COMMAND could not run: {exc}") from exc

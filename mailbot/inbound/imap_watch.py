@@ -178,5 +178,5 @@ def _still_held(lease: Lease) -> bool:
 def _quietly(action: Callable[[], object]) -> None:
     try:
         action()
-    except Exception:  # noqa: BLE001 - stopping; the lease runs out by itself
+    except Exception:
         log.debug("could not release the mailbox lease", exc_info=True)
