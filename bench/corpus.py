@@ -3,37 +3,38 @@ English requests, attachments, replies with quoted history and technicians' comm
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 DOMAIN = "school.example"
 HELPDESK = "helpdesk@school.example"
 TECHNICIANS = ("tech1@school.example", "tech2@school.example", "tech3@school.example")
-START = datetime(2025, 3, 3, 7, 30, tzinfo=timezone.utc)
+START = datetime(2025, 3, 3, 7, 30, tzinfo=UTC)
 
 ROOMS = ("203", "B12", "CDI", "salle des profs", "labo de physique", "gym", "104", "A07")
 REQUESTS = {
-    "fr": [("Imprimante en panne en salle {room}", "Bonjour,\n\nL'imprimante de la salle {room} affiche "
-            "\"bourrage papier\" depuis ce matin alors qu'il n'y a plus de papier coincé.\n\nMerci,\n{name}"),
-           ("Vidéoprojecteur {room}", "Bonjour,\n\nLe vidéoprojecteur de la salle {room} ne détecte plus "
-            "l'ordinateur. J'ai un cours à 10h.\n\nCordialement,\n{name}"),
-           ("Mot de passe ENT oublié", "Bonjour,\n\nJe n'arrive plus à me connecter à l'ENT, pouvez-vous "
-            "réinitialiser mon mot de passe ?\n\n{name}"),
-           ("Wifi très lent au {room}", "Bonjour,\n\nLe wifi est inutilisable au {room} depuis lundi, les "
-            "élèves n'arrivent pas à charger Pronote.\n\nBonne journée,\n{name}"),
-           ("Demande d'installation de GeoGebra", "Bonjour,\n\nPourriez-vous installer GeoGebra sur les "
-            "postes de la salle {room} avant la rentrée ?\n\nMerci d'avance,\n{name}")],
-    "en": [("Printer jammed in room {room}", "Hello,\n\nThe printer in room {room} says paper jam but "
-            "there is no paper stuck anywhere.\n\nThanks,\n{name}"),
-           ("Projector not working in {room}", "Hi,\n\nThe projector in {room} does not see my laptop "
-            "any more. I teach there at 10.\n\nBest,\n{name}"),
-           ("Cannot log in to the school portal", "Hello,\n\nMy account on the portal is locked, could "
-            "you reset my password?\n\n{name}"),
-           ("Please install Scratch in room {room}", "Hi,\n\nCould you install Scratch 3 on the "
-            "computers of room {room} before next week?\n\nThank you,\n{name}")],
+    "fr": [("Imprimante en panne en salle {room}", ("Bonjour,\n\nL'imprimante de la salle {room} affiche "
+             "\"bourrage papier\" depuis ce matin alors qu'il n'y a plus de papier coincé.\n\nMerci,\n{name}")),
+           ("Vidéoprojecteur {room}", ("Bonjour,\n\nLe vidéoprojecteur de la salle {room} ne détecte plus "
+             "l'ordinateur. J'ai un cours à 10h.\n\nCordialement,\n{name}")),
+           ("Mot de passe ENT oublié", ("Bonjour,\n\nJe n'arrive plus à me connecter à l'ENT, pouvez-vous "
+             "réinitialiser mon mot de passe ?\n\n{name}")),
+           ("Wifi très lent au {room}", ("Bonjour,\n\nLe wifi est inutilisable au {room} depuis lundi, les "
+             "élèves n'arrivent pas à charger Pronote.\n\nBonne journée,\n{name}")),
+           ("Demande d'installation de GeoGebra", ("Bonjour,\n\nPourriez-vous installer GeoGebra sur les "
+             "postes de la salle {room} avant la rentrée ?\n\nMerci d'avance,\n{name}"))],
+    "en": [("Printer jammed in room {room}", ("Hello,\n\nThe printer in room {room} says paper jam but "
+             "there is no paper stuck anywhere.\n\nThanks,\n{name}")),
+           ("Projector not working in {room}", ("Hi,\n\nThe projector in {room} does not see my laptop "
+             "any more. I teach there at 10.\n\nBest,\n{name}")),
+           ("Cannot log in to the school portal", ("Hello,\n\nMy account on the portal is locked, could "
+             "you reset my password?\n\n{name}")),
+           ("Please install Scratch in room {room}", ("Hi,\n\nCould you install Scratch 3 on the "
+             "computers of room {room} before next week?\n\nThank you,\n{name}"))],
 }
 REPLIES = {"fr": ["Toujours en panne ce matin, malgré le redémarrage.", "Merci, c'est réparé !",
                   "Je serai en salle {room} de 14h à 16h si vous voulez passer.",
@@ -109,6 +110,8 @@ def build(sender: tuple[str, str], subject: str, body: str, message_id: str, whe
     if attachment:
         main, sub, ext = attachment_type or ATTACHMENT_TYPES[0]
         msg.add_attachment(attachment, maintype=main, subtype=sub, filename=filename or f"piece.{ext}")
+        # the stdlib draws MIME boundaries at random; the corpus must be the same on every run
+        msg.set_boundary("=_" + hashlib.sha1(message_id.encode()).hexdigest())
     return bytes(msg)
 
 

@@ -12,7 +12,15 @@ from collections import Counter
 import sqlalchemy as sa
 
 from bench import corpus, pg
-from bench.common import ROOT, WORK, Context, add_technicians, fresh_dir, mailbot, mailbot_env
+from bench.common import (
+    ROOT,
+    WORK,
+    Context,
+    add_technicians,
+    fresh_dir,
+    mailbot,
+    mailbot_env,
+)
 
 DH_VENV = WORK / "dh-venv"
 
@@ -45,10 +53,10 @@ def _helpdesk_python() -> str:
     python = DH_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(DH_VENV)], check=True)
-    check = subprocess.run([str(python), "-c", "import helpdesk, django"], capture_output=True)
+    check = subprocess.run([str(python), "-c", "import helpdesk, django"], capture_output=True, check=False)
     if check.returncode != 0:
         done = subprocess.run([str(python), "-m", "pip", "install", "-q", "django-helpdesk[teams]==2.6.1"],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError("pip install django-helpdesk[teams]==2.6.1 failed: " + done.stderr.strip()[-400:])
     return str(python)
@@ -59,7 +67,7 @@ def _helpdesk(ctx: Context, folder, count: int) -> None:  # type: ignore[no-unty
         python = _helpdesk_python()
         work = fresh_dir("helpdesk")
         done = subprocess.run([python, str(ROOT / "bench" / "djhelpdesk" / "run.py"), str(folder), str(work),
-                               str(ROOT)], capture_output=True, text=True, cwd=work)
+                               str(ROOT)], capture_output=True, text=True, cwd=work, check=False)
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip()[-600:])
         result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -38,7 +38,7 @@ def run(ctx: Context) -> None:
                                    f"<latency-{i}@school.example>", corpus.START)
                 started = time.perf_counter()
                 client.append("INBOX", raw)
-                if wait_until(lambda: _acknowledged(stack, address), 30, interval=0.005):
+                if wait_until(lambda address=address: _acknowledged(stack, address), 30, interval=0.005):
                     delays.append(time.perf_counter() - started)
                 else:
                     missing += 1

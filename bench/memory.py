@@ -7,7 +7,15 @@ import json
 import subprocess
 
 from bench import corpus
-from bench.common import MAILBOT, PYTHON, Context, add_technicians, fresh_dir, mailbot, mailbot_env
+from bench.common import (
+    MAILBOT,
+    PYTHON,
+    Context,
+    add_technicians,
+    fresh_dir,
+    mailbot,
+    mailbot_env,
+)
 
 # The child's peak RSS as the kernel counts it: ru_maxrss of the waited-for children (KiB on Linux).
 PEAK = ("import json, resource, subprocess, sys\n"

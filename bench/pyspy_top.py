@@ -17,7 +17,9 @@ def _name(frame: str) -> str:
 
 def top(path: str, count: int = 40) -> list[tuple[float, str]]:
     total, inclusive = 0, Counter()
-    for line in open(path, encoding="utf-8", errors="replace"):
+    with open(path, encoding="utf-8", errors="replace") as profile:
+        lines = profile.readlines()
+    for line in lines:
         stack, _, n = line.rstrip().rpartition(" ")
         if not n.isdigit():
             continue

@@ -10,7 +10,15 @@ import psycopg
 from sqlalchemy import text
 
 from bench import corpus, pg
-from bench.common import WORK, Context, add_technicians, fresh_dir, mailbot, mailbot_env, ms
+from bench.common import (
+    WORK,
+    Context,
+    add_technicians,
+    fresh_dir,
+    mailbot,
+    mailbot_env,
+    ms,
+)
 
 TECHS = 20
 LOAD = """

@@ -9,14 +9,23 @@ import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Self
 
 import redis
 
 from bench import corpus, pg
-from bench.common import MAILBOT, REDIS_URL, ROOT, add_technicians, fresh_dir, mailbot, mailbot_env
+from bench.common import (
+    MAILBOT,
+    REDIS_URL,
+    ROOT,
+    add_technicians,
+    fresh_dir,
+    mailbot,
+    mailbot_env,
+)
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from services import Dovecot, SmtpSink, dovecot_binary, wait_for_port  # noqa: E402 - the test suite's helpers
+from services import Dovecot, SmtpSink, dovecot_binary, wait_for_port
 
 
 class BenchDovecot(Dovecot):
@@ -39,7 +48,7 @@ class Stack:
         self.processes: list[subprocess.Popen] = []
         self._exit = ExitStack()
 
-    def __enter__(self) -> Stack:
+    def __enter__(self) -> Self:
         try:
             self.work = fresh_dir(f"stack-{self.label}")
             self.dovecot = BenchDovecot(dovecot_binary())
