@@ -72,7 +72,7 @@ def _median_ms(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
 def _in_process(url: str, n: int) -> dict[str, float]:
     from mailbot.workflow.db import Database
     from mailbot.workflow.tickets import ticket_by_thread
-    from mailbot.workflow.views import list_query, summary_json
+    from mailbot.workflow.views import list_query, list_tickets, summary_json
 
     db = Database(url)
     found: dict[str, float] = {}
@@ -83,8 +83,8 @@ def _in_process(url: str, n: int) -> dict[str, float]:
             session, (f"notif-{next(ids)}@helpdesk.school.example", "unknown@x")), 30)
 
         def personal() -> int:
-            query = list_query(session, view="personal", as_email="tech1@school.example")
-            return len([summary_json(t) for t in session.scalars(query).unique()])
+            tickets = list_tickets(session, view="personal", as_email="tech1@school.example")
+            return len([summary_json(t) for t in tickets])
 
         found["personal_rows"] = personal()
         found["personal"] = _median_ms(personal, 15)

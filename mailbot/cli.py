@@ -148,7 +148,7 @@ def tickets_list(status: Annotated[str | None, typer.Option(help="Only this stat
                  as_json: JsonFlag = False) -> None:
     """The technicians' views: open tickets, most recently updated first."""
     from mailbot.workflow.states import Status
-    from mailbot.workflow.views import VIEWS, list_query, summary_json
+    from mailbot.workflow.views import VIEWS, list_tickets, summary_json
 
     if status is not None and status not in {s.value for s in Status}:
         raise MailbotError(f"--status: unknown status {status!r} (one of {', '.join(s.value for s in Status)})")
@@ -156,8 +156,7 @@ def tickets_list(status: Annotated[str | None, typer.Option(help="Only this stat
         raise MailbotError(f"--view: unknown view {view!r} (one of {', '.join(VIEWS)})")
     app = make_app()
     with app.db.transaction() as session:
-        rows = [summary_json(t) for t in session.scalars(
-            list_query(session, status=status, view=view, as_email=as_email)).unique()]
+        rows = [summary_json(t) for t in list_tickets(session, status=status, view=view, as_email=as_email)]
     if as_json:
         _print_json(rows)
         return

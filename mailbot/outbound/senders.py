@@ -7,6 +7,7 @@ import re
 import smtplib
 import ssl
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -39,14 +40,21 @@ class FolderSender:
     def __init__(self, outbox_dir: Path | str, *, clock: Callable[[], datetime] = _utc_now):
         self.outbox_dir = Path(outbox_dir)
         self._clock = clock
+        self._lock = threading.Lock()
+        self._written: dict[str, Path] | None = None
 
     def path_for(self, message: EmailMessage) -> Path:
         safe_id = re.sub(r"[^A-Za-z0-9._@+-]", "_", str(message["Message-ID"] or "").strip().strip("<>"))
-        # A retry of the same mail replaces its earlier file instead of adding a second one.
-        existing = sorted(self.outbox_dir.glob(f"*-{safe_id}.eml"))
-        if existing:
-            return existing[0]
-        return self.outbox_dir / f"{self._clock().strftime('%Y%m%dT%H%M%S%fZ')}-{safe_id}.eml"
+        with self._lock:
+            if self._written is None:  # the folder is read once, not at every mail
+                self._written = {path.name.split("-", 1)[-1][:-4]: path
+                                 for path in self.outbox_dir.glob("*-*.eml")}
+            # A retry of the same mail replaces its earlier file instead of adding a second one.
+            path = self._written.get(safe_id)
+            if path is None:
+                path = self.outbox_dir / f"{self._clock().strftime('%Y%m%dT%H%M%S%fZ')}-{safe_id}.eml"
+                self._written[safe_id] = path
+            return path
 
     def send(self, message: EmailMessage, recipient: str) -> None:
         try:

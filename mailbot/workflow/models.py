@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -59,6 +60,7 @@ ticket_assignees = Table(
     Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
+Index("ix_ticket_assignees_user", ticket_assignees.c.user_id, ticket_assignees.c.ticket_id)
 
 
 class Group(Base):
@@ -88,7 +90,12 @@ class User(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_updated", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        # the technicians' views: open tickets, most recently updated first
+        Index("ix_tickets_open_updated", text("updated_at DESC"), text("id DESC"),
+              postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(20), default="incident")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
 from mailbot.workflow.models import Ticket, User, ticket_assignees
-from mailbot.workflow.states import OPEN, Status
+from mailbot.workflow.states import Status
 from mailbot.workflow.tickets import user_by_email
 
 VIEWS = ("personal", "group", "global")
@@ -60,25 +60,37 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 
 def list_query(session: Session, *, status: str | None = None, view: str = "global",
-               as_email: str | None = None, limit: int = 200) -> Select[tuple[Ticket]]:
-    """Open tickets by default, most recently updated first.
+               as_email: str | None = None, limit: int = 200) -> Select[tuple[int]]:
+    """The ids of the tickets a view shows, most recently updated first; open and solved
+    tickets unless a status is asked for.
 
-    personal: assigned to `as_email`; group: in the groups of `as_email`'s group; global: all."""
-    query = select(Ticket).options(selectinload(Ticket.assignees))
+    personal: assigned to `as_email`; group: in `as_email`'s group; global: all."""
+    query = select(Ticket.id)
     if status:
         query = query.where(Ticket.status == Status(status).value)
     else:
-        query = query.where(Ticket.status.in_([s.value for s in OPEN] + [Status.SOLVED.value]))
+        query = query.where(Ticket.status != Status.CLOSED.value)  # the open-tickets index covers this
     if view != "global":
         me = user_by_email(session, as_email or "")
         if me is None:
             raise NotFound(f"no user {as_email!r}: --view {view} needs --as EMAIL of a user")
         if view == "personal":
-            query = query.join(ticket_assignees, ticket_assignees.c.ticket_id == Ticket.id).where(
-                ticket_assignees.c.user_id == me.id)
+            assigned = select(ticket_assignees.c.ticket_id).where(
+                ticket_assignees.c.user_id == me.id, ticket_assignees.c.ticket_id == Ticket.id)
+            query = query.where(assigned.exists())
         else:
             query = query.where(Ticket.group_id == me.group_id) if me.group_id else query.where(False)
     return query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)
+
+
+def list_tickets(session: Session, **view: Any) -> list[Ticket]:
+    """The tickets of a view (see list_query): ids first, then only those tickets are loaded."""
+    ids = list(session.scalars(list_query(session, **view)))
+    if not ids:
+        return []
+    loaded = {t.id: t for t in session.scalars(
+        select(Ticket).options(selectinload(Ticket.assignees)).where(Ticket.id.in_(ids))).unique()}
+    return [loaded[i] for i in ids]
 
 
 def summary_json(ticket: Ticket) -> dict[str, Any]:

@@ -1,0 +1,27 @@
+"""indexes for the technicians' views: open tickets by last update, tickets per assignee
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-28 23:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+OPEN = sa.text("status <> 'closed'")
+
+
+def upgrade() -> None:
+    op.create_index('ix_tickets_open_updated', 'tickets', [sa.text('updated_at DESC'), sa.text('id DESC')],
+                    postgresql_where=OPEN, sqlite_where=OPEN)
+    op.create_index('ix_ticket_assignees_user', 'ticket_assignees', ['user_id', 'ticket_id'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_ticket_assignees_user', table_name='ticket_assignees')
+    op.drop_index('ix_tickets_open_updated', table_name='tickets')
