@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
 from mailbot.errors import ParseError
@@ -22,7 +23,8 @@ from mailbot.workflow.attachments import AttachmentLimits
 from mailbot.workflow.db import Database
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.intake import Intake, IntakeConfig
-from mailbot.workflow.models import ProcessedMail
+from mailbot.parsers.types import ParsedMessage
+from mailbot.workflow.models import Notification, ProcessedMail
 from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
@@ -134,11 +136,7 @@ class App:
             return self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
         try:
             with self.db.transaction() as session:
-                result = service.handle(session, parsed, raw, mailbox=mailbox, now=now)
-                rows = [row for event in result.events for row in self.outbox.record_event(session, event, now)]
-                rows += [row for answer in result.answers
-                         if (row := self.outbox.record_answer(session, answer, now, parsed.message_id))]
-                session.flush()
+                result, rows = self._handle_in(session, parsed, raw, mailbox, service, now)
                 pending = [row.id for row in rows if row.status == "pending"]
         except IntegrityError:
             # the same mail committed meanwhile by another process: it is a duplicate
@@ -147,14 +145,74 @@ class App:
         except OperationalError:
             raise
         except Exception as exc:
-            log.exception("mail %s could not be handled", parsed.mail_key)
-            detail = "".join(traceback.format_exception_only(exc)).strip()
-            return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key,
-                                        sender=parsed.sender.email, subject=parsed.subject)
+            return self._handling_failed(exc, raw, mailbox, parsed, now)
         log.info("mail %s: %s%s", parsed.mail_key, result.outcome,
                  f" #{result.ticket_id}" if result.ticket_id else "")
         self.enqueue(pending)
         return result
+
+    def process_many(self, raws: list[bytes], mailbox: str = "", *,
+                     service: MailService | None = None) -> list[MailResult]:
+        """Handle several mails in one transaction, each in a savepoint of its own, so that a
+        backlog costs one commit per batch; results in the order of `raws`.
+
+        On SQLite, or for a single mail, this is `process` for each mail: SQLite commits are
+        cheap and its driver's savepoints are not worth their trouble."""
+        if len(raws) < 2 or not self.db.is_postgres:
+            return [self.process(raw, mailbox, service=service) for raw in raws]
+        s = self.settings
+        service = service or self.service
+        now = self.clock()
+        results: list[MailResult | None] = [None] * len(raws)
+        parsed_mails: dict[int, ParsedMessage] = {}
+        for index, raw in enumerate(raws):
+            try:
+                parsed_mails[index] = parse_message(raw, helpdesk_address=s.helpdesk_address,
+                                                    subject_tag=s.subject_tag)
+            except ParseError as exc:
+                results[index] = self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
+        broken: dict[int, Exception] = {}
+        try:
+            with self.db.transaction() as session:
+                rows = []
+                for index, parsed in parsed_mails.items():
+                    try:
+                        with session.begin_nested():
+                            results[index], mail_rows = self._handle_in(
+                                session, parsed, raws[index], mailbox, service, now)
+                        rows += mail_rows
+                    except IntegrityError:
+                        results[index] = MailResult("duplicate", reason="recorded concurrently")
+                    except OperationalError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - recorded below, the batch goes on
+                        broken[index] = exc
+                pending = [row.id for row in rows if row.status == "pending"]
+        except IntegrityError:
+            # another process committed one of these mails meanwhile: take them one by one
+            return [self.process(raw, mailbox, service=service) for raw in raws]
+        for index, exc in broken.items():
+            results[index] = self._handling_failed(exc, raws[index], mailbox, parsed_mails[index], now)
+        log.info("batch of %d mail(s) committed", len(raws))
+        self.enqueue(pending)
+        return [result for result in results if result is not None]
+
+    def _handle_in(self, session: Session, parsed: ParsedMessage, raw: bytes, mailbox: str,
+                   service: MailService, now: datetime) -> tuple[MailResult, list[Notification]]:
+        """The mail's changes and their outbox rows, in the caller's transaction."""
+        result = service.handle(session, parsed, raw, mailbox=mailbox, now=now)
+        rows = [row for event in result.events for row in self.outbox.record_event(session, event, now)]
+        rows += [row for answer in result.answers
+                 if (row := self.outbox.record_answer(session, answer, now, parsed.message_id))]
+        session.flush()
+        return result, rows
+
+    def _handling_failed(self, exc: Exception, raw: bytes, mailbox: str, parsed: ParsedMessage,
+                         now: datetime) -> MailResult:
+        log.error("mail %s could not be handled", parsed.mail_key, exc_info=exc)
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key,
+                                    sender=parsed.sender.email, subject=parsed.subject)
 
     def _record_failure(self, raw: bytes, mailbox: str, error: str, now: datetime, *,
                         mail_key: str | None = None, sender: str = "", subject: str = "") -> MailResult:

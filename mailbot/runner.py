@@ -3,21 +3,25 @@ inbound adapters to the app, run the periodic jobs and stop cleanly on SIGTERM/C
 
 from __future__ import annotations
 
+import itertools
 import logging
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import typer
 
 from mailbot.app import App
 from mailbot.backoff import Backoff
+from mailbot.errors import MailbotError
 from mailbot.inbound.files import iter_sources
 from mailbot.workflow.service import MailResult
 
 log = logging.getLogger("mailbot.run")
+T = TypeVar("T")
 
 DIRECT_MAILBOX = "direct"  # the built-in listener and `mailbot ingest` share one record of mails
 PERIODIC_SECONDS = 60
@@ -39,24 +43,41 @@ def _direct(app: App) -> Callable[[bytes, str], MailResult]:
     return lambda raw, _mailbox: app.process(raw, DIRECT_MAILBOX)
 
 
+INGEST_BATCH = 50
+
+
 def ingest_sources(app: App, sources: list[str]) -> int:
-    """Process every message of the sources in order; returns how many failed."""
+    """Process every message of the sources in order, reading one file at a time; returns how
+    many failed. Notifications are sent after the last mail (the in-process worker would
+    otherwise compete with the intake for the one database and the CPU)."""
+    try:
+        items = iter_sources(sources)
+    except FileNotFoundError as exc:
+        raise MailbotError(str(exc)) from None
+    failures = 0
+    show_bar = sys.stderr.isatty()
+    with typer.progressbar(items, label="mails", file=sys.stderr) if show_bar else _plain(items) as bar:
+        for batch in itertools.batched(bar, INGEST_BATCH) if hasattr(itertools, "batched") \
+                else _batched(bar, INGEST_BATCH):
+            results = app.process_many([raw for _name, raw in batch], DIRECT_MAILBOX)
+            for (name, _raw), result in zip(batch, results):
+                if result.outcome == "failed":
+                    failures += 1
+                    log.error("%s: failed: %s", name, result.reason)
+                elif not show_bar:
+                    log.info("%s: %s%s", name, result.outcome,
+                             f" #{result.ticket_id}" if result.ticket_id else "")
     if app.uses_stub_broker:
         app.start_worker()
-    items = list(iter_sources(sources))
-    failures = 0
-    show_bar = len(items) > 20 and sys.stderr.isatty()
-    with typer.progressbar(items, label="mails", file=sys.stderr) if show_bar else _plain(items) as bar:
-        for name, raw in bar:
-            result = app.process(raw, DIRECT_MAILBOX)
-            if result.outcome == "failed":
-                failures += 1
-                log.error("%s: failed: %s", name, result.reason)
-            elif not show_bar:
-                log.info("%s: %s%s", name, result.outcome, f" #{result.ticket_id}" if result.ticket_id else "")
-    app.wait_for_delivery()
+    app.wait_for_delivery(timeout_ms=3_600_000)
     app.close()
     return failures
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[tuple[T, ...]]:
+    iterator = iter(items)
+    while batch := tuple(itertools.islice(iterator, size)):
+        yield batch
 
 
 class _plain:

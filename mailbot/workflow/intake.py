@@ -61,12 +61,14 @@ class Intake:
         ticket.requester = requester
         if self.config.default_group:
             ticket.group = _group(session, self.config.default_group)
+        ticket.assignees = []
         ticket.observers = observers_from_mail(
             session, parsed.to + parsed.cc, policy=self.config.senders, exclude={requester.email}, now=now)
         ticket.history.append(StatusChange(at=now, by_id=requester.id, from_status=None, to_status="new",
                                            why="ticket opened by mail"))
         session.add(ticket)
         session.flush()
+        acts.pin(session, ticket)
         acts.remember_message(session, parsed.message_id, ticket)
         refused = attach(ticket, parsed.attachments, store=self.store, limits=self.limits, now=now)
         answers = refused_attachments(ticket, requester, refused, now) if answered else []

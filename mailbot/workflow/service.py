@@ -91,6 +91,8 @@ class MailService:
         for ticket_id in (parsed.subject_ticket_id, parsed.plus_ticket_id):
             if ticket is None and ticket_id is not None:
                 ticket = session.get(Ticket, ticket_id)
+        if ticket is not None:
+            acts.pin(session, ticket)
         return ticket
 
     def _refuse_stranger(self, parsed: ParsedMessage, why: str) -> MailResult:

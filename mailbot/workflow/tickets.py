@@ -28,6 +28,12 @@ def move(ticket: Ticket, action: str, *, by: User | None, why: str, now: datetim
     return True
 
 
+def pin(session: Session, obj: object) -> None:
+    """Keep `obj` in the session until the transaction ends. The session holds clean objects
+    weakly: without this, the outbox would load a just-created ticket again from the database."""
+    session.info.setdefault("pinned", []).append(obj)
+
+
 def add_followup(ticket: Ticket, *, author: User | None, content: str, now: datetime,
                  private: bool = False, source: str = "mail", unprocessed: bool = False) -> Followup:
     followup = Followup(author_id=author.id if author else None, content=content, private=private,
