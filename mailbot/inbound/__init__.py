@@ -1,7 +1,8 @@
 """Inbound adapters: they receive raw mail (IMAP, SMTP/LMTP, files) and hand the bytes to the app.
 
-They know bytes and mailboxes, not tickets. Each adapter is given a `MailHandler` and marks a mail
-done (moves it, answers 250) only once the handler has returned.
+They know bytes and mailboxes, not tickets. Each adapter is given a `MailHandler` (the IMAP adapter
+also takes an optional `BatchMailHandler`) and marks a mail done (moves it, answers 250) only once
+the handler has returned.
 """
 
 from __future__ import annotations
@@ -40,3 +41,14 @@ class MailHandler(Protocol):
     """
 
     def __call__(self, raw: bytes, mailbox: str) -> MailResult: ...
+
+
+class BatchMailHandler(Protocol):
+    """The app's callback for several raw mails of one mailbox, recorded in one transaction.
+
+    Returns one result per mail, in order, only after that transaction committed; a mail that
+    cannot be handled comes back as `failed` without stopping the others. It raises only on an
+    unexpected error (database down, bug): then none of the mails is marked done.
+    """
+
+    def __call__(self, raws: list[bytes], mailbox: str) -> list[MailResult]: ...

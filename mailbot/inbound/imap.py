@@ -1,25 +1,22 @@
-"""IMAP inbound adapter: fetch mail from a folder in batches, hand it to the app, then file it
-by outcome (moved to a folder, or flagged in place) once the app has committed it."""
+"""IMAP inbound adapter: fetch mail from a folder in batches, hand each batch to the app, then
+file its mails by outcome (one command per destination) once the app has committed them."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
-
-from mailbot.inbound import MailHandler
-from mailbot.inbound.imap_target import ImapLoginError, ImapTarget
+from mailbot.inbound import BatchMailHandler, MailHandler, MailResult
+from mailbot.inbound.imap_mailbox import ImapMailbox, ImapOptions
+from mailbot.inbound.imap_target import ImapTarget
 
 __all__ = ["ImapMailbox", "ImapOptions", "ImapTarget", "PollStats", "drain", "poll_once"]
 
 log = logging.getLogger("mailbot.imap")
 
-BODY_KEY = b"BODY[]"
 # Which destination (a folder name of ImapOptions) each outcome files the mail under.
 OUTCOME_FOLDER = {
     "ticket": "processed",
@@ -29,24 +26,6 @@ OUTCOME_FOLDER = {
     "refused": "refused",
     "failed": "failed",
 }
-# Flag-only mode: the flags each destination sets; a failed mail stays unread for a person to see.
-DESTINATION_FLAGS = {
-    "processed": (b"\\Seen",),
-    "refused": (b"\\Seen", b"$MailbotRefused"),
-    "failed": (b"$MailbotFailed",),
-}
-
-
-@dataclass(frozen=True)
-class ImapOptions:
-    """How mail is filed once committed: moved to folders (created when missing) or flagged."""
-
-    processed: str = "Processed"
-    refused: str = "Refused"
-    failed: str = "Failed"
-    mark: str = "move"  # or "flag": \Seen + `keyword`, the mail stays in its folder
-    keyword: str = "$MailbotProcessed"
-    batch: int = 50
 
 
 @dataclass
@@ -66,116 +45,16 @@ class UidMemory(Protocol):
     def save(self, mailbox: str, uidvalidity: int, last_uid: int) -> None: ...
 
 
-class ImapMailbox:
-    """One logged-in connection on one folder: list, fetch and file mail by UID."""
-
-    def __init__(self, target: ImapTarget, options: ImapOptions | None = None, timeout: float = 60):
-        self.target = target
-        self.options = options or ImapOptions()
-        self.timeout = timeout
-        self.client: IMAPClient | None = None
-        self.uidvalidity = 0
-        self._known_folders: set[str] = set()
-
-    def connect(self) -> None:
-        target = self.target
-        context = target.ssl_context() if (target.ssl or target.starttls) else None
-        client = IMAPClient(target.host, target.port, ssl=target.ssl, ssl_context=context, timeout=self.timeout)
-        try:
-            if target.starttls:
-                client.starttls(context)
-            try:
-                if target.oauth2_command:
-                    client.oauth2_login(target.user, target.access_token())
-                else:
-                    client.login(target.user, target.password)
-            except LoginError as exc:
-                raise ImapLoginError(f"{target.mailbox}: login refused: {exc}") from exc
-            selected = client.select_folder(target.folder)
-        except BaseException:
-            client.shutdown()
-            raise
-        self.uidvalidity = int(selected.get(b"UIDVALIDITY", 0))
-        self.client = client
-        log.debug("connected to %s", target.mailbox)
-
-    def close(self) -> None:
-        if self.client is None:
-            return
-        try:
-            self.client.logout()
-        except (IMAPClientError, OSError):
-            log.debug("logout from %s failed; connection dropped", self.target.mailbox)
-        self.client = None
-
-    @property
-    def can_idle(self) -> bool:
-        return self._client.has_capability("IDLE")
-
-    def pending_uids(self) -> list[int]:
-        """UIDs waiting in the folder, oldest first (\\Deleted or flagged mail is already filed)."""
-        criteria: list[object] = ["UNDELETED"]
-        if self.options.mark == "flag":
-            criteria += ["UNKEYWORD", self.options.keyword]
-        return sorted(self._client.search(criteria))
-
-    def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
-        """Raw bytes of these mails without setting \\Seen; mail gone meanwhile is skipped."""
-        response = self._client.fetch(uids, ["BODY.PEEK[]"])
-        return [(uid, response[uid][BODY_KEY]) for uid in uids if BODY_KEY in response.get(uid, {})]
-
-    def file(self, uid: int, destination: str) -> str:
-        """Mark one mail done under `destination` (processed, refused, failed); returns where."""
-        if self.options.mark == "flag":
-            self._client.add_flags([uid], [*DESTINATION_FLAGS[destination], self.options.keyword.encode()])
-            return f"flagged {self.options.keyword}"
-        folder = getattr(self.options, destination)
-        self.move(uid, folder)
-        return f"moved to {folder}"
-
-    def move(self, uid: int, folder: str) -> None:
-        """Move one mail; without the MOVE extension, copy it then expunge the original."""
-        self._ensure_folder(folder)
-        client = self._client
-        if client.has_capability("MOVE"):
-            client.move([uid], folder)
-            return
-        client.copy([uid], folder)
-        client.add_flags([uid], [b"\\Deleted"])
-        if client.has_capability("UIDPLUS"):
-            client.uid_expunge([uid])
-        else:
-            client.expunge()
-
-    def _ensure_folder(self, folder: str) -> None:
-        if folder in self._known_folders:
-            return
-        client = self._client
-        if not client.folder_exists(folder):
-            try:
-                client.create_folder(folder)
-            except IMAPClientError:
-                # Another process may have created it a moment ago.
-                if not client.folder_exists(folder):
-                    raise
-            log.info("created folder %s", folder)
-        self._known_folders.add(folder)
-
-    @property
-    def _client(self) -> IMAPClient:
-        if self.client is None:
-            raise RuntimeError("ImapMailbox used before connect()")
-        return self.client
-
-
 def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None = None,
-          stop: threading.Event | None = None) -> PollStats:
-    """Hand every waiting mail to `handle`, oldest first, in batches, and file each one.
+          stop: threading.Event | None = None, handle_many: BatchMailHandler | None = None) -> PollStats:
+    """Hand every waiting mail to the app, oldest first, in batches, and file them.
 
-    A mail is filed only after `handle` returned, i.e. after its transaction committed. When
-    `handle` raises, the mail stays where it is (the next pass retries it) and the pass goes on.
-    IMAP errors propagate: the caller reconnects, and mail committed but not yet filed comes
-    back as a duplicate, which files it.
+    With `handle_many`, a batch goes to the app in one call (one transaction); otherwise mail
+    by mail through `handle`. Mails are filed only after the call(s) returned, i.e. after their
+    transaction committed, with one command per destination. A mail whose `handle` raises stays
+    where it is (the next pass retries it) and the others go on; when `handle_many` raises, the
+    whole batch stays. IMAP errors propagate: the caller reconnects, and mail committed but not
+    yet filed comes back as a duplicate, which files it.
     """
     stats = PollStats()
     name = mailbox.target.mailbox
@@ -192,39 +71,70 @@ def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None
     for start in range(0, len(uids), batch):
         if stop is not None and stop.is_set():
             break
-        filed = [uid for uid, raw in mailbox.fetch(uids[start:start + batch])
-                 if _process(mailbox, uid, raw, handle, stats)]
+        fetched = mailbox.fetch(uids[start:start + batch])
+        stats.fetched += len(fetched)
+        outcomes = _process(fetched, name, handle, handle_many, stats)
+        filed = _file(mailbox, outcomes, stats)
         if memory is not None and filed:
             memory.save(name, mailbox.uidvalidity, max(filed))
     return stats
 
 
-def _process(mailbox: ImapMailbox, uid: int, raw: bytes, handle: MailHandler, stats: PollStats) -> bool:
-    stats.fetched += 1
-    name = mailbox.target.mailbox
-    try:
-        outcome = handle(raw, name).outcome
-        destination = OUTCOME_FOLDER[outcome]
-    except Exception:
-        log.exception("mail UID %d in %s not processed; left in place", uid, name)
-        stats.errors += 1
-        return False
-    stats.outcomes[outcome] += 1
-    where = mailbox.file(uid, destination)
-    log.info("mail UID %d: %s, %s", uid, outcome, where)
-    return True
+def _process(fetched: list[tuple[int, bytes]], name: str, handle: MailHandler,
+             handle_many: BatchMailHandler | None, stats: PollStats) -> dict[int, str]:
+    """UID -> outcome of the mails the app recorded; the others are counted as errors."""
+    if not fetched:
+        return {}
+    answers: dict[int, MailResult] = {}
+    if handle_many is not None:
+        try:
+            answers = dict(zip([uid for uid, _ in fetched], handle_many([raw for _, raw in fetched], name),
+                               strict=True))
+        except Exception:
+            log.exception("mails UID %s in %s not processed; left in place", _span(fetched), name)
+            stats.errors += len(fetched)
+            return {}
+    outcomes: dict[int, str] = {}
+    for uid, raw in fetched:
+        try:
+            outcome = (answers[uid] if handle_many is not None else handle(raw, name)).outcome
+            if outcome not in OUTCOME_FOLDER:
+                raise ValueError(f"unknown outcome {outcome!r}")
+        except Exception:
+            log.exception("mail UID %d in %s not processed; left in place", uid, name)
+            stats.errors += 1
+            continue
+        outcomes[uid] = outcome
+    return outcomes
+
+
+def _file(mailbox: ImapMailbox, outcomes: dict[int, str], stats: PollStats) -> list[int]:
+    """File committed mails, one command per destination; returns their UIDs."""
+    by_destination: dict[str, list[int]] = defaultdict(list)
+    for uid, outcome in outcomes.items():
+        by_destination[OUTCOME_FOLDER[outcome]].append(uid)
+    for destination, uids in by_destination.items():
+        where = mailbox.file(uids, destination)
+        for uid in uids:
+            stats.outcomes[outcomes[uid]] += 1
+            log.info("mail UID %d: %s, %s", uid, outcomes[uid], where)
+    return list(outcomes)
+
+
+def _span(fetched: list[tuple[int, bytes]]) -> str:
+    return f"{fetched[0][0]}-{fetched[-1][0]}" if len(fetched) > 1 else str(fetched[0][0])
 
 
 def poll_once(imap_url: str, handle: MailHandler, *, folder_processed: str = "Processed",
               folder_failed: str = "Failed", folder_refused: str = "Refused", batch: int = 50,
               options: ImapOptions | None = None, target: ImapTarget | None = None,
-              memory: UidMemory | None = None) -> PollStats:
-    """Connect, hand every waiting mail to `handle` and file it, then log out."""
+              memory: UidMemory | None = None, handle_many: BatchMailHandler | None = None) -> PollStats:
+    """Connect, hand every waiting mail to the app and file it, then log out."""
     options = options or ImapOptions(processed=folder_processed, refused=folder_refused,
                                      failed=folder_failed, batch=batch)
     mailbox = ImapMailbox(target or ImapTarget.from_url(imap_url), options)
     mailbox.connect()
     try:
-        return drain(mailbox, handle, memory=memory)
+        return drain(mailbox, handle, memory=memory, handle_many=handle_many)
     finally:
         mailbox.close()

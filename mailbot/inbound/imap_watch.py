@@ -1,5 +1,8 @@
 """Watching one IMAP mailbox for as long as mailbot runs: hold its lease, drain it, wait with
-IDLE (or poll when the server has no IDLE or IDLE breaks), reconnect with backoff."""
+IDLE (or poll when the server has no IDLE or IDLE breaks), reconnect with backoff.
+
+Mail delivered after the last look and before IDLE starts is not announced during that IDLE (Dovecot
+tells only when IDLE ends), so the folder is looked at once more right before IDLE."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Protocol
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from mailbot.backoff import Backoff
-from mailbot.inbound import MailHandler
+from mailbot.inbound import BatchMailHandler, MailHandler
 from mailbot.inbound.imap import ImapMailbox, ImapOptions, UidMemory, drain
 from mailbot.inbound.imap_target import ImapTarget
 
@@ -50,14 +53,19 @@ class LeaseLost(Exception):
 
 
 class MailboxWatcher:
-    """One mailbox, one thread. `run()` returns when `stop` is set."""
+    """One mailbox, one thread. `run()` returns when `stop` is set.
+
+    `before_idle`, when set, is called each time a pass found nothing and the watcher is about to
+    wait, before its last look at the folder: the moment where new mail used to be overlooked."""
 
     def __init__(self, target: ImapTarget, options: ImapOptions, handle: MailHandler, *,
                  lease: Callable[[], Lease], memory: UidMemory | None, stop: threading.Event,
-                 timing: WatchTiming = WatchTiming()):
+                 timing: WatchTiming = WatchTiming(), handle_many: BatchMailHandler | None = None):
         self.target = target
         self.options = options
         self.handle = handle
+        self.handle_many = handle_many
+        self.before_idle: Callable[[], object] | None = None
         self.lease_factory = lease
         self.memory = memory
         self.stop = stop
@@ -107,7 +115,7 @@ class MailboxWatcher:
         renewed = time.monotonic()
         try:
             while not self.stop.is_set():
-                stats = drain(mailbox, self.handle, memory=self.memory, stop=self.stop)
+                stats = drain(mailbox, self.handle, memory=self.memory, stop=self.stop, handle_many=self.handle_many)
                 self.passes += 1
                 if time.monotonic() - renewed >= self.timing.renew_seconds:
                     self._renew(lease)
@@ -134,6 +142,10 @@ class MailboxWatcher:
 
     def _wait_for_mail(self, mailbox: ImapMailbox, lease: Lease) -> None:
         """Return when new mail may be there, the lease needs renewing, or on stop."""
+        if self.before_idle is not None:
+            self.before_idle()
+        if mailbox.pending_uids():
+            return  # came in since the pass looked: take it now rather than after the wait
         if not self.idle_broken and not mailbox.can_idle:
             log.info("%s: the server has no IDLE; polling every %.0f s", self.target.mailbox,
                      self.timing.poll_seconds)
