@@ -191,3 +191,82 @@ def test_mail_waiting_across_a_server_restart_is_still_taken(imap_mailbox):
     poll_once(imap_mailbox.imap_url, app)
 
     assert len(app.received) == 1
+
+
+class BatchApp(App):
+    """A stand-in for the app's batch call; notes which mails were still in the inbox at the call."""
+
+    def __init__(self, mailbox, outcomes: dict[bytes, str] | None = None, fail_on: bytes = b""):  # type: ignore[no-untyped-def]
+        super().__init__(outcomes, fail_on)
+        self.mailbox = mailbox
+        self.batches: list[list[bytes]] = []
+        self.inbox_at_call: list[int] = []
+
+    def many(self, raws: list[bytes], mailbox: str) -> list[Result]:
+        self.inbox_at_call.append(len(self.mailbox.folder_uids("INBOX")))
+        if self.fail_on and any(self.fail_on in raw for raw in raws):
+            raise RuntimeError("database is down")
+        self.batches.append(raws)
+        return [self(raw, mailbox) for raw in raws]
+
+
+def subjects_of(raws: list[bytes]) -> list[str]:
+    return [raw.split(b"Subject: ")[1].split(b"\r\n")[0].decode() for raw in raws]
+
+
+def test_a_batch_handler_gets_each_batch_in_one_call_in_order_before_any_of_it_is_filed(imap_mailbox):
+    for n in range(7):
+        imap_mailbox.append(mail(n))
+    app = BatchApp(imap_mailbox)
+
+    stats = poll_once(imap_mailbox.imap_url, app, batch=3, handle_many=app.many)
+
+    assert [subjects_of(batch) for batch in app.batches] == [
+        ["Demande 0", "Demande 1", "Demande 2"], ["Demande 3", "Demande 4", "Demande 5"], ["Demande 6"]]
+    assert app.inbox_at_call == [7, 4, 1]  # nothing of a batch is filed before the app returned
+    assert imap_mailbox.folder_uids("INBOX") == []
+    assert subjects_of(imap_mailbox.folder_messages("Processed")) == [f"Demande {n}" for n in range(7)]
+    assert stats.fetched == 7 and stats.outcomes == {"ticket": 7} and stats.errors == 0
+
+
+def test_a_batch_the_app_could_not_record_stays_unread_in_the_inbox_and_the_next_batch_goes_on(imap_mailbox):
+    for n, subject in enumerate(["Demande", "boom", "Demande", "Demande"]):
+        imap_mailbox.append(mail(n, subject))
+    app = BatchApp(imap_mailbox, fail_on=b"boom")
+
+    stats = poll_once(imap_mailbox.imap_url, app, batch=2, handle_many=app.many)
+
+    assert subjects_of(imap_mailbox.folder_messages("INBOX")) == ["Demande 0", "boom 1"]
+    assert subjects_of(imap_mailbox.folder_messages("Processed")) == ["Demande 2", "Demande 3"]
+    client = imap_mailbox.client()
+    try:
+        client.select_folder("INBOX", readonly=True)
+        assert sorted(client.search(["UNSEEN"])) == imap_mailbox.folder_uids("INBOX")
+    finally:
+        client.logout()
+    assert stats.errors == 2 and stats.outcomes == {"ticket": 2}
+
+
+@pytest.mark.parametrize("by_batch", [True, False], ids=["batch handler", "mail by mail"])
+def test_a_batch_is_filed_with_one_move_per_destination_folder(imap_mailbox, monkeypatch, by_batch):
+    from imapclient import IMAPClient
+
+    moves: list[tuple[str, int]] = []
+    real_move = IMAPClient.move
+
+    def counting_move(client, messages, folder):  # type: ignore[no-untyped-def]
+        moves.append((folder, len(messages)))
+        return real_move(client, messages, folder)
+
+    monkeypatch.setattr(IMAPClient, "move", counting_move)
+    subjects = ["Demande", "refuse-me", "fail-me", "Demande", "refuse-me", "followup-me"]
+    for n, subject in enumerate(subjects):
+        imap_mailbox.append(mail(n, subject))
+    app = BatchApp(imap_mailbox, {b"refuse-me": "refused", b"fail-me": "failed", b"followup-me": "followup"})
+
+    poll_once(imap_mailbox.imap_url, app, handle_many=app.many if by_batch else None)
+
+    assert sorted(moves) == [("Failed", 1), ("Processed", 3), ("Refused", 2)]
+    assert subjects_of(imap_mailbox.folder_messages("Processed")) == ["Demande 0", "Demande 3", "followup-me 5"]
+    assert subjects_of(imap_mailbox.folder_messages("Refused")) == ["refuse-me 1", "refuse-me 4"]
+    assert subjects_of(imap_mailbox.folder_messages("Failed")) == ["fail-me 2"]
