@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import re
-from collections.abc import Iterable
 from email.message import Message
 from email.parser import BytesFeedParser
 
 from mailbot.errors import ParseError
-from mailbot.parsers import guard, mime, ticket_ref, tnef
+from mailbot.parsers import bigbodies, guard, mime, ticket_ref, tnef
 from mailbot.parsers.addresses import (
     first_address,
     first_message_id,
@@ -35,45 +35,31 @@ def parse_message(
 ) -> ParsedMessage:
     """Parse one RFC 822 mail; raises ParseError only when the bytes are not a mail at all."""
     _reject_non_mail(raw[:64])
-    # Fed in slices: feeding the whole mail at once makes the parser decode a second copy of it.
-    view = memoryview(raw)
-    chunks = (bytes(view[i:i + _CHUNK]) for i in range(0, len(raw), _CHUNK))
-    return _parse(chunks, hashlib.sha256(raw).hexdigest(), lambda: raw,
-                  helpdesk_address, subject_tag, own_message_id_domain)
+    return _parse(raw, helpdesk_address, subject_tag, own_message_id_domain)
 
 
 def parse_message_file(
     path: str | os.PathLike[str], *, helpdesk_address: str, subject_tag: str = "Ticket",
     own_message_id_domain: str | None = None,
 ) -> ParsedMessage:
-    """Like parse_message, reading the file in chunks so that the raw bytes are never held whole."""
-    digest = hashlib.sha256()
+    """Like parse_message, reading the file through a memory map so that it is never copied whole."""
     with open(path, "rb") as handle:
         _reject_non_mail(handle.read(_CHUNK))
-        handle.seek(0)
-
-        def chunks() -> Iterable[bytes]:
-            while block := handle.read(_CHUNK):
-                digest.update(block)
-                yield block
-
-        def whole() -> bytes:
-            with open(path, "rb") as again:
-                return again.read()
-
-        return _parse(chunks(), None, whole, helpdesk_address, subject_tag, own_message_id_domain, digest)
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # not a regular file
+            handle.seek(0)
+            return _parse(handle.read(), helpdesk_address, subject_tag, own_message_id_domain)
+    with mapped:
+        return _parse(mapped, helpdesk_address, subject_tag, own_message_id_domain)
 
 
-def _parse(chunks: Iterable[bytes], sha256: str | None, whole, helpdesk: str, tag: str,  # type: ignore[no-untyped-def]
-           own_domain: str | None, digest=None) -> ParsedMessage:  # type: ignore[no-untyped-def]
+def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None) -> ParsedMessage:
     try:
-        feed = BytesFeedParser()
-        for chunk in chunks:
-            feed.feed(chunk)
-        msg = feed.close()
+        msg = bigbodies.parse(raw)
         if not msg.keys():
-            msg = _reparse_obsolete(whole()) or msg
-        return _build(msg, sha256 or digest.hexdigest(), helpdesk, tag, own_domain)
+            msg = _reparse_obsolete(raw) or msg
+        return _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain)
     except ParseError:
         raise
     except RecursionError as exc:

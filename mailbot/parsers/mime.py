@@ -126,12 +126,50 @@ def payload_bytes(part: Message) -> bytes:
     return data if isinstance(data, bytes) else b""
 
 
+@dataclass
+class RawBody:
+    """A leaf's base64 body left in the raw mail bytes, never split into lines by the parser:
+    `raw[start:end]` is the text the parser would have kept, `padding` its trailing `=` count,
+    or None when `=` also appears before the end (then only the stdlib decoders say what it is)."""
+
+    raw: bytes  # or any buffer: an mmap of the mail file
+    start: int
+    end: int
+    padding: int | None
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    def text(self) -> str:
+        return bytes(memoryview(self.raw)[self.start:self.end]).decode("ascii")
+
+    def decode(self) -> bytes | None:
+        """The bytes when the body is strictly valid base64, on which every decoder agrees; else None."""
+        if self.padding is None:
+            return None
+        try:
+            data = binascii.a2b_base64(memoryview(self.raw)[self.start:self.end])
+        except binascii.Error:
+            return None
+        # Unpadded lengths leave 0, 1 or 2 bytes after the last full group: they need 0, 2 or 1 `=`.
+        return data if (0, 2, 1)[len(data) % 3] == self.padding else None
+
+
 def _release_payload(part: Message) -> bytes:
     """The decoded payload of a leaf part; the part's encoded text is dropped afterwards, so
     that a large attachment is held once (decoded), not three times (text, bytes, decoded)."""
     payload = part._payload
-    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
-    if cte == "base64" and isinstance(payload, str) and len(payload) > _B64_CHUNK:
+    cte = str(part.get("content-transfer-encoding", ""))
+    if isinstance(payload, RawBody):
+        data = payload.decode()
+        # The two base64 paths below read the encoding name differently; both apply here.
+        if data is not None and (cte.lower() == "base64" or (cte.strip().lower() == "base64"
+                                                              and payload.size > _B64_CHUNK)):
+            part._payload = ""
+            return data
+        part._payload = payload = payload.text()
+    if cte.strip().lower() == "base64" and isinstance(payload, str) and len(payload) > _B64_CHUNK:
         data = _b64decode_chunked(payload)
     else:
         data = payload_bytes(part)
@@ -139,21 +177,31 @@ def _release_payload(part: Message) -> bytes:
     return data
 
 
+_NOT_B64 = bytes(set(range(256)) - set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))
+
+
 def _b64decode_chunked(text: str) -> bytes:
+    """Lenient decoding of a large damaged body: every non-alphabet character (`=` included) is
+    dropped, a last group of 2 or 3 characters is padded, a lone last character is dropped."""
     out = io.BytesIO()
-    carry = ""
+    carry = b""
     for start in range(0, len(text), _B64_CHUNK):
-        chunk = carry + "".join(text[start:start + _B64_CHUNK].split())
-        chunk = re.sub(r"[^A-Za-z0-9+/]", "", chunk)
+        chunk = carry + text[start:start + _B64_CHUNK].encode("ascii", "ignore").translate(None, _NOT_B64)
         usable = len(chunk) - len(chunk) % 4
         carry = chunk[usable:]
-        try:
-            out.write(binascii.a2b_base64(chunk[:usable]))
-        except binascii.Error:
-            continue  # a damaged line: keep what decodes, as the stdlib's lenient decoder does
+        out.write(binascii.a2b_base64(memoryview(chunk)[:usable]))
     if len(carry) >= 2:
-        out.write(binascii.a2b_base64(carry + "=" * (-len(carry) % 4)))
+        out.write(binascii.a2b_base64(carry + b"=" * (-len(carry) % 4)))
     return out.getvalue()
+
+
+def decoded_only_on_release(part: Message) -> bool:
+    """Whether the walk reads this leaf through _release_payload alone (or not at all), so that
+    its body may stay a RawBody; any other reading needs the parser's text."""
+    ctype = part.get_content_type()
+    if isinstance(part._payload, list) or ctype.startswith("message/") or ctype in ORIGINAL_TYPES:
+        return False
+    return not (ctype in TEXT_TYPES and is_body(part))
 
 
 def part_text(part: Message) -> str:

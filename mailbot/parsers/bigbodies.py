@@ -1,0 +1,161 @@
+"""Parse a mail without letting the stdlib parser split its large base64 bodies into lines:
+they are cut out of the raw bytes first and decoded from there in one call."""
+
+from __future__ import annotations
+
+import os
+import re
+from email.message import Message
+from email.parser import BytesFeedParser
+
+from mailbot.parsers import mime
+
+_CHUNK = 1 << 16  # bytes fed at a time: feeding a whole mail makes the parser decode a copy of it
+CUT_MIN = 1 << 14  # smaller bodies cost the parser little
+_BLOCK = 1 << 12  # lines checked at a time
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_BLANK = re.compile(rb"\n\r?\n")
+_FIRST_LINE = re.compile(rb"[A-Za-z0-9+/]{1,998}(\r?\n)")
+_LINES = re.compile(rb"(?:[A-Za-z0-9+/=]{1,998}(?:\r\n|\n))*")
+_LAST_LINE = re.compile(rb"[A-Za-z0-9+/=]{1,998}")
+_PAD_TAIL = re.compile(rb"={1,2}(?:\r?\n)?")
+
+
+def parse(raw: bytes) -> Message:
+    """The stdlib parse of `raw`, where the leaves with a large base64 body carry a mime.RawBody."""
+    cuts = _find_cuts(raw)
+    if cuts:
+        token = _token(raw)
+        msg = _feed(raw, cuts, token)
+        try:
+            if _put_back(msg, raw, cuts, token):
+                return msg
+        except _Misplaced:
+            pass
+    return _feed(raw, [], b"")
+
+
+def _find_cuts(raw: bytes) -> list[tuple[int, int, int]]:
+    """(start, end of the last line's text, end) of each run of base64 lines after an empty line.
+
+    Such a run holds no boundary (no `-`), no header (no `:` nor leading space) and no empty
+    line, so the parser treats each of its lines as it would treat one placeholder line."""
+    cuts: list[tuple[int, int, int]] = []
+    pos = 0
+    while blank := _BLANK.search(raw, pos):
+        start = pos = blank.end()
+        end = _run_end(raw, start)
+        if end - start >= CUT_MIN:
+            text_end = end - (raw[end - 1] == 0x0A) - (raw[end - 2:end] == b"\r\n")
+            cuts.append((start, text_end, end))
+            pos = end
+    return cuts
+
+
+def _run_end(raw: bytes, start: int) -> int:
+    """Where the base64 lines from `start` end: after the last line ending, or at the end of a
+    mail whose last line has none. Lines of one width are checked a block at a time in C."""
+    pos = start
+    first = _FIRST_LINE.match(raw, start)
+    if first:
+        eol = first.group(1)
+        stride, count = first.end() - start, _BLOCK
+        while count:
+            if _uniform(raw[pos:pos + count * stride], count, stride, eol):
+                pos += count * stride
+            else:
+                count //= 2
+    pos = _LINES.match(raw, pos).end()  # the last, shorter lines; or lines of uneven widths
+    last = _LAST_LINE.match(raw, pos)
+    return len(raw) if last and last.end() == len(raw) else pos
+
+
+def _uniform(block: bytes, count: int, stride: int, eol: bytes) -> bool:
+    """Whether `block` is `count` lines of base64 text of the same width, each ended by `eol`."""
+    if len(block) != count * stride or block[stride - 1::stride] != eol[-1:] * count:
+        return False
+    if len(eol) == 2 and block[stride - 2::stride] != b"\r" * count:
+        return False
+    return block.translate(None, _B64) == eol * count
+
+
+def _token(raw: bytes) -> bytes:
+    while True:  # letters and digits only: a body line to the parser, never a header or boundary
+        token = b"MailbotCut" + os.urandom(8).hex().encode()
+        if raw.find(token) < 0:
+            return token
+
+
+def _feed(raw: bytes, cuts: list[tuple[int, int, int]], token: bytes) -> Message:
+    feed = BytesFeedParser()
+    pos = 0
+    with memoryview(raw) as view:
+        for index, (start, text_end, end) in enumerate(cuts + [(len(raw), len(raw), len(raw))]):
+            for at in range(pos, start, _CHUNK):
+                feed.feed(bytes(view[at:min(at + _CHUNK, start)]))
+            if index < len(cuts):
+                feed.feed(token + b"%08d" % index + bytes(view[text_end:end]))
+            pos = end
+    return feed.close()
+
+
+def _put_back(msg: Message, raw: bytes, cuts: list[tuple[int, int, int]], token: bytes) -> bool:
+    """Leave a RawBody where the walk only decodes the body, give the text back everywhere else;
+    False if some placeholder is not where it should be (then the mail is parsed again whole)."""
+    marker = token.decode()
+    seen: set[int] = set()
+    stack: list[tuple[Message, bool]] = [(msg, False)]
+    while stack:
+        part, in_message = stack.pop()
+        for name in ("preamble", "epilogue"):
+            value = getattr(part, name, None)
+            if isinstance(value, str) and marker in value:
+                setattr(part, name, _restore(value, marker, raw, cuts, seen))
+        payload = part._payload
+        if isinstance(payload, list):
+            inner = in_message or part.get_content_maintype() != "multipart"
+            stack.extend((child, inner) for child in payload if isinstance(child, Message))
+        elif isinstance(payload, str) and marker in payload:
+            whole = re.fullmatch(re.escape(marker) + r"(\d{8})(\r\n|\r|\n)?", payload)
+            if whole and not in_message and mime.decoded_only_on_release(part):
+                index = _check(int(whole.group(1)), whole.group(2) or "", raw, cuts, seen)
+                start, text_end, end = cuts[index]
+                first_pad = raw.find(b"=", start, text_end)
+                padding = text_end - first_pad if first_pad >= 0 else 0
+                if first_pad >= 0 and not _PAD_TAIL.fullmatch(raw, first_pad, end):
+                    padding = None
+                part._payload = mime.RawBody(raw, start, end if whole.group(2) else text_end, padding)
+            else:
+                part._payload = _restore(payload, marker, raw, cuts, seen)
+    return len(seen) == len(cuts)
+
+
+class _Misplaced(Exception):
+    """A placeholder the parser did not keep as the line it was given."""
+
+
+def _check(index: int, line_end: str, raw: bytes, cuts: list[tuple[int, int, int]], seen: set[int]) -> int:
+    """The cut a placeholder names, once only, followed by its own line ending or by none
+    (the parser drops the last line ending of a part before a boundary)."""
+    if index >= len(cuts) or index in seen:
+        raise _Misplaced
+    _, text_end, end = cuts[index]
+    if line_end and line_end.encode() != raw[text_end:end]:
+        raise _Misplaced
+    seen.add(index)
+    return index
+
+
+def _restore(text: str, marker: str, raw: bytes, cuts: list[tuple[int, int, int]], seen: set[int]) -> str:
+    """`text` with each placeholder replaced by the base64 lines it stood for."""
+    out: list[str] = []
+    pos = 0
+    for found in re.finditer(re.escape(marker) + r"(\d{8})(\r\n|\r|\n)?", text):
+        kept = found.group(2) or ""
+        if not kept and found.end() != len(text):
+            raise _Misplaced
+        start, text_end, end = cuts[_check(int(found.group(1)), kept, raw, cuts, seen)]
+        out += [text[pos:found.start()], bytes(memoryview(raw)[start:end if kept else text_end]).decode("ascii")]
+        pos = found.end()
+    out.append(text[pos:])
+    return "".join(out)
