@@ -162,5 +162,6 @@ def test_a_14_mib_attachment_is_parsed_without_holding_it_many_times():
     finally:
         tracemalloc.stop()
     assert parsed.attachments[0].data == data
-    # The raw mail is the caller's; parsing adds about 3.7 times the attachment (52 MiB measured).
-    assert peak < 5 * len(data), f"parse peak {peak / 2**20:.0f} MiB"
+    # The raw mail is the caller's; parsing holds the decoded file and little else (14.2 MiB
+    # measured for 14 MiB; 52 MiB when the base64 text went through the parser line by line).
+    assert peak < 1.3 * len(data), f"parse peak {peak / 2**20:.1f} MiB"
