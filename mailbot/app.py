@@ -195,7 +195,8 @@ class App:
             results[index] = self._handling_failed(exc, raws[index], mailbox, parsed_mails[index], now)
         log.info("batch of %d mail(s) committed", len(raws))
         self.enqueue(pending)
-        return [result for result in results if result is not None]
+        assert all(result is not None for result in results), "a mail of the batch got no result"
+        return results  # type: ignore[return-value]
 
     def _handle_in(self, session: Session, parsed: ParsedMessage, raw: bytes, mailbox: str,
                    service: MailService, now: datetime) -> tuple[MailResult, list[Notification]]:

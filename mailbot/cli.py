@@ -7,6 +7,7 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError, MailbotError
@@ -284,3 +285,8 @@ def main() -> None:
     except MailbotError as exc:
         typer.echo(f"mailbot: {exc}", err=True)
         sys.exit(1)
+    except OperationalError as exc:
+        # an unreachable or unusable database: say which setting to look at, in one line
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        typer.echo(f"mailbot: cannot use the database of MAILBOT_DATABASE_URL: {reason}", err=True)
+        sys.exit(2)

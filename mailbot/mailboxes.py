@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from mailbot.app import App
 from mailbot.config import MailboxSettings, Settings
-from mailbot.inbound import MailHandler
+from mailbot.inbound import BatchMailHandler, MailHandler
 from mailbot.inbound.imap import ImapOptions, PollStats, poll_once
 from mailbot.inbound.imap_target import ImapTarget
 from mailbot.inbound.imap_watch import MailboxWatcher, WatchTiming
@@ -43,11 +43,18 @@ def handler_for(app: App, mailbox: Mailbox) -> MailHandler:
     return lambda raw, name: app.process(raw, name, service=service)
 
 
+def batch_handler_for(app: App, mailbox: Mailbox) -> BatchMailHandler:
+    """A fetched batch in one transaction (PostgreSQL; mail by mail on SQLite)."""
+    service = app.service_for(mailbox.settings.type, mailbox.settings.group)
+    return lambda raws, name: app.process_many(raws, name, service=service)
+
+
 def poll_all_once(app: App) -> dict[str, PollStats]:
     """One pass over every mailbox (`mailbot poll --once`)."""
     options = imap_options(app.settings)
     memory = UidState(app.db.sessions)
-    return {m.target.mailbox: poll_once("", handler_for(app, m), options=options, target=m.target, memory=memory)
+    return {m.target.mailbox: poll_once("", handler_for(app, m), options=options, target=m.target, memory=memory,
+                                        handle_many=batch_handler_for(app, m))
             for m in configured_mailboxes(app.settings)}
 
 
@@ -66,7 +73,8 @@ def start_watchers(app: App, stop: threading.Event) -> list[threading.Thread]:
             return make_lease(app.db.engine, app.db.sessions, name, holder=HOLDER, ttl=s.lease_seconds)
 
         watcher = MailboxWatcher(mailbox.target, options, handler_for(app, mailbox), lease=lease,
-                                 memory=memory, stop=stop, timing=timing)
+                                 memory=memory, stop=stop, timing=timing,
+                                 handle_many=batch_handler_for(app, mailbox))
         thread = threading.Thread(target=watcher.run, name=f"imap {name}", daemon=True)
         thread.start()
         threads.append(thread)
