@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import email.policy
+import binascii
+import secrets
 from datetime import UTC, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.message import Message
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +48,13 @@ WEEKDAYS = {
 DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {hour}h{minute:02d}",
                 "en": "{weekday} {day} {month} {year} at {hour}:{minute:02d}"}
 TIME_FORMATS = {"fr": "{hour}h{minute:02d}", "en": "{hour}:{minute:02d}"}
+# compat32 stores header values as given and only folds them (RFC 2047 for non-ASCII) when
+# written: several times cheaper than the header registry's parse on every assignment and
+# refold on output. SMTP line ends; no ">From " mangling of body lines.
+POLICY = compat32.clone(linesep="\r\n", mangle_from_=False)
+# RFC 5322's hard limit on a line; longer lines go quoted-printable.
+MAX_LINE_BYTES = 998
+
 TASK_STATES = {"fr": {"information": "information", "todo": "à faire", "done": "fait"},
                "en": {"information": "information", "todo": "to do", "done": "done"}}
 
@@ -116,6 +124,8 @@ def _environment(templates_dir: Path, *, html: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates ship with mailbot: no stat of both files for every mail.
+        auto_reload=False,
     )
     env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
                        status_label=_status_label, task_state=_task_state)
@@ -142,7 +152,7 @@ def mailto(helpdesk_address: str, subject: str) -> str:
     return f"mailto:{helpdesk_address}?subject={quote(subject, safe='')}"
 
 
-def _thread_headers(message: EmailMessage, thread: dict[str, Any] | None) -> None:
+def _thread_headers(message: Message, thread: dict[str, Any] | None) -> None:
     thread = thread or {}
     in_reply_to = flatten(thread.get("in_reply_to")).strip("<>")
     references = [flatten(ref).strip("<>") for ref in thread.get("references") or []]
@@ -155,8 +165,26 @@ def _thread_headers(message: EmailMessage, thread: dict[str, Any] | None) -> Non
         message["References"] = " ".join(f"<{ref}>" for ref in references)
 
 
+def _text_part(body: str, subtype: str) -> Message:
+    """A UTF-8 text part, 7bit or 8bit as written (readable in the outbox folder), quoted-printable
+    only when a line is too long for SMTP."""
+    data = b"\n".join(body.encode("utf-8").splitlines()) + b"\n"
+    part = Message(POLICY)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    if max(map(len, data.split(b"\n"))) > MAX_LINE_BYTES:
+        encoding, payload = "quoted-printable", binascii.b2a_qp(data).decode("ascii")
+    elif data.isascii():
+        encoding, payload = "7bit", data.decode("ascii")
+    else:
+        # surrogateescape is how a compat32 message holds 8bit bytes; BytesGenerator writes them back
+        encoding, payload = "8bit", data.decode("ascii", "surrogateescape")
+    part["Content-Transfer-Encoding"] = encoding
+    part.set_payload(payload)
+    return part
+
+
 def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str, timezone: ZoneInfo,
-           date: datetime | None = None, templates_dir: Path = TEMPLATES_DIR) -> EmailMessage:
+           date: datetime | None = None, templates_dir: Path = TEMPLATES_DIR) -> Message:
     """The mail for one outbox row; `date` (default now) is the Date header."""
     language = notification.language if notification.language in LANGUAGES else DEFAULT_LANGUAGE
     context = dict(notification.context or {})
@@ -180,17 +208,23 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     text = text_env.get_template(f"{name}.txt").render(variables)
     html = html_env.get_template(f"{name}.html").render(variables)
 
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = Address(display_name="Helpdesk", addr_spec=helpdesk_address)
-    message["To"] = flatten(notification.recipient)
+    message = Message(POLICY)
+    message["From"] = formataddr(("Helpdesk", flatten(helpdesk_address)))
+    recipient = flatten(notification.recipient)
+    # compat32 would RFC 2047-encode a non-ASCII address, which no client reads as an address:
+    # written raw (UTF-8, surrogate-escaped here), as SMTPUTF8 wants it.
+    message["To"] = recipient if recipient.isascii() else recipient.encode().decode("ascii", "surrogateescape")
     message["Subject"] = subject
     message["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(timezone))
     message["Message-ID"] = f"<{flatten(notification.message_id).strip('<>')}>"
     _thread_headers(message, context.get("thread"))
     message["Auto-Submitted"] = "auto-replied" if notification.is_answer else "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    # After the parts exist: set_content moves every Content-* header into the first part.
+    message["MIME-Version"] = "1.0"
+    # 128 random bits: no body can contain the boundary by chance, and the generator
+    # need not search both parts for it.
+    message["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
     message["Content-Language"] = language
+    message.attach(_text_part(text, "plain"))
+    message.attach(_text_part(html, "html"))
     return message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import copy
 import os
 import re
 import smtplib
@@ -10,7 +12,9 @@ import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.generator import BytesGenerator
+from email.message import Message
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -21,7 +25,7 @@ DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
 
 
 class Sender(Protocol):
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: Message, recipient: str) -> None:
         """Hand `message` over for `recipient`.
 
         Raises DeliveryError(permanent=False) when trying again later may work (server
@@ -34,6 +38,23 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_wire_bytes(message: Message, *, linesep: str = "\r\n", utf8: bool = False) -> bytes:
+    """The mail as written to a file or over SMTP, in the message's own policy; `utf8` writes
+    non-ASCII headers raw (SMTPUTF8) where that policy can."""
+    changes: dict[str, object] = {"linesep": linesep}
+    if utf8 and hasattr(message.policy, "utf8"):
+        changes["utf8"] = True
+    buffer = io.BytesIO()
+    # mangle_from_=False: body lines starting with "From " are sent as written (not an mbox)
+    BytesGenerator(buffer, mangle_from_=False, policy=message.policy.clone(**changes)).flatten(message)
+    return buffer.getvalue()
+
+
+def _envelope_sender(message: Message) -> str:
+    found = getaddresses([str(message["Sender"] or message["From"] or "")])
+    return found[0][1] if found else ""
+
+
 class FolderSender:
     """Writes each mail to `<outbox_dir>/<timestamp>-<message-id>.eml`, atomically."""
 
@@ -43,7 +64,7 @@ class FolderSender:
         self._lock = threading.Lock()
         self._written: dict[str, Path] | None = None
 
-    def path_for(self, message: EmailMessage) -> Path:
+    def path_for(self, message: Message) -> Path:
         safe_id = re.sub(r"[^A-Za-z0-9._@+-]", "_", str(message["Message-ID"] or "").strip().strip("<>"))
         with self._lock:
             if self._written is None:  # the folder is read once, not at every mail
@@ -56,11 +77,11 @@ class FolderSender:
                 self._written[safe_id] = path
             return path
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: Message, recipient: str) -> None:
         try:
             self.outbox_dir.mkdir(parents=True, exist_ok=True)
             path = self.path_for(message)
-            data = message.as_bytes(policy=message.policy.clone(linesep="\n"))
+            data = as_wire_bytes(message, linesep="\n")
             handle, tmp_name = tempfile.mkstemp(dir=self.outbox_dir, prefix=".tmp-", suffix=".eml")
             try:
                 with os.fdopen(handle, "wb") as tmp:
@@ -115,7 +136,13 @@ class SmtpSender:
             raise
         return smtp
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: Message, recipient: str) -> None:
+        mail_from = _envelope_sender(message)
+        international = not (mail_from + recipient).isascii()
+        if "Bcc" in message or "Resent-Bcc" in message:  # as smtplib's send_message does
+            message = copy.copy(message)
+            del message["Bcc"], message["Resent-Bcc"]
+        data = as_wire_bytes(message, utf8=international)
         try:
             smtp = self._connect()
         except (OSError, smtplib.SMTPException) as exc:
@@ -123,7 +150,15 @@ class SmtpSender:
             # they stay temporary so that fixing the configuration sends the waiting mails.
             raise DeliveryError(f"cannot use SMTP server {self.host}:{self.port}: {exc}", permanent=False) from exc
         try:
-            smtp.send_message(message, to_addrs=[recipient])
+            options = []
+            if international:
+                if not smtp.has_extn("smtputf8"):
+                    raise DeliveryError(f"SMTP server {self.host}:{self.port} cannot take the non-ASCII address "
+                                        f"'{recipient}' (no SMTPUTF8)", permanent=True)
+                options = ["SMTPUTF8", "BODY=8BITMIME"]
+            elif not data.isascii() and smtp.has_extn("8bitmime"):
+                options = ["BODY=8BITMIME"]
+            smtp.sendmail(mail_from, [recipient], data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = exc.recipients.get(recipient) or next(iter(exc.recipients.values()))
             raise _smtp_error(code, answer) from exc
