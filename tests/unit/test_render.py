@@ -231,3 +231,69 @@ def test_accents_survive_the_trip_through_the_wire() -> None:
     text, html = parts(rendered(outbox_row("ticket_created", "fr")))
     assert "« Ordinateur très lent »" in text
     assert "à démarrer" in html
+
+
+NASTY_TITLES = ["Écran noir après la mise à jour — salle 204 « urgent » 😱",
+                "Panne\r\nBcc: victim@elsewhere.example",
+                "Imprimante\u2028X-Evil: 1\u2029fin\x1e\x85",
+                "Réseau " * 30 + "coupé"]
+
+
+def _wire_round_trip(row: SimpleNamespace) -> tuple[EmailMessage, bytes]:
+    from email.parser import BytesParser
+
+    from mailbot.outbound.senders import as_wire_bytes
+
+    message = render(row, helpdesk_address="helpdesk@lycee.example", subject_tag="Ticket", timezone=PARIS)
+    wire = as_wire_bytes(message)
+    return BytesParser(policy=default).parsebytes(wire), wire  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("title", NASTY_TITLES)
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("event", ALL_EVENTS)
+def test_every_mail_parses_back_exactly_with_non_ascii_and_line_breaks(event: str, language: str, title: str) -> None:
+    actor = {"name": "Zoé\r\nBcc: x@evil.example L’Hôpital", "email": "zoe@lycee.example"}
+    thread = {"in_reply_to": "<CAB-é\r\nX-Evil: 1@mail.lycee.example>",
+              "references": ["first@mail.lycee.example", "<second@mail.lycee.example>"]}
+    row = outbox_row(event, language, ticket={**TICKET, "title": title}, thread=thread,
+                     **({} if event in ANSWER_CONTEXTS else {"actor": actor}))
+    parsed, wire = _wire_round_trip(row)
+
+    one_line_title = " ".join(title.splitlines()).strip()
+    assert parsed["Subject"] == f"[Ticket #59] {one_line_title}"
+    assert (parsed["From"].addresses[0].display_name, parsed["From"].addresses[0].addr_spec) == (
+        "Helpdesk", "helpdesk@lycee.example")
+    assert parsed["To"] == "loic.medori@lycee.example"
+    assert parsed["Message-ID"] == "<mailbot.59.3f2a9c@lycee.example>"
+    assert parsed["In-Reply-To"] == "<CAB-é X-Evil: 1@mail.lycee.example>"
+    assert parsed["References"].split() == ["<first@mail.lycee.example>", "<second@mail.lycee.example>",
+                                            "<CAB-é", "X-Evil:", "1@mail.lycee.example>"]
+    assert parsed["Auto-Submitted"] == ("auto-replied" if event in ANSWER_CONTEXTS else "auto-generated")
+    assert parsed["Content-Language"] == language
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert not parsed.defects
+    assert all(len(line) <= 998 for line in wire.split(b"\r\n"))
+    assert b"\n" not in wire.replace(b"\r\n", b"")
+    text, html = parts(parsed)
+    assert text.splitlines()[0] == REPLY_MARKER
+    assert parsed.get_body(("plain",)).get_content_charset() == "utf-8"
+    assert parsed.get_body(("html",)).get_content_charset() == "utf-8"
+
+
+def test_bodies_come_back_exactly_as_the_templates_wrote_them() -> None:
+    row = outbox_row("followup_added", text="Ligne très longue " * 100 + "\nFrom the start\n.\n<b>gras</b> & é")
+    parsed, wire = _wire_round_trip(row)
+    text, html = parts(parsed)
+    assert ("Ligne très longue " * 100).strip() in text
+    assert "From the start" in text.splitlines() and ">From the start" not in text
+    assert "&lt;b&gt;gras&lt;/b&gt; &amp; é" in html
+    assert parsed.get_body(("plain",))["Content-Transfer-Encoding"] == "quoted-printable"
+    assert all(len(line) <= 998 for line in wire.split(b"\r\n"))
+
+
+def test_a_non_ascii_recipient_address_is_written_as_utf8_not_encoded_words() -> None:
+    row = outbox_row("followup_added")
+    row.recipient = "élève@lycée.example"
+    _, wire = _wire_round_trip(row)
+    assert "To: élève@lycée.example\r\n".encode() in wire

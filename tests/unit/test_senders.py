@@ -193,3 +193,52 @@ def test_sender_from_url_uses_the_folder_without_smtp(tmp_path: Path) -> None:
 def test_bad_smtp_url_names_the_setting(url: str) -> None:
     with pytest.raises(ConfigError, match="^MAILBOT_SMTP_URL: "):
         SmtpSender(url)
+
+
+def a_rendered_mail(recipient: str = "loic.medori@lycee.example") -> Any:
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from mailbot.outbound.render import render
+
+    row = SimpleNamespace(event="followup_added", recipient=recipient, language="fr",
+                          message_id="mailbot.59.77@lycee.example", is_answer=False,
+                          context={"ticket": {"id": 59, "title": "Écran noir « salle 204 »", "status": "assigned"},
+                                   "actor": {"name": "Zoé", "email": "zoe@lycee.example"},
+                                   "text": "From the start\n" + "très long " * 150, "private": False})
+    return render(row, helpdesk_address="helpdesk@lycee.example", subject_tag="Ticket",
+                  timezone=ZoneInfo("Europe/Paris"))
+
+
+def test_smtp_and_the_outbox_folder_carry_the_same_rendered_mail(smtp_server: Any, tmp_path: Path) -> None:
+    handler = Recorder()
+    message = a_rendered_mail()
+    SmtpSender(f"smtp://{smtp_server(handler)}").send(message, "loic.medori@lycee.example")
+    FolderSender(tmp_path).send(message, "loic.medori@lycee.example")
+
+    [(mail_from, _, content)] = handler.received
+    [path] = tmp_path.iterdir()
+    assert mail_from == "helpdesk@lycee.example"
+    assert content.replace(b"\r\n", b"\n") == path.read_bytes()
+    parsed = message_from_bytes(content, policy=default)
+    assert parsed["Subject"] == "[Ticket #59] Écran noir « salle 204 »"
+    text = parsed.get_body(("plain",)).get_content()
+    assert "From the start" in text.splitlines() and "très long très long" in text
+
+
+def test_smtp_sends_a_non_ascii_recipient_with_smtputf8(smtp_server: Any) -> None:
+    handler = Recorder()
+    SmtpSender(f"smtp://{smtp_server(handler, enable_SMTPUTF8=True)}").send(
+        a_rendered_mail("élève@lycée.example"), "élève@lycée.example")
+    [(_, rcpt_tos, content)] = handler.received
+    assert rcpt_tos == ["élève@lycée.example"]
+    assert "To: élève@lycée.example\r\n".encode() in content
+
+
+def test_smtp_server_without_smtputf8_refuses_a_non_ascii_recipient_for_good(smtp_server: Any) -> None:
+    handler = Recorder()
+    with pytest.raises(DeliveryError) as caught:
+        SmtpSender(f"smtp://{smtp_server(handler, enable_SMTPUTF8=False)}").send(
+            a_rendered_mail("élève@lycée.example"), "élève@lycée.example")
+    assert caught.value.permanent and "SMTPUTF8" in str(caught.value)
+    assert handler.received == []
