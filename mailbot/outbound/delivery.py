@@ -50,18 +50,14 @@ def deliver(session_factory: Callable[[], Session], notification_id: int, *, sen
     """
     when = now or datetime.now(UTC)
     with session_factory() as session:
-        claimed = session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id, _claimable(when))
-            .values(status="sending", claimed_until=when + claim)
-            .execution_options(synchronize_session=False)).rowcount
+        row = _claim(session, notification_id, when, claim)
         session.commit()
-        row = session.get(Notification, notification_id)
         if row is None:
-            log.warning("notification %s does not exist", notification_id)
-            return "missing"
-        if not claimed:
-            return row.status
+            status = session.scalar(select(Notification.status).where(Notification.id == notification_id))
+            if status is None:
+                log.warning("notification %s does not exist", notification_id)
+                return "missing"
+            return status
         try:
             message = render(row, **render_kwargs)
         except Exception as exc:  # a template or context bug: retrying cannot fix it
@@ -82,7 +78,26 @@ def deliver(session_factory: Callable[[], Session], notification_id: int, *, sen
         return _finish(session, row, "sent", "", sent_at=now or datetime.now(UTC))
 
 
-def _finish(session: Session, row: Notification, status: str, error: str, **values: Any) -> str:
+# What rendering, sending and finishing read of a row.
+_SENT_COLUMNS = (Notification.id, Notification.event, Notification.recipient, Notification.language,
+                 Notification.message_id, Notification.is_answer, Notification.context, Notification.attempts)
+
+
+def _claim(session: Session, notification_id: int, when: datetime, claim: timedelta) -> Any:
+    """`pending` -> `sending` and the row's columns in one statement (UPDATE … RETURNING, on
+    PostgreSQL and SQLite ≥ 3.35); None when another worker has it or it is no longer pending."""
+    claiming = (update(Notification)
+                .where(Notification.id == notification_id, _claimable(when))
+                .values(status="sending", claimed_until=when + claim)
+                .execution_options(synchronize_session=False))
+    if session.get_bind().dialect.update_returning:
+        return session.execute(claiming.returning(*_SENT_COLUMNS)).one_or_none()
+    if not session.execute(claiming).rowcount:
+        return None
+    return session.execute(select(*_SENT_COLUMNS).where(Notification.id == notification_id)).one()
+
+
+def _finish(session: Session, row: Any, status: str, error: str, **values: Any) -> str:
     """Leave `sending` for `status`; only the claim's owner gets here."""
     values.setdefault("attempts", row.attempts + (status == "failed"))
     values.setdefault("next_attempt_at", None)
