@@ -6,7 +6,7 @@ import binascii
 import secrets
 from datetime import UTC, datetime
 from email.message import Message
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
@@ -48,10 +48,26 @@ WEEKDAYS = {
 DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {hour}h{minute:02d}",
                 "en": "{weekday} {day} {month} {year} at {hour}:{minute:02d}"}
 TIME_FORMATS = {"fr": "{hour}h{minute:02d}", "en": "{hour}:{minute:02d}"}
-# compat32 stores header values as given and only folds them (RFC 2047 for non-ASCII) when
-# written: several times cheaper than the header registry's parse on every assignment and
-# refold on output. SMTP line ends; no ">From " mangling of body lines.
-POLICY = compat32.clone(linesep="\r\n", mangle_from_=False)
+class _Compat32Smtp(Compat32):
+    """compat32 stores header values as given and only folds them (RFC 2047 for non-ASCII) when
+    written: several times cheaper than the header registry's parse on every assignment and
+    refold on output. A short printable ASCII value needs no folding: written as is."""
+
+    def _as_is(self, name: str, value: object) -> bool:
+        return (isinstance(value, str) and value.isascii() and value.isprintable()
+                and len(name) + len(value) + 2 <= (self.max_line_length or 78))
+
+    def fold(self, name: str, value: Any) -> str:
+        return f"{name}: {value}{self.linesep}" if self._as_is(name, value) else super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if self._as_is(name, value):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+# SMTP line ends; no ">From " mangling of body lines.
+POLICY = _Compat32Smtp(linesep="\r\n", mangle_from_=False)
 # RFC 5322's hard limit on a line; longer lines go quoted-printable.
 MAX_LINE_BYTES = 998
 
