@@ -91,7 +91,8 @@ class App:
         replies.technician = TechnicianReplies(
             TechnicianConfig(s.tz, s.autoclose_hours, s.trusted_authserv_id), replies)
         replies.requester_on_solved = RequesterAnswers(ApprovalConfig(s.autoclose_hours), replies)
-        return MailService(ServiceConfig(senders, s.machine_senders, s.language), intake, replies)
+        return MailService(ServiceConfig(senders, s.machine_senders, s.language, s.requester_from_reply_to),
+                           intake, replies)
 
     @cached_property
     def broker(self):  # type: ignore[no-untyped-def]

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     machine_senders: CommaList = ()
     timezone: str = "Europe/Paris"
     automail_limit: int = Field(20, ge=0)
+    # the requester of a new ticket is the Reply-To address when the mail has one (SPEC §1)
+    requester_from_reply_to: bool = False
     # Receiving (SPEC §8); see docs/OPERATIONS.md for each one.
     mailboxes: tuple[MailboxSettings, ...] = ()
     default_type: str = "incident"

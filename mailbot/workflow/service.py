@@ -37,6 +37,7 @@ class ServiceConfig:
     senders: SenderPolicy
     machine_senders: tuple[str, ...]
     language: str
+    requester_from_reply_to: bool = False
 
 
 class MailService:
@@ -72,6 +73,8 @@ class MailService:
         if parsed.auto is not None and not machine_ok:
             return self._automatic(session, parsed, ticket, now)
         sender = parsed.sender
+        if self.config.requester_from_reply_to and parsed.reply_to is not None and "@" in parsed.reply_to.email:
+            sender = parsed.reply_to
         if not sender.email or "@" not in sender.email:
             return MailResult("refused", reason="no usable sender address")
         if self.config.senders.is_helpdesk(sender.email):
@@ -80,7 +83,7 @@ class MailService:
         if user is None:
             why = self.config.senders.refusal(sender.email)
             if why is not None:
-                return self._refuse_stranger(parsed, why)
+                return self._refuse_stranger(parsed, sender.email, why)
             user = create_user(session, sender, now)
         if ticket is None:
             return self.intake.open(session, parsed, user, now, answered=not machine_ok)
@@ -95,10 +98,10 @@ class MailService:
             acts.pin(session, ticket)
         return ticket
 
-    def _refuse_stranger(self, parsed: ParsedMessage, why: str) -> MailResult:
+    def _refuse_stranger(self, parsed: ParsedMessage, address: str, why: str) -> MailResult:
         if self.config.senders.unknown_senders == "ignore":
             return MailResult("ignored", reason=why)
-        answer = Answer("refused_sender", to=parsed.sender.email, ticket_id=None,
+        answer = Answer("refused_sender", to=address, ticket_id=None,
                         context={"reason": why, "original_subject": parsed.subject})
         return MailResult("refused", reason=why, answers=[answer])
 

@@ -69,3 +69,21 @@ def _raw_of(helpdesk, mail_id):
 
     with helpdesk.app.db.transaction() as session:
         return session.get(ProcessedMail, mail_id).raw
+
+
+def test_with_reply_to_as_requester_the_reply_to_address_opens_and_answers(tmp_path):
+    from tests.scenario.helpdesk import Helpdesk
+
+    desk = Helpdesk(tmp_path, requester_from_reply_to=True)
+    try:
+        desk.send("Secrétariat <secretariat@lycee.example>", "Photocopieur en panne", "Bourrage.",
+                  headers={"Reply-To": f"Loïc <{LOIC}>"})
+        assert desk.show(1)["requester"] == LOIC
+        assert [m.to for m in desk.new_mails()] == [LOIC]
+    finally:
+        desk.close()
+
+
+def test_by_default_the_from_address_is_the_requester_even_with_a_reply_to(helpdesk):
+    helpdesk.send(PROF, "Photocopieur", "Bourrage.", headers={"Reply-To": LOIC})
+    assert helpdesk.show(1)["requester"] == PROF
