@@ -149,6 +149,6 @@ def run(ctx: Context) -> None:
             f"{ingest_cmd:.2f} s, of which {startup:.2f} s is the command's start-up on an empty folder")
     ctx.add(f"personal view at {label}", f"{ms(inside['personal'])} in the process", "< 50 ms",
             inside["personal"] < 0.05,
-            f"list_query(view=personal) + summary_json, {int(inside['personal_rows'])} rows, median; "
+            f"list_tickets(view=personal) + summary_json, {int(inside['personal_rows'])} rows, median; "
             f"the whole `mailbot tickets list --view personal` command took {view_cmd:.2f} s "
             f"({len(out.splitlines())} lines printed)")
