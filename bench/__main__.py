@@ -32,7 +32,7 @@ def table(ctx: Context) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller data sets: about 5 minutes instead of about 25")
+    parser.add_argument("--quick", action="store_true", help="smaller data sets: about 5 minutes instead of about 11")
     parser.add_argument("--only", default=",".join(MEASURES), help=f"comma-separated subset of {','.join(MEASURES)}")
     args = parser.parse_args(argv)
     chosen = [m.strip() for m in args.only.split(",") if m.strip()]
