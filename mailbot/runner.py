@@ -127,11 +127,6 @@ class Periodic:
             return False
 
 
-def run_periodic_jobs(app: App) -> None:
-    """One round of the periodic jobs, now."""
-    Periodic(app).run_due(time.monotonic())
-
-
 def run_forever(app: App) -> None:
     from mailbot.inbound.listener import Listener
     from mailbot.mailboxes import start_watchers

@@ -71,7 +71,6 @@ class MailboxWatcher:
         self.stop = stop
         self.timing = timing
         self.idle_broken = not timing.idle
-        self.passes = 0
 
     def run(self) -> None:
         name = self.target.mailbox
@@ -116,7 +115,6 @@ class MailboxWatcher:
         try:
             while not self.stop.is_set():
                 stats = drain(mailbox, self.handle, memory=self.memory, stop=self.stop, handle_many=self.handle_many)
-                self.passes += 1
                 if time.monotonic() - renewed >= self.timing.renew_seconds:
                     self._renew(lease)
                     renewed = time.monotonic()

@@ -59,9 +59,6 @@ class Database:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    def is_empty(self) -> bool:
-        return not inspect(self.engine).has_table("alembic_version")
-
     def current_revision(self) -> str | None:
         if not inspect(self.engine).has_table("alembic_version"):
             return None
