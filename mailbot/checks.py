@@ -41,25 +41,15 @@ def _run(server: str, where: str, probe: Callable[[], str]) -> Check:
 
 def check_database(settings: Settings) -> Check:
     def probe() -> str:
-        from alembic.config import Config
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
-        from sqlalchemy import text
+        from mailbot.workflow.db import HEAD_REVISION, Database
 
-        from mailbot.workflow.db import MIGRATIONS_DIR, make_engine
-
-        engine = make_engine(settings.database_url)
+        db = Database(settings.database_url)
         try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-                current = MigrationContext.configure(connection).get_current_revision()
+            current = db.current_revision()
         finally:
-            engine.dispose()
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        head = ScriptDirectory.from_config(config).get_current_head()
-        if current != head:
-            raise RuntimeError(f"schema at {current or 'nothing (empty database)'}, expected {head}: "
+            db.dispose()
+        if current != HEAD_REVISION:
+            raise RuntimeError(f"schema at {current or 'nothing (empty database)'}, expected {HEAD_REVISION}: "
                                "run `mailbot db upgrade` (`mailbot run` does it on an empty database)")
         return f"connected, schema {current}"
 
