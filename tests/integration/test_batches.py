@@ -1,8 +1,6 @@
 """A backlog handled in batches on PostgreSQL: one transaction, a savepoint per mail, so a
 broken mail is recorded as failed and the others of its batch still go in."""
 
-from email.message import EmailMessage
-from email.utils import make_msgid
 from unittest import mock
 
 import pytest
@@ -12,22 +10,15 @@ from mailbot.app import App
 from mailbot.config import Settings
 from mailbot.workflow.models import ProcessedMail, Ticket
 from mailbot.workflow.service import MailService
+from tests.mails import a_mail
 
 pytestmark = pytest.mark.integration
-
-
-def mail(subject):
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "prof@lycee.example", "helpdesk@localhost", subject
-    msg["Message-ID"] = make_msgid(domain="lycee.example")
-    msg.set_content("Ça ne marche pas.")
-    return msg.as_bytes()
 
 
 def test_a_broken_mail_in_a_batch_is_failed_and_the_others_go_in(postgres_url, tmp_path):
     app = App(Settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
     app.ensure_schema()
-    raws = [mail("Wifi"), mail("BOOM"), mail("Imprimante"), b"", mail("ENT")]
+    raws = [a_mail("Wifi"), a_mail("BOOM"), a_mail("Imprimante"), b"", a_mail("ENT")]
     raws.append(raws[0])  # the same mail twice in one batch
     real = MailService.handle
 

@@ -1,7 +1,5 @@
 """Losing the database's connections (a PostgreSQL restart) delays one mail and loses nothing."""
 
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
 import sqlalchemy as sa
@@ -10,22 +8,15 @@ from sqlalchemy.exc import OperationalError
 from mailbot.app import App
 from mailbot.config import Settings
 from mailbot.workflow.models import Ticket
+from tests.mails import a_mail
 
 pytestmark = pytest.mark.integration
-
-
-def mail(subject):
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "prof@lycee.example", "helpdesk@localhost", subject
-    msg["Message-ID"] = make_msgid(domain="lycee.example")
-    msg.set_content("Ça ne marche pas.")
-    return msg.as_bytes()
 
 
 def test_after_its_connections_are_cut_the_mail_is_refused_once_then_taken(postgres_url, tmp_path):
     app = App(Settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
     app.ensure_schema()
-    app.process(mail("Wifi"), "direct")
+    app.process(a_mail("Wifi"), "direct")
     with app.db.engine.connect() as own:  # the pool keeps this connection for the next mail
         pid = own.execute(sa.text("SELECT pg_backend_pid()")).scalar()
     killer = sa.create_engine(postgres_url)
@@ -33,7 +24,7 @@ def test_after_its_connections_are_cut_the_mail_is_refused_once_then_taken(postg
         assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
     killer.dispose()
 
-    late = mail("Imprimante")
+    late = a_mail("Imprimante")
     with pytest.raises(OperationalError):  # the adapter leaves the mail in place and tries again
         app.process(late, "direct")
     assert app.process(late, "direct").outcome == "ticket"

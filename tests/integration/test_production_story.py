@@ -6,27 +6,18 @@ import os
 import signal
 import subprocess
 import sys
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
+
+from tests.mails import a_mail
 
 pytestmark = pytest.mark.integration
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 LOIC = "loic.medori@lycee.example"
 TECH = "camille.tech@lycee.example"
-
-
-def mail(sender, subject, body, in_reply_to=None):
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, "helpdesk@lycee.example", subject
-    msg["Message-ID"] = make_msgid(domain="client.example")
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-    msg.set_content(body)
-    return msg.as_bytes()
+HELPDESK = "helpdesk@lycee.example"
 
 
 @pytest.fixture
@@ -54,7 +45,8 @@ def production(tmp_path, imap_mailbox, postgres_url, redis_url, smtp_sink):
 
 def test_a_mail_in_the_mailbox_becomes_a_ticket_and_its_reply_a_followup(production, imap_mailbox, smtp_sink):
     production("users", "add", TECH, "--name", "Camille Tech", "--technician")
-    imap_mailbox.append(mail(f"Loïc Medori <{LOIC}>", "Ordinateur très lent", "Le poste 203-02 rame."))
+    imap_mailbox.append(a_mail("Ordinateur très lent", sender=f"Loïc Medori <{LOIC}>", to=HELPDESK,
+                                body="Le poste 203-02 rame."))
 
     production("poll", "--once")
 
@@ -68,8 +60,8 @@ def test_a_mail_in_the_mailbox_becomes_a_ticket_and_its_reply_a_followup(product
     assert (ticket["status"], ticket["requester"], ticket["title"]) == ("new", LOIC, "Ordinateur très lent")
     assert imap_mailbox.folder_uids("INBOX") == [] and len(imap_mailbox.folder_uids("Processed")) == 1
 
-    imap_mailbox.append(mail(LOIC, "Re: ça avance ?", "Toujours lent ce matin.",
-                             in_reply_to=ack["Message-ID"]))
+    imap_mailbox.append(a_mail("Re: ça avance ?", sender=LOIC, to=HELPDESK, body="Toujours lent ce matin.",
+                               in_reply_to=ack["Message-ID"]))
     production("poll", "--once")
 
     received = smtp_sink.wait_for(3, timeout=30)
