@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from sqlalchemy.exc import OperationalError
 
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError, MailbotError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 cli = typer.Typer(help="mailbot: an email-driven helpdesk.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -39,6 +45,22 @@ def make_app(*, upgrade: bool = True):  # type: ignore[no-untyped-def]
 
 def _print_json(value: object) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _read(query: Callable[[Session], T]) -> T:
+    """Run a read-only query in one transaction of the configured database."""
+    app = make_app()
+    with app.db.transaction() as session:
+        return query(session)
+
+
+def _emit(value: object, as_json: bool, lines: Callable[[], Iterable[str]]) -> None:
+    """Print `value` as JSON, or its text lines."""
+    if as_json:
+        _print_json(value)
+        return
+    for line in lines():
+        typer.echo(line)
 
 
 @cli.command()
@@ -131,15 +153,10 @@ def users_list(as_json: JsonFlag = False) -> None:
     """List people."""
     from mailbot.workflow.directory import all_users, user_json
 
-    app = make_app()
-    with app.db.transaction() as session:
-        users = [user_json(u) for u in all_users(session)]
-    if as_json:
-        _print_json(users)
-        return
-    for u in users:
-        role = "technician" if u["technician"] else "requester"
-        typer.echo(f"{u['email']:<40} {u['name']:<30} {role:<10} {u['group'] or '':<15} {u['language'] or ''}")
+    users = _read(lambda session: [user_json(u) for u in all_users(session)])
+    _emit(users, as_json, lambda: (
+        f"{u['email']:<40} {u['name']:<30} {'technician' if u['technician'] else 'requester':<10} "
+        f"{u['group'] or '':<15} {u['language'] or ''}" for u in users))
 
 
 @tickets_cli.command("list")
@@ -155,14 +172,10 @@ def tickets_list(status: Annotated[str | None, typer.Option(help="Only this stat
         raise MailbotError(f"--status: unknown status {status!r} (one of {', '.join(s.value for s in Status)})")
     if view not in VIEWS:
         raise MailbotError(f"--view: unknown view {view!r} (one of {', '.join(VIEWS)})")
-    app = make_app()
-    with app.db.transaction() as session:
-        rows = [summary_json(t) for t in list_tickets(session, status=status, view=view, as_email=as_email)]
-    if as_json:
-        _print_json(rows)
-        return
-    for row in rows:
-        typer.echo(f"#{row['id']:<6} {row['status']:<9} {row['title'][:50]:<50} {row['requester']}")
+    rows = _read(lambda session: [summary_json(t) for t in list_tickets(
+        session, status=status, view=view, as_email=as_email)])
+    _emit(rows, as_json, lambda: (
+        f"#{row['id']:<6} {row['status']:<9} {row['title'][:50]:<50} {row['requester']}" for row in rows))
 
 
 @tickets_cli.command("show")
@@ -170,15 +183,10 @@ def tickets_show(ticket_id: int, as_json: JsonFlag = False) -> None:
     """One ticket, whole."""
     from mailbot.workflow.views import get_ticket, ticket_json
 
-    app = make_app()
-    with app.db.transaction() as session:
-        data = ticket_json(get_ticket(session, ticket_id))
-    if as_json:
-        _print_json(data)
-        return
     from mailbot.textview import ticket_text
 
-    typer.echo(ticket_text(data))
+    data = _read(lambda session: ticket_json(get_ticket(session, ticket_id)))
+    _emit(data, as_json, lambda: [ticket_text(data)])
 
 
 @kb_cli.command("list")
@@ -186,15 +194,10 @@ def kb_list(as_json: JsonFlag = False) -> None:
     """List the knowledge-base articles."""
     from mailbot.workflow.kb import all_articles, article_json
 
-    app = make_app()
-    with app.db.transaction() as session:
-        articles = [article_json(a) for a in all_articles(session)]
-    if as_json:
-        _print_json(articles)
-        return
-    for a in articles:
-        source = f"(from ticket #{a['ticket']})" if a["ticket"] else ""
-        typer.echo(f"{a['id']:<5} {a['title'][:60]:<60} {source}")
+    articles = _read(lambda session: [article_json(a) for a in all_articles(session)])
+    _emit(articles, as_json, lambda: (
+        f"{a['id']:<5} {a['title'][:60]:<60} " + (f"(from ticket #{a['ticket']})" if a["ticket"] else "")
+        for a in articles))
 
 
 @kb_cli.command("show")
@@ -202,13 +205,8 @@ def kb_show(article_id: int, as_json: JsonFlag = False) -> None:
     """One knowledge-base article."""
     from mailbot.workflow.kb import article_json, get_article
 
-    app = make_app()
-    with app.db.transaction() as session:
-        article = article_json(get_article(session, article_id))
-    if as_json:
-        _print_json(article)
-        return
-    typer.echo(f"{article['title']}\n\n{article['content']}")
+    article = _read(lambda session: article_json(get_article(session, article_id)))
+    _emit(article, as_json, lambda: [f"{article['title']}\n\n{article['content']}"])
 
 
 @cli.command()
