@@ -20,6 +20,14 @@ from pydantic_settings import (
 from mailbot.errors import ConfigError
 
 TICKET_TYPES = ("incident", "request")
+
+
+def _ticket_type(value: str) -> str:
+    if value not in TICKET_TYPES:
+        raise ValueError(f"expected {' or '.join(TICKET_TYPES)}, got '{value}'")
+    return value
+
+
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
@@ -65,9 +73,7 @@ class MailboxSettings(BaseModel):
     @field_validator("type")
     @classmethod
     def _type(cls, value: str) -> str:
-        if value not in TICKET_TYPES:
-            raise ValueError(f"expected {' or '.join(TICKET_TYPES)}, got '{value}'")
-        return value
+        return _ticket_type(value)
 
 
 class Settings(BaseSettings):
@@ -134,9 +140,7 @@ class Settings(BaseSettings):
     @field_validator("default_type")
     @classmethod
     def _default_type(cls, value: str) -> str:
-        if value not in TICKET_TYPES:
-            raise ValueError(f"expected {' or '.join(TICKET_TYPES)}, got '{value}'")
-        return value
+        return _ticket_type(value)
 
     @field_validator("database_url")
     @classmethod

@@ -10,7 +10,6 @@ from tests.corpus.glpi_desk import (
     NORMAL,
     SUPPLIER,
     TECH,
-    empty_database,
     glpi_helpdesk,
     with_our_ids,
 )
@@ -77,11 +76,6 @@ KEPT_WORDS = {
     "46-proton-android-mail-response.eml": "Reply from Proton Android client",
     "51-supplier-reply.eml": "This is a reply from the assigned supplier.",
 }
-
-
-@pytest.fixture(scope="module")
-def schema(tmp_path_factory):
-    return empty_database(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from mailbot.app import App
 from mailbot.config import Settings
 from mailbot.workflow.models import ProcessedMail
 from mailbot.workflow.views import get_ticket, ticket_json
-from tests.corpus.glpi_desk import CORPUS, empty_database
+from tests.corpus.glpi_desk import CORPUS
 
 EMAILS = CORPUS / "ruby-mail" / "emails"
 FILES = sorted(str(p.relative_to(EMAILS)) for p in EMAILS.rglob("*.eml")) if EMAILS.is_dir() else []
@@ -29,11 +29,6 @@ NOT_A_TICKET = {
     "plain_emails/raw_email_multiple_from.eml": "no usable sender address",
     "plain_emails/raw_email_trailing_dot.eml": "automatic mail (robot sender noreply@rubyforge.org)",
 }
-
-
-@pytest.fixture(scope="module")
-def schema(tmp_path_factory):
-    return empty_database(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture
