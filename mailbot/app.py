@@ -128,13 +128,11 @@ class App:
         Returns only after the commit; a mail that cannot be handled is recorded as failed.
         Losing the database raises (OperationalError): the mail is not the problem, and the
         adapter leaves it in place for the next pass. `service` carries a mailbox's defaults."""
-        s = self.settings
         service = service or self.service
         now = self.clock()
-        try:
-            parsed = parse_message(raw, helpdesk_address=s.helpdesk_address, subject_tag=s.subject_tag)
-        except ParseError as exc:
-            return self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
+        parsed = self._parse(raw, mailbox, now)
+        if isinstance(parsed, MailResult):
+            return parsed
         try:
             with self.db.transaction() as session:
                 result, rows = self._handle_in(session, parsed, raw, mailbox, service, now)
@@ -161,17 +159,16 @@ class App:
         cheap and its driver's savepoints are not worth their trouble."""
         if len(raws) < 2 or not self.db.is_postgres:
             return [self.process(raw, mailbox, service=service) for raw in raws]
-        s = self.settings
         service = service or self.service
         now = self.clock()
         results: list[MailResult | None] = [None] * len(raws)
         parsed_mails: dict[int, ParsedMessage] = {}
         for index, raw in enumerate(raws):
-            try:
-                parsed_mails[index] = parse_message(raw, helpdesk_address=s.helpdesk_address,
-                                                    subject_tag=s.subject_tag)
-            except ParseError as exc:
-                results[index] = self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
+            parsed = self._parse(raw, mailbox, now)
+            if isinstance(parsed, MailResult):
+                results[index] = parsed
+            else:
+                parsed_mails[index] = parsed
         broken: dict[int, Exception] = {}
         try:
             with self.db.transaction() as session:
@@ -198,6 +195,14 @@ class App:
         self.enqueue(pending)
         assert all(result is not None for result in results), "a mail of the batch got no result"
         return results  # type: ignore[return-value]
+
+    def _parse(self, raw: bytes, mailbox: str, now: datetime) -> ParsedMessage | MailResult:
+        """The parsed mail, or the failure recorded for bytes that are not a mail."""
+        s = self.settings
+        try:
+            return parse_message(raw, helpdesk_address=s.helpdesk_address, subject_tag=s.subject_tag)
+        except ParseError as exc:
+            return self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
 
     def _handle_in(self, session: Session, parsed: ParsedMessage, raw: bytes, mailbox: str,
                    service: MailService, now: datetime) -> tuple[MailResult, list[Notification]]:
