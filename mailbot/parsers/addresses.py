@@ -1,15 +1,31 @@
-"""Read addresses, Message-IDs and dates out of raw header values, never raising."""
+"""Read addresses, Message-IDs and dates out of raw header values, never raising.
+
+The sender of a mail (docs/BEHAVIOUR.md, "Who sent a mail") is the first usable address of:
+
+| order | header        | note                                                        |
+|-------|---------------|-------------------------------------------------------------|
+| 1     | `From:`       | every `From:` header in turn; its display name is kept       |
+| 2     | `Sender:`     |                                                             |
+| 3     | `Reply-To:`   |                                                             |
+| 4     | `Return-Path:`| the envelope sender; `<>` (a bounce) is no address          |
+
+In any of them an address written where the name goes (`"a@b.example"`, `a@b.example <>`,
+`Name a@b.example`) counts as the address."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from collections.abc import Mapping
 from email.utils import getaddresses, parsedate_to_datetime
 
 from mailbot.parsers.charset import decode_header, one_line, raw_header_text
 from mailbot.parsers.types import Address
 
 _EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+$")
+_ADDRESS_WORD = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+")
+_ANGLE = re.compile(r"<[^<>]*>")
+SENDER_HEADERS = ("from", "sender", "reply-to", "return-path")
 _BRACKETED_ID = re.compile(r"<\s*([^<>\s]+)\s*>")
 _NO_ADDRESS = Address("", "")
 
@@ -43,6 +59,34 @@ def first_address(values: list[object]) -> Address | None:
         return None
     addresses = parse_addresses(values[:1])
     return addresses[0] if addresses else _NO_ADDRESS
+
+
+def find_sender(headers: Mapping[str, list[str]]) -> tuple[Address, str]:
+    """The sender and the header it came from (one of SENDER_HEADERS), or an Address without
+    email and "" when no header holds a usable address. An address found past `From:` takes
+    the `From:` display name when it has none of its own (`From: Loïc Medori` with
+    `Sender: loic@…` is Loïc Medori)."""
+    from_name = ""
+    for header in SENDER_HEADERS:
+        for value in headers.get(header, []):
+            found = _header_sender(value)
+            if found.email:
+                return Address(found.name or from_name, found.email), header
+            if header == "from" and not from_name:
+                from_name = found.name
+    return Address(from_name, ""), ""
+
+
+def _header_sender(value: object) -> Address:
+    """The first usable address of one header value, else its display name alone."""
+    parsed = parse_addresses([value])
+    if parsed:
+        return parsed[0]
+    text = _ANGLE.sub(" ", one_line(decode_header(value)))
+    words = [w.strip(".").lower() for w in _ADDRESS_WORD.findall(text)]
+    email = next((w for w in words if _EMAIL_RE.match(w)), "")
+    name = one_line(_ADDRESS_WORD.sub(" ", text).replace('"', " ")).strip(" '")
+    return Address(name, email)
 
 
 def message_ids(value: object) -> tuple[str, ...]:

@@ -21,27 +21,27 @@ _LAST_LINE = re.compile(rb"[A-Za-z0-9+/=]{1,998}")
 _PAD_TAIL = re.compile(rb"={1,2}(?:\r?\n)?")
 
 
-def parse(raw: bytes) -> Message:
-    """The stdlib parse of `raw`, where the leaves with a large base64 body carry a mime.RawBody."""
-    cuts = _find_cuts(raw)
+def parse(raw: bytes, start: int = 0) -> Message:
+    """The stdlib parse of `raw` from offset `start`, where the leaves with a large base64 body
+    carry a mime.RawBody."""
+    cuts = _find_cuts(raw, start)
     if cuts:
         token = _token(raw)
-        msg = _feed(raw, cuts, token)
+        msg = _feed(raw, cuts, token, start)
         try:
             if _put_back(msg, raw, cuts, token):
                 return msg
         except _Misplaced:
             pass
-    return _feed(raw, [], b"")
+    return _feed(raw, [], b"", start)
 
 
-def _find_cuts(raw: bytes) -> list[tuple[int, int, int]]:
+def _find_cuts(raw: bytes, pos: int) -> list[tuple[int, int, int]]:
     """(start, end of the last line's text, end) of each run of base64 lines after an empty line.
 
     Such a run holds no boundary (no `-`), no header (no `:` nor leading space) and no empty
     line, so the parser treats each of its lines as it would treat one placeholder line."""
     cuts: list[tuple[int, int, int]] = []
-    pos = 0
     while blank := _BLANK.search(raw, pos):
         start = pos = blank.end()
         end = _run_end(raw, start)
@@ -86,9 +86,8 @@ def _token(raw: bytes) -> bytes:
             return token
 
 
-def _feed(raw: bytes, cuts: list[tuple[int, int, int]], token: bytes) -> Message:
+def _feed(raw: bytes, cuts: list[tuple[int, int, int]], token: bytes, pos: int) -> Message:
     feed = BytesFeedParser()
-    pos = 0
     with memoryview(raw) as view:
         for index, (start, text_end, end) in enumerate(cuts + [(len(raw), len(raw), len(raw))]):
             for at in range(pos, start, _CHUNK):

@@ -10,8 +10,9 @@ from email.message import Message
 from email.parser import BytesFeedParser
 
 from mailbot.errors import ParseError
-from mailbot.parsers import bigbodies, guard, mime, ticket_ref, tnef
+from mailbot.parsers import bigbodies, guard, header_block, mime, ticket_ref, tnef
 from mailbot.parsers.addresses import (
+    find_sender,
     first_address,
     first_message_id,
     message_ids,
@@ -56,9 +57,10 @@ def parse_message_file(
 
 def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None) -> ParsedMessage:
     try:
-        msg = bigbodies.parse(raw)
+        start = header_block.start(raw)  # past junk lines before the headers, without a copy
+        msg = bigbodies.parse(raw, start)
         if not msg.keys():
-            msg = _reparse_obsolete(raw) or msg
+            msg = _reparse_obsolete(raw[start:]) or msg
         return _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain)
     except ParseError:
         raise
@@ -99,7 +101,7 @@ def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str |
     text = _tidy_text(text)
     new_text = strip_reply(text)
     subject = one_line(decode_header(get("subject")[0])) if get("subject") else ""
-    sender = first_address(get("from")) or Address("", "")
+    sender, sender_source = find_sender(headers)
     to, cc = parse_addresses(get("to")), parse_addresses(get("cc"))
     message_id = first_message_id(get("message-id"))
     ctype = msg.get_content_type()
@@ -125,7 +127,7 @@ def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str |
         plus_ticket_id=ticket_ref.plus_ticket_id((*to, *cc), helpdesk),
         bounced_message_ids=mime.bounced_ids(originals, plain) if verdict and verdict.kind == "bounce" else (),
         authentication_results=tuple(one_line(decode_header(v)) for v in get("authentication-results")),
-        defects=_defects(msg) + tuple(found.skipped),
+        defects=_defects(msg) + tuple(found.skipped), sender_source=sender_source,
     )
 
 

@@ -43,7 +43,7 @@ class ParsedMessage:
     message_id: str  # without angle brackets, "" when missing
     in_reply_to: tuple[str, ...]  # Message-IDs without angle brackets
     references: tuple[str, ...]
-    sender: Address  # From
+    sender: Address  # From, else Sender, Reply-To, Return-Path (see sender_source)
     reply_to: Address | None
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
@@ -60,6 +60,7 @@ class ParsedMessage:
     bounced_message_ids: tuple[str, ...] = ()  # for a bounce: the Message-IDs it reports on
     authentication_results: tuple[str, ...] = ()  # raw `Authentication-Results` values
     defects: tuple[str, ...] = field(default=())
+    sender_source: str = "from"  # the header the sender's address came from; "" when none had one
 
     @property
     def mail_key(self) -> str:

@@ -17,6 +17,10 @@ from mailbot.workflow.intake import Intake, refused_attachments
 from mailbot.workflow.models import Ticket, User
 from mailbot.workflow.states import Status
 
+# A technician's commands count only from an address that names the author; one found in
+# Reply-To or Return-Path makes a plain followup (docs/BEHAVIOUR.md, "Who sent a mail").
+AUTHOR_HEADERS = ("from", "sender")
+
 if TYPE_CHECKING:
     from mailbot.workflow.service import MailResult
 
@@ -47,7 +51,7 @@ class Replies:
                               answers=[answer])
         acts.remember_message(session, parsed.message_id, ticket)
         handler = None
-        if user.is_technician:
+        if user.is_technician and parsed.sender_source in AUTHOR_HEADERS:
             handler = self.technician
         elif ticket.status == Status.SOLVED and user.id == ticket.requester_id:
             handler = self.requester_on_solved
