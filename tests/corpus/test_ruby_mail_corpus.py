@@ -24,9 +24,7 @@ NOT_A_TICKET = {
     "multipart_report_emails/multipart_report_multiple_status.eml": "bounce (multipart/report delivery status)",
     "multipart_report_emails/report_422.eml": "bounce (multipart/report delivery status)",
     "multipart_report_emails/report_530.eml": "bounce (multipart/report delivery status)",
-    "plain_emails/mix_caps_content_type.eml": "no usable sender address",
     "plain_emails/raw_email_incorrect_header.eml": "no usable sender address",
-    "plain_emails/raw_email_multiple_from.eml": "no usable sender address",
     "plain_emails/raw_email_trailing_dot.eml": "automatic mail (robot sender noreply@rubyforge.org)",
 }
 
