@@ -15,8 +15,8 @@ In any of them an address written where the name goes (`"a@b.example"`, `a@b.exa
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
 from mailbot.parsers.charset import decode_header, one_line, raw_header_text

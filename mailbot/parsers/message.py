@@ -23,7 +23,7 @@ from mailbot.parsers.charset import decode_header, one_line
 from mailbot.parsers.html import html_to_text
 from mailbot.parsers.mime import sanitise_filename
 from mailbot.parsers.quoting import strip_reply
-from mailbot.parsers.types import Address, Attachment, ParsedMessage
+from mailbot.parsers.types import Attachment, ParsedMessage
 
 __all__ = ["parse_message", "parse_message_file", "sanitise_filename"]
 

@@ -59,7 +59,8 @@ def test_an_ordinary_from_is_the_sender_even_when_other_headers_differ():
          Address("", "a@x.example"), "from"),
         (b"From: <>\nSender: b@x.example\nReply-To: c@x.example\nReturn-Path: <d@x.example>\n",
          Address("", "b@x.example"), "sender"),
-        (b"Sender: Nobody\nReply-To: c@x.example\nReturn-Path: <d@x.example>\n", Address("", "c@x.example"), "reply-to"),
+        (b"Sender: Nobody\nReply-To: c@x.example\nReturn-Path: <d@x.example>\n",
+         Address("", "c@x.example"), "reply-to"),
         (b"Reply-To: <>\nReturn-Path: <d@x.example>\n", Address("", "d@x.example"), "return-path"),
         # the fallback's own display name wins over the From name
         (b"From: Jean Dupont\nSender: Secretariat <s@x.example>\n", Address("Secretariat", "s@x.example"), "sender"),
