@@ -54,7 +54,7 @@ def parse_addresses(values: list[object]) -> tuple[Address, ...]:
 
 
 def first_address(values: list[object]) -> Address | None:
-    """The first address of a From/Reply-To header, or None when there is none at all."""
+    """The first address of a Reply-To header, or None when there is none at all."""
     if not values:
         return None
     addresses = parse_addresses(values[:1])
