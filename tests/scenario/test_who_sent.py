@@ -86,3 +86,19 @@ def test_a_technician_address_found_only_in_reply_to_or_return_path_runs_no_comm
     assert (result.outcome, ticket["status"]) == ("followup", "new")
     assert ticket["followups"][-1]["author"] == TECH
     assert ticket["followups"][-1]["content"] == "#solve Toner remplace"
+
+
+@pytest.mark.parametrize("from_header, status", [
+    (b"From: Camille Tech\n", "new"),  # the address is only in Reply-To: no command
+    (b"From: Poste Atelier <atelier@lycee.example>\n", "solved"),  # the setting names Reply-To the author
+])
+def test_with_reply_to_as_requester_a_technician_runs_commands_only_beside_a_from_address(
+        tmp_path, from_header, status):
+    from tests.scenario.helpdesk import Helpdesk
+
+    desk = Helpdesk(tmp_path, requester_from_reply_to=True)
+    try:
+        technician_solves(desk, from_header + b"Reply-To: <" + TECH.encode() + b">\n")
+        assert desk.show(1)["status"] == status
+    finally:
+        desk.close()
