@@ -1,4 +1,20 @@
-"""Turn mail bytes and RFC 2047 headers into clean text, whatever charset a mail claims (SPEC §3.4)."""
+"""Turn mail bytes and RFC 2047 headers into clean text, whatever charset a mail claims (SPEC §3.4).
+
+How `decode_bytes` reads bytes (bodies, RFC 2047 words, raw 8-bit header values):
+
+| bytes                                   | read as                                              |
+|-----------------------------------------|------------------------------------------------------|
+| ASCII only                              | the declared charset if it reads them (ISO-2022-JP, UTF-7), else ASCII |
+| declared charset reads them strictly    | that charset, except a Western label (`WESTERN_CODECS`) whose reading has oddities |
+| strict UTF-8 reads them                 | UTF-8                                                |
+| anything else                           | `guess_codec`: charset-normalizer proposes, `oddities` picks; ties go to the declared charset, then cp1252 |
+
+A Western label is doubted because clients put `iso-8859-1` on any 8-bit text (Cyrillic, UTF-8);
+other labels (koi8-r, shift_jis, gb2312) are deliberate and believed when they read cleanly.
+charset-normalizer alone mislabels short text (French as cp1250 or Big5, a KOI8-R subject as
+Shift_JIS), so its proposals are re-ranked by what the reading looks like. Known limits: a
+single all-capital Cyrillic word in KOI8-R and two-character Chinese subjects stay ambiguous.
+"""
 
 from __future__ import annotations
 
@@ -77,7 +93,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     declared = _strict(data, codec)
     if data.isascii():  # 7-bit codecs (ISO-2022-JP, UTF-7) still read their escapes
         return clean_text(declared if declared is not None else data.decode("ascii"))
-    if declared is not None and not oddities(declared[:_SCORED_CHARS]):
+    if declared is not None and (codec not in WESTERN_CODECS or not oddities(declared[:_SCORED_CHARS])):
         return clean_text(declared)
     utf8 = _strict(data, "utf-8")
     if utf8 is not None:
@@ -117,6 +133,9 @@ def guess_codec(data: bytes, declared: str | None = None) -> str:
             best, best_score = codec, score
     return best
 
+
+# Labels mail clients put on any 8-bit text: their reading is checked before it is believed.
+WESTERN_CODECS = frozenset({"cp1252", "iso8859-1", "iso8859-15"})
 
 # What charset-normalizer may propose: the charsets undeclared mail is really written in.
 MAIL_CODECS = (
