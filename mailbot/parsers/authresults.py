@@ -27,6 +27,8 @@ public suffix (`co.uk` for `lycee.co.uk`), which only the registry of that suffi
 
 from __future__ import annotations
 
+from typing import Any
+
 import authres
 
 def vouched(headers: tuple[str, ...], authserv_id: str, from_domain: str) -> tuple[bool, str]:
@@ -49,7 +51,7 @@ def vouched(headers: tuple[str, ...], authserv_id: str, from_domain: str) -> tup
     return False, f"no Authentication-Results from the trusted server {trusted}"
 
 
-def _verdict(results: list, trusted: str, domain: str) -> tuple[bool, str]:
+def _verdict(results: list[Any], trusted: str, domain: str) -> tuple[bool, str]:
     seen: list[str] = []
     dkim_aligned = dmarc_pass = dmarc_fail = False
     for result in results:
