@@ -31,6 +31,7 @@ from typing import Any
 
 import authres
 
+
 def vouched(headers: tuple[str, ...], authserv_id: str, from_domain: str) -> tuple[bool, str]:
     """(True, "") when the trusted header vouches for `from_domain` (module table); else
     (False, why), `why` naming the trusted server."""

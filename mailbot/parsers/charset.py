@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import itertools
 import re
 import unicodedata
 
@@ -172,19 +173,8 @@ def oddities(text: str) -> int:
     previous = ""
     japanese = any(_is_kana(ch) for ch in text)
     for ch in text:
-        if ch.isascii():
-            previous = ch
-            continue
-        category = unicodedata.category(ch)
-        if category in ("Cc", "Cn", "Co", "Cs") or ch == "\ufffd":
-            score += 3
-        elif category[0] in "SPN" and ch not in _USUAL_SYMBOLS and _script(ch) != "CJK":
-            score += 1
-        elif category == "Mn" and not (previous.isalpha() and not previous.isascii()
-                                       or unicodedata.name(ch, "").startswith("COMBINING")):
-            score += 1
-        elif "HALFWIDTH KATAKANA" in unicodedata.name(ch, ""):
-            score += 1
+        if not ch.isascii():
+            score += _odd_character(ch, previous)
         previous = ch
     for match in _WORD.finditer(text):
         word = match.group()
@@ -197,8 +187,20 @@ def oddities(text: str) -> int:
             score += sum(len(run) for run in re.findall(r"[^\x00-\x7f]{3,}", word))
         elif scripts == {"CJK"}:
             score += 0 if japanese else sum(1 for ch in word if not _in_gb2312(ch))
-        score += sum(1 for a, b in zip(word, word[1:]) if a.islower() and b.isupper() and not (a + b).isascii())
+        score += sum(1 for a, b in itertools.pairwise(word) if a.islower() and b.isupper() and not (a + b).isascii())
     return score
+
+
+def _odd_character(ch: str, previous: str) -> int:
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Cn", "Co", "Cs") or ch == "\ufffd":
+        return 3
+    name = unicodedata.name(ch, "")
+    if category[0] in "SPN":
+        return int(ch not in _USUAL_SYMBOLS and _script(ch) != "CJK")
+    if category == "Mn":  # a script's mark belongs after one of its letters
+        return int(not name.startswith("COMBINING") and (previous.isascii() or not previous.isalpha()))
+    return int("HALFWIDTH KATAKANA" in name)
 
 
 def _in_gb2312(ch: str) -> bool:
