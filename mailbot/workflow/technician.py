@@ -46,7 +46,8 @@ class TechnicianReplies:
             return self._plain_followup(session, parsed, user, ticket, now)
         errors = [(e.line_number, e.line, e.reason) for e in parse.errors]
         if self.config.trusted_authserv_id:
-            from_domain = parsed.sender.email.rpartition("@")[2]
+            # DMARC aligns with the From: address; a sender found elsewhere has none to align with
+            from_domain = parsed.sender.email.rpartition("@")[2] if parsed.sender_source == "from" else ""
             ok, why = vouched(parsed.authentication_results, self.config.trusted_authserv_id, from_domain)
             if not ok:
                 errors = [(cmd.line_number, cmd.line, f"commands refused: {why}") for cmd in parse.commands]
