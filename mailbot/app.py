@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
@@ -266,6 +266,8 @@ class App:
                          now: datetime) -> MailResult:
         log.error("mail %s could not be handled", parsed.mail_key, exc_info=exc)
         detail = "".join(traceback.format_exception_only(exc)).strip()
+        if isinstance(exc, DBAPIError) and exc.orig is not None:  # without the SQL and SQLAlchemy's link
+            detail = f"{type(exc).__name__}: {exc.orig}".strip()
         return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key,
                                     sender=parsed.sender.email, subject=parsed.subject)
 
