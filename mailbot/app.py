@@ -163,7 +163,7 @@ class App:
                 continue
             except OperationalError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - recorded as failed; the next mails go on
                 return self._handling_failed(exc, raw, mailbox, parsed, now)
             self.enqueue(pending)
             return self._logged(parsed.mail_key, result)

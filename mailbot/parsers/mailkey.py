@@ -124,7 +124,7 @@ def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
     return [(name, b" ".join(b" ".join(parts).split())) for name, parts in fields]
 
 
-def _update_body(digest: "hashlib._Hash", raw: bytes, start: int) -> None:
+def _update_body(digest: hashlib._Hash, raw: bytes, start: int) -> None:
     """Feeds the body with CRLF made LF and its trailing blanks dropped, a chunk at a time so
     that a huge body is never copied whole."""
     stop = len(raw)
