@@ -38,6 +38,7 @@ def _first_line(reason: object) -> str:
     lines = str(reason).strip().splitlines()
     return " ".join(lines[0].split())[:300] if lines else ""
 
+
 Clock = Callable[[], datetime]
 
 
