@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
@@ -31,6 +31,13 @@ from mailbot.workflow.service import MailResult, MailService, ServiceConfig
 from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
 
 log = logging.getLogger("mailbot")
+
+
+def _first_line(reason: object) -> str:
+    """A reason on one log line: its first line, white space made single spaces, cut at 300."""
+    lines = str(reason).strip().splitlines()
+    return " ".join(lines[0].split())[:300] if lines else ""
+
 
 Clock = Callable[[], datetime]
 
@@ -133,22 +140,47 @@ class App:
         parsed = self._parse(raw, mailbox, now)
         if isinstance(parsed, MailResult):
             return parsed
-        try:
-            with self.db.transaction() as session:
-                result, rows = self._handle_in(session, parsed, raw, mailbox, service, now)
-                pending = [row.id for row in rows if row.status == "pending"]
-        except IntegrityError:
-            # the same mail committed meanwhile by another process: it is a duplicate
-            log.info("mail %s recorded concurrently; treated as a duplicate", parsed.mail_key)
-            return MailResult("duplicate", reason="recorded concurrently")
-        except OperationalError:
-            raise
-        except Exception as exc:
-            return self._handling_failed(exc, raw, mailbox, parsed, now)
-        log.info("mail %s: %s%s", parsed.mail_key, result.outcome,
-                 f" #{result.ticket_id}" if result.ticket_id else "")
-        self.enqueue(pending)
-        return result
+        return self._process_parsed(parsed, raw, mailbox, service, now, tries=2)
+
+    def _process_parsed(self, parsed: ParsedMessage, raw: bytes, mailbox: str, service: MailService,
+                        now: datetime, *, tries: int) -> MailResult:
+        """One mail in a transaction of its own. A database conflict (IntegrityError) is a
+        duplicate only when the mail's record is there once the other transaction has won;
+        any other conflict (two processes creating the same new user at once) is tried again
+        in a fresh transaction, up to `tries` times in all, and then recorded as failed."""
+        for attempt in range(1, tries + 1):
+            try:
+                with self.db.transaction() as session:
+                    result, rows = self._handle_in(session, parsed, raw, mailbox, service, now)
+                    pending = [row.id for row in rows if row.status == "pending"]
+            except IntegrityError as exc:
+                duplicate = self._recorded_meanwhile(parsed, mailbox)
+                if duplicate is not None:
+                    return self._logged(parsed.mail_key, duplicate)
+                if attempt == tries:
+                    return self._handling_failed(exc, raw, mailbox, parsed, now)
+                log.warning("mail %s: database conflict (%s); trying once more", parsed.mail_key,
+                            _first_line(exc.orig or exc))
+                continue
+            except OperationalError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - recorded as failed; the next mails go on
+                return self._handling_failed(exc, raw, mailbox, parsed, now)
+            self.enqueue(pending)
+            return self._logged(parsed.mail_key, result)
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _recorded_meanwhile(self, parsed: ParsedMessage, mailbox: str,
+                            session: Session | None = None) -> MailResult | None:
+        """After a conflict: the duplicate result when the mail's record is there (committed
+        by another process), else None. Looks in `session`, or in a fresh transaction."""
+        if session is None:
+            with self.db.transaction() as fresh:
+                return self._recorded_meanwhile(parsed, mailbox, fresh)
+        previous = MailService.find_recorded(session, mailbox, parsed)
+        if previous is None:
+            return None
+        return MailResult("duplicate", previous.ticket_id, f"recorded concurrently as mail {previous.id}")
 
     def process_many(self, raws: list[bytes], mailbox: str = "", *,
                      service: MailService | None = None) -> list[MailResult]:
@@ -156,7 +188,8 @@ class App:
         backlog costs one commit per batch; results in the order of `raws`.
 
         On SQLite, or for a single mail, this is `process` for each mail: SQLite commits are
-        cheap and its driver's savepoints are not worth their trouble."""
+        cheap and its driver's savepoints are not worth their trouble. A mail whose savepoint
+        hit a conflict other than its own record is tried once more on its own after the batch."""
         if len(raws) < 2 or not self.db.is_postgres:
             return [self.process(raw, mailbox, service=service) for raw in raws]
         service = service or self.service
@@ -170,6 +203,7 @@ class App:
             else:
                 parsed_mails[index] = parsed
         broken: dict[int, Exception] = {}
+        conflicted: list[int] = []
         try:
             with self.db.transaction() as session:
                 rows = []
@@ -180,7 +214,9 @@ class App:
                                 session, parsed, raws[index], mailbox, service, now)
                         rows += mail_rows
                     except IntegrityError:
-                        results[index] = MailResult("duplicate", reason="recorded concurrently")
+                        results[index] = self._recorded_meanwhile(parsed, mailbox, session)
+                        if results[index] is None:
+                            conflicted.append(index)
                     except OperationalError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - recorded below, the batch goes on
@@ -189,12 +225,25 @@ class App:
         except IntegrityError:
             # another process committed one of these mails meanwhile: take them one by one
             return [self.process(raw, mailbox, service=service) for raw in raws]
-        for index, exc in broken.items():
-            results[index] = self._handling_failed(exc, raws[index], mailbox, parsed_mails[index], now)
         log.info("batch of %d mail(s) committed", len(raws))
         self.enqueue(pending)
+        for index, parsed in parsed_mails.items():
+            if index in broken:
+                results[index] = self._handling_failed(broken[index], raws[index], mailbox, parsed, now)
+            elif index in conflicted:
+                log.warning("mail %s: database conflict in its batch; trying once more", parsed.mail_key)
+                results[index] = self._process_parsed(parsed, raws[index], mailbox, service, now, tries=1)
+            else:
+                self._logged(parsed.mail_key, results[index])  # type: ignore[arg-type]
         assert all(result is not None for result in results), "a mail of the batch got no result"
         return results  # type: ignore[return-value]
+
+    @staticmethod
+    def _logged(key: str, result: MailResult) -> MailResult:
+        """The one INFO line of a mail: `mail <key>: refused: no usable sender address`."""
+        log.info("mail %s: %s%s%s", key, result.outcome, f" #{result.ticket_id}" if result.ticket_id else "",
+                 f": {_first_line(result.reason)}" if result.reason else "")
+        return result
 
     def _parse(self, raw: bytes, mailbox: str, now: datetime) -> ParsedMessage | MailResult:
         """The parsed mail, or the failure recorded for bytes that are not a mail."""
@@ -218,23 +267,26 @@ class App:
                          now: datetime) -> MailResult:
         log.error("mail %s could not be handled", parsed.mail_key, exc_info=exc)
         detail = "".join(traceback.format_exception_only(exc)).strip()
+        if isinstance(exc, DBAPIError) and exc.orig is not None:  # without the SQL and SQLAlchemy's link
+            detail = f"{type(exc).__name__}: {exc.orig}".strip()
         return self._record_failure(raw, mailbox, detail, now, mail_key=parsed.mail_key,
                                     sender=parsed.sender.email, subject=parsed.subject)
 
     def _record_failure(self, raw: bytes, mailbox: str, error: str, now: datetime, *,
                         mail_key: str | None = None, sender: str = "", subject: str = "") -> MailResult:
+        """Records the mail as failed with its error (kept for `mailbot failed list`), and logs it."""
         sha = hashlib.sha256(raw).hexdigest()
         key = mail_key or f"sha256:{sha}"
         with self.db.transaction() as session:
             existing = MailService.already_processed(session, mailbox, key)
             if existing is not None:
                 existing.reason = error
-                return MailResult("failed", reason=error, mail_id=existing.id)
+                return self._logged(key, MailResult("failed", reason=error, mail_id=existing.id))
             record = ProcessedMail(mailbox=mailbox, mail_key=key, sha256=sha, raw=raw, outcome="failed",
                                    reason=error[:10000], received_at=now, sender=sender[:320], subject=subject)
             session.add(record)
             session.flush()
-            return MailResult("failed", reason=error, mail_id=record.id)
+        return self._logged(key, MailResult("failed", reason=error, mail_id=record.id))
 
     # -- periodic jobs ------------------------------------------------------------------
 

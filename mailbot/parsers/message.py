@@ -6,11 +6,12 @@ import hashlib
 import mmap
 import os
 import re
+from dataclasses import replace
 from email.message import Message
 from email.parser import BytesFeedParser
 
 from mailbot.errors import ParseError
-from mailbot.parsers import bigbodies, guard, header_block, mime, ticket_ref, tnef
+from mailbot.parsers import bigbodies, guard, header_block, mailkey, mime, ticket_ref, tnef
 from mailbot.parsers.addresses import (
     find_sender,
     first_address,
@@ -61,7 +62,8 @@ def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None) -> Parse
         msg = bigbodies.parse(raw, start)
         if not msg.keys():
             msg = _reparse_obsolete(raw[start:]) or msg
-        return _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain)
+        parsed = _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain)
+        return replace(parsed, content_digest=mailkey.content_digest(raw))
     except ParseError:
         raise
     except RecursionError as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mailbot.parsers import mailkey
+
 
 @dataclass(frozen=True)
 class Address:
@@ -61,11 +63,18 @@ class ParsedMessage:
     authentication_results: tuple[str, ...] = ()  # raw `Authentication-Results` values
     defects: tuple[str, ...] = field(default=())
     sender_source: str = "from"  # the header the sender's address came from; "" when none had one
+    content_digest: str = ""  # of the mail without its transport headers (mailkey.py)
 
     @property
     def mail_key(self) -> str:
-        """The key a mail is recorded under once per mailbox (SPEC §8)."""
-        return self.message_id or f"sha256:{self.sha256}"
+        """The key a mail is recorded under once per mailbox (SPEC §8, mailkey.py); a value
+        built by hand without a content digest falls back on the digest of its bytes."""
+        return mailkey.mail_key(self.message_id, self.content_digest or self.sha256)
+
+    @property
+    def legacy_key(self) -> str:
+        """The key the same mail had under the earlier rule (Message-ID, else sha256 of the bytes)."""
+        return mailkey.legacy_key(self.message_id, self.sha256)
 
     @property
     def thread_ids(self) -> tuple[str, ...]:

@@ -240,7 +240,9 @@ class ProcessedMail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(200), default="")
-    mail_key: Mapped[str] = mapped_column(String(998))  # Message-ID, else sha256:<hex>
+    # <Message-ID>|<digest>, else content:<digest> (parsers/mailkey.py); older rows: the Message-ID,
+    # else sha256:<hex of the bytes>, as are mails that could not be parsed
+    mail_key: Mapped[str] = mapped_column(String(998))
     sha256: Mapped[str] = mapped_column(String(64))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     sender: Mapped[str] = mapped_column(String(320), default="")

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.parsers import mailkey
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Answer, Event
@@ -51,10 +52,24 @@ class MailService:
         return session.scalar(select(ProcessedMail).where(
             ProcessedMail.mailbox == mailbox, ProcessedMail.mail_key == mail_key))
 
+    @staticmethod
+    def find_recorded(session: Session, mailbox: str, parsed: ParsedMessage) -> ProcessedMail | None:
+        """The record of this very mail in this mailbox, if any: under its key, or under the
+        key of the earlier rule when that record's kept bytes give the same key today."""
+        rows = session.scalars(select(ProcessedMail).where(
+            ProcessedMail.mailbox == mailbox,
+            ProcessedMail.mail_key.in_({parsed.mail_key, parsed.legacy_key}))).all()
+        for row in sorted(rows, key=lambda row: row.mail_key != parsed.mail_key):
+            if row.mail_key == parsed.mail_key or row.mail_key.startswith("sha256:"):
+                return row  # a sha256: key is the digest of these very bytes
+            if mailkey.mail_key(row.mail_key, mailkey.content_digest(row.raw)) == parsed.mail_key:
+                return row
+        return None
+
     def handle(self, session: Session, parsed: ParsedMessage, raw: bytes, *, mailbox: str,
                now: datetime | None = None) -> MailResult:
         now = now or datetime.now(timezone.utc)
-        previous = self.already_processed(session, mailbox, parsed.mail_key)
+        previous = self.find_recorded(session, mailbox, parsed)
         if previous is not None:
             return MailResult("duplicate", previous.ticket_id, f"already processed as mail {previous.id}")
         result = self._route(session, parsed, now)

@@ -184,10 +184,13 @@ def test_first_valid_message_id_wins_when_there_are_several():
     assert parse_message(raw, helpdesk_address=HELPDESK).message_id == "first@x.example"
 
 
-def test_a_mail_without_message_id_is_keyed_by_its_sha256():
+def test_a_mail_without_message_id_is_keyed_by_its_content_without_transport_headers():
     mail = parse_message(b"From: a@b.example\n\nx\n", helpdesk_address=HELPDESK)
+    relayed = parse_message(b"Received: from relay.example\nFrom: a@b.example\n\nx\n", helpdesk_address=HELPDESK)
+    other = parse_message(b"From: a@b.example\n\ny\n", helpdesk_address=HELPDESK)
     assert mail.message_id == ""
-    assert mail.mail_key == f"sha256:{mail.sha256}"
+    assert mail.mail_key == f"content:{mail.content_digest}" == relayed.mail_key
+    assert other.mail_key != mail.mail_key
 
 
 @pytest.mark.parametrize(
