@@ -8,9 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailbot.app import App
-from mailbot.config import Settings
 from mailbot.workflow.models import Followup, ProcessedMail, Ticket
-from tests.conftest import EMAILS_DIR
+from tests.conftest import EMAILS_DIR, clean_settings
 from tests.corpus.glpi_desk import empty_database
 
 SEEDS = sorted(p.read_bytes() for p in EMAILS_DIR.glob("*.eml"))
@@ -22,7 +21,7 @@ def app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
     schema = empty_database(tmp_path_factory.mktemp("schema"))
     shutil.copyfile(schema, tmp / "mailbot.db")
-    app = App(Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'mailbot.db'}", outbox_dir=tmp / "outbox",
+    app = App(clean_settings(database_url=f"sqlite:///{tmp / 'mailbot.db'}", outbox_dir=tmp / "outbox",
                        documents_dir=tmp / "documents", helpdesk_address="helpdesk@lycee.example"))
     yield app
     app.close()
