@@ -10,7 +10,7 @@ import pytest
 from mailbot.app import App
 from mailbot.workflow.models import ProcessedMail
 from mailbot.workflow.views import get_ticket, ticket_json
-from tests.conftest import CORPUS_DIR, clean_settings
+from tests.conftest import CORPUS_DIR, clean_settings, known_bug
 
 EMAILS = CORPUS_DIR / "ruby-mail" / "emails"
 FILES = sorted(str(p.relative_to(EMAILS)) for p in EMAILS.rglob("*.eml")) if EMAILS.is_dir() else []
@@ -54,7 +54,7 @@ def expected(name: str) -> tuple[str, str]:
 def cases():  # type: ignore[no-untyped-def]
     if not FILES:  # one test that skips, or fails under CI, through the corpus_dir fixture
         return ["(corpus absent)"]
-    return [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[name]))
+    return [pytest.param(name, marks=known_bug(KNOWN_BUGS[name]))
             if name in KNOWN_BUGS else name for name in FILES]
 
 

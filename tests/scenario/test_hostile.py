@@ -10,6 +10,7 @@ from email.utils import make_msgid
 import pytest
 
 from mailbot.workflow.people import MAX_OBSERVERS_FROM_MAIL
+from tests.conftest import known_bug
 from tests.mails import is_a_not_a_mail_reason
 
 LOIC = "loic.medori@lycee.example"
@@ -107,7 +108,7 @@ HOSTILE = {
 
 
 def cases():  # type: ignore[no-untyped-def]
-    return [pytest.param(name, id=name, marks=[pytest.mark.xfail(strict=True, reason=expect.known_bug)]
+    return [pytest.param(name, id=name, marks=[known_bug(expect.known_bug)]
                          if expect.known_bug else []) for name, (_, expect) in HOSTILE.items()]
 
 
@@ -136,7 +137,7 @@ def test_the_same_mail_delivered_twice_is_a_duplicate(helpdesk):
     assert (first.outcome, again.outcome) == ("ticket", "duplicate")
 
 
-@pytest.mark.xfail(strict=True, reason="(d) two different mails with one Message-ID: the second is 'duplicate'")
+@known_bug("(d) two different mails with one Message-ID: the second is 'duplicate'")
 def test_a_different_mail_with_the_same_message_id_is_not_a_duplicate(helpdesk):
     first = raw_mail(subject="Imprimante", body="Elle ne marche plus.")
     message_id = first.split(b"Message-ID: ")[1].split(b"\r\n")[0]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from mailbot.errors import ParseError
 from mailbot.parsers.message import parse_message, parse_message_file
 from tests.conftest import CORPUS_DIR as CORPUS
+from tests.conftest import known_bug
 from tests.corpus.test_ruby_mail_corpus import KNOWN_BUGS as RUBY_KNOWN_BUGS
 from tests.mails import is_a_not_a_mail_reason
 
@@ -45,7 +46,7 @@ def assert_clean(parsed):
 def corpus_cases():  # type: ignore[no-untyped-def]
     if not CORPUS_FILES:  # one test that skips, or fails under CI, through the corpus_dir fixture
         return ["(corpus absent)"]
-    return [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=SENDER_NOT_FOUND_TODAY[name]))
+    return [pytest.param(name, marks=known_bug(SENDER_NOT_FOUND_TODAY[name]))
             if name in SENDER_NOT_FOUND_TODAY else name for name in CORPUS_FILES]
 
 
