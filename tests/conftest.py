@@ -5,15 +5,50 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from mailbot.config import Settings
 
 EMAILS_DIR = Path(__file__).resolve().parent / "fixtures" / "emails"
 # The shared corpus sits beside the project (../shared/corpus); MAILBOT_TEST_CORPUS points
 # elsewhere, e.g. for a clone made in another folder.
 CORPUS_DIR = Path(os.environ.get("MAILBOT_TEST_CORPUS")
                   or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+
+
+class _GivenSettings(Settings):
+    """Settings made of the values a test gives and the defaults, nothing else."""
+
+    model_config = SettingsConfigDict(**{**Settings.model_config, "env_file": None, "toml_file": None})
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def clean_settings(**values: Any) -> Settings:
+    """Settings from `values` and the defaults only: the developer's MAILBOT_* variables, a
+    `.env` and a `mailbot.toml` in the working folder never reach a test. Every test that
+    builds Settings itself goes through here."""
+    return _GivenSettings(**values)
+
+
+def missing_for_tests(reason: str) -> NoReturn:
+    """Skip the test for something absent on this machine; under CI that is a failure instead
+    (the same rule as a missing service, tests/integration/services.py `require`)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so a missing corpus fails the run)", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -26,11 +61,11 @@ def fixture_email() -> Callable[[str], bytes]:
     return read
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """The shared corpus of real-world mails (../shared/corpus); the test skips without it."""
+    """The shared corpus of real-world mails (../shared/corpus): skips without it, fails under CI."""
     if not CORPUS_DIR.is_dir():
-        pytest.skip(f"shared mail corpus not found at {CORPUS_DIR}")
+        missing_for_tests(f"shared mail corpus not found at {CORPUS_DIR} (set MAILBOT_TEST_CORPUS)")
     return CORPUS_DIR
 
 
@@ -38,11 +73,9 @@ def corpus_dir() -> Path:
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """`settings(**overrides)` -> Settings writing to tmp_path, with a temporary SQLite database.
 
-    The developer's own MAILBOT_* variables and `.env` are kept out of it (a `mailbot.toml` in
-    the working directory still applies to fields not given here).
+    Only the values given here and the defaults count (clean_settings); the developer's own
+    MAILBOT_* variables are also taken out of the environment for code that reads it itself.
     """
-    from mailbot.config import Settings
-
     for name in list(os.environ):
         if name.startswith("MAILBOT_") and not name.startswith("MAILBOT_TEST_"):
             monkeypatch.delenv(name)
@@ -54,6 +87,12 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., A
             "documents_dir": tmp_path / "documents",
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)
+        return clean_settings(**values)
 
     return build
+
+
+def known_bug(reason: str) -> pytest.MarkDecorator:
+    """Marks a right expectation that fails today because of the bug named: a strict xfail, for
+    a wrong result only (an error or a missing corpus still fails). Remove it once fixed."""
+    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)

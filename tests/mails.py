@@ -1,4 +1,4 @@
-"""Building the plain mails tests send to the helpdesk."""
+"""Building the plain mails tests send to the helpdesk, and the reasons why bytes are not a mail."""
 
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -13,3 +13,17 @@ def a_mail(subject: str, *, sender: str = "prof@lycee.example", to: str = "helpd
         msg["In-Reply-To"] = in_reply_to
     msg.set_content(body)
     return msg.as_bytes()
+
+
+# The reasons the parser may give for bytes that are not a mail (recorded as failed with
+# "not a mail: <reason>"). Any other failure of a mail is a bug.
+NOT_A_MAIL_REASONS = (
+    "empty input",
+    "no header block",
+    "an Outlook .msg",
+    "MIME structure nested too deeply",
+)
+
+
+def is_a_not_a_mail_reason(reason: str) -> bool:
+    return reason.removeprefix("not a mail: ").startswith(NOT_A_MAIL_REASONS)

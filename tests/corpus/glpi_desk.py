@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.app import App
-from mailbot.config import Settings
 from mailbot.workflow.models import ThreadMessage, Ticket, User
-from tests.conftest import CORPUS_DIR
+from tests.conftest import CORPUS_DIR, clean_settings
 from tests.scenario.helpdesk import Clock, Helpdesk
 
 CORPUS = CORPUS_DIR
@@ -40,9 +39,9 @@ class CorpusHelpdesk(Helpdesk):
         if schema_from is not None:  # a copy of an upgraded database: much faster than migrating
             shutil.copyfile(schema_from, tmp / "mailbot.db")
         self.clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-        self.settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'mailbot.db'}",
-                                 outbox_dir=tmp / "outbox", documents_dir=tmp / "documents",
-                                 helpdesk_address=helpdesk_address, **settings)
+        self.settings = clean_settings(database_url=f"sqlite:///{tmp / 'mailbot.db'}",
+                                       outbox_dir=tmp / "outbox", documents_dir=tmp / "documents",
+                                       helpdesk_address=helpdesk_address, **settings)
         self.app = App(self.settings, clock=self.clock)
         if schema_from is None:
             self.app.ensure_schema()

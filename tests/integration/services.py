@@ -69,6 +69,8 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = {d}/dovecot.log
+# the IMAP command a session runs shows in its process title: tests see who is in IDLE
+verbose_proctitle = yes
 mail_location = maildir:{d}/mail/%u/Maildir
 
 passdb {{
@@ -166,6 +168,18 @@ class Dovecot:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def idling(self, user: str = "helpdesk") -> int:
+        """How many of `user`'s IMAP sessions are in IDLE now (from the process titles, Linux)."""
+        title = f"{self.dir.name}/imap [{user} "
+        count = 0
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # the process ended meanwhile
+                continue
+            count += title in text and text.rstrip().endswith(" IDLE]")
+        return count
 
     def client(self, user: str = "helpdesk") -> IMAPClient:
         client = IMAPClient(self.host, self.port, ssl=False, timeout=10)

@@ -7,16 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from mailbot.app import App
-from mailbot.config import Settings
 from mailbot.workflow.models import ProcessedMail, Ticket
 from mailbot.workflow.service import MailService
+from tests.conftest import clean_settings
 from tests.mails import a_mail
 
 pytestmark = pytest.mark.integration
 
 
 def test_a_broken_mail_in_a_batch_is_failed_and_the_others_go_in(postgres_url, tmp_path):
-    app = App(Settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
+    app = App(clean_settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
     app.ensure_schema()
     raws = [a_mail("Wifi"), a_mail("BOOM"), a_mail("Imprimante"), b"", a_mail("ENT")]
     raws.append(raws[0])  # the same mail twice in one batch

@@ -6,15 +6,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from mailbot.app import App
-from mailbot.config import Settings
 from mailbot.workflow.models import Ticket
+from tests.conftest import clean_settings
 from tests.mails import a_mail
 
 pytestmark = pytest.mark.integration
 
 
 def test_after_its_connections_are_cut_the_mail_is_refused_once_then_taken(postgres_url, tmp_path):
-    app = App(Settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
+    app = App(clean_settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
     app.ensure_schema()
     app.process(a_mail("Wifi"), "direct")
     with app.db.engine.connect() as own:  # the pool keeps this connection for the next mail

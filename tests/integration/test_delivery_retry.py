@@ -14,8 +14,8 @@ from services import free_port
 from sqlalchemy import select
 
 from mailbot.app import App
-from mailbot.config import Settings
 from mailbot.workflow.models import Notification
+from tests.conftest import clean_settings
 
 pytestmark = pytest.mark.integration
 
@@ -58,10 +58,10 @@ def sink():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def app(tmp_path, postgres_url, sink):  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, database_url=postgres_url, smtp_url=f"smtp://127.0.0.1:{sink.port}",
-                        outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "documents",
-                        helpdesk_address="helpdesk@lycee.example", retry_first_seconds=0.5,
-                        retry_max_seconds=1, relay_grace_seconds=0)
+    settings = clean_settings(database_url=postgres_url, smtp_url=f"smtp://127.0.0.1:{sink.port}",
+                              outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "documents",
+                              helpdesk_address="helpdesk@lycee.example", retry_first_seconds=0.5,
+                              retry_max_seconds=1, relay_grace_seconds=0)
     application = App(settings)
     application.ensure_schema()
     application.start_worker()

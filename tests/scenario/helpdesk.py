@@ -3,8 +3,10 @@ with a clock the test moves by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -15,7 +17,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mailbot.app import App
-from mailbot.config import Settings
+from tests.conftest import clean_settings
 
 
 class Clock:
@@ -45,9 +47,9 @@ class Helpdesk:
     def __init__(self, tmp: Path, **settings: object):
         self.tmp = tmp
         self.clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))
-        self.settings = Settings(database_url=f"sqlite:///{tmp / 'mailbot.db'}", outbox_dir=tmp / "outbox",
-                                 documents_dir=tmp / "documents", helpdesk_address="helpdesk@lycee.example",
-                                 **settings)
+        self.settings = clean_settings(database_url=f"sqlite:///{tmp / 'mailbot.db'}", outbox_dir=tmp / "outbox",
+                                       documents_dir=tmp / "documents", helpdesk_address="helpdesk@lycee.example",
+                                       **settings)
         self.app = App(self.settings, clock=self.clock)
         self.app.ensure_schema()
         self.app.start_worker()
@@ -99,11 +101,17 @@ class Helpdesk:
         """Run the `mailbot` command line against this helpdesk's database."""
         from mailbot.cli import cli
 
-        env = {"MAILBOT_DATABASE_URL": self.settings.database_url,
-               "MAILBOT_OUTBOX_DIR": str(self.settings.outbox_dir),
-               "MAILBOT_DOCUMENTS_DIR": str(self.settings.documents_dir),
-               "MAILBOT_HELPDESK_ADDRESS": self.settings.helpdesk_address}
-        result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+        # Only these variables: the developer's own MAILBOT_* are unset (None), and the command
+        # runs in an empty folder, away from a `.env` or `mailbot.toml` of the working folder.
+        env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("MAILBOT_")}
+        env.update({"MAILBOT_DATABASE_URL": self.settings.database_url,
+                    "MAILBOT_OUTBOX_DIR": str(self.settings.outbox_dir),
+                    "MAILBOT_DOCUMENTS_DIR": str(self.settings.documents_dir),
+                    "MAILBOT_HELPDESK_ADDRESS": self.settings.helpdesk_address})
+        folder = self.tmp / "cli-cwd"
+        folder.mkdir(exist_ok=True)
+        with contextlib.chdir(folder):
+            result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
         return result.output
 
