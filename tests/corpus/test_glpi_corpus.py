@@ -5,7 +5,6 @@ Where mailbot differs on purpose, docs/CORPUS.md says how and why."""
 import pytest
 
 from mailbot.parsers.quoting import REPLY_MARKER
-from tests.conftest import known_bug
 from tests.corpus.glpi_desk import (
     CORPUS,
     NORMAL,
@@ -124,7 +123,6 @@ def test_every_row_of_the_table_is_a_corpus_file(corpus_dir):
     assert sorted(EXPECTED) == FILES
 
 
-@known_bug("(d) two different mails with one Message-ID: the second is 'duplicate'")
 def test_the_whole_folder_through_one_mailbox_gives_each_mail_its_outcome(corpus_dir, desk):
     """As GLPI's test collects the folder: one mailbox, every mail in turn. Many of these
     different mails share a Message-ID (all the 04.x and 29.x replies carry the same one)."""
