@@ -138,7 +138,7 @@ def test_the_first_form_host_colon_port_is_still_smtp(start_mailbot):
 
 def test_a_mail_sent_through_starttls_becomes_a_ticket(start_mailbot, certificate):
     port = free_port()
-    mailbot = start_mailbot(MAILBOT_LISTEN=f"smtp://{LOOPBACK}:{port}",
+    mailbot = start_mailbot(MAILBOT_LISTEN=f"{LOOPBACK}:{port}",
                             MAILBOT_LISTEN_TLS_CERT=str(certificate.cert), MAILBOT_LISTEN_TLS_KEY=str(certificate.key))
 
     with smtplib.SMTP(LOOPBACK, port, timeout=30) as client:
@@ -165,7 +165,7 @@ def test_mutt_in_its_default_configuration_delivers_through_starttls(start_mailb
 
     require("mutt not available", check)
     port = free_port()
-    mailbot = start_mailbot(MAILBOT_LISTEN=f"smtp://{LOOPBACK}:{port}",
+    mailbot = start_mailbot(MAILBOT_LISTEN=f"{LOOPBACK}:{port}",
                             MAILBOT_LISTEN_TLS_CERT=str(certificate.cert), MAILBOT_LISTEN_TLS_KEY=str(certificate.key))
     home = folder / "home"
     home.mkdir()
