@@ -116,7 +116,7 @@ def _send(listener: Listener) -> None:
 def lmtp_replies(listener: Listener, recipients: list[str]) -> list[tuple[int, bytes]]:
     """Deliver RAW by LMTP and read the reply lines after DATA (smtplib reads only the first)."""
     with _connect(listener, smtplib.LMTP) as client:
-        client.ehlo_or_helo_if_needed()
+        assert client.ehlo()[0] == 250  # LHLO answered: the server speaks LMTP
         client.mail("alice@example.org")
         for rcpt in recipients:
             assert client.rcpt(rcpt)[0] == 250

@@ -97,7 +97,7 @@ def certificate(folder) -> Certificate:
 
 def _lmtp_deliver(client: smtplib.LMTP, raw: bytes, recipients: list[str]) -> list[int]:
     """The reply codes after DATA, one per recipient (smtplib itself reads only the first)."""
-    client.ehlo_or_helo_if_needed()
+    assert client.ehlo()[0] == 250  # LHLO answered: the server speaks LMTP
     assert client.mail(LOIC)[0] == 250
     for rcpt in recipients:
         assert client.rcpt(rcpt)[0] == 250
