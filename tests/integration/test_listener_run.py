@@ -211,3 +211,48 @@ def test_a_port_in_use_stops_mailbot_run_with_one_line(folder):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith(
         f"mailbot: MAILBOT_LISTEN: cannot listen on lmtp://{LOOPBACK}:{port}: ")
+
+
+@pytest.fixture
+def start_postfix():
+    from postfix import Postfix, postfix_binary
+
+    started: list[Postfix] = []
+
+    def start(lmtp: str) -> Postfix:
+        binary = ""
+
+        def check() -> None:
+            nonlocal binary
+            binary = postfix_binary()
+
+        require("Postfix not available", check)
+        server = Postfix(binary, "lycee.example", lmtp)
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.mark.parametrize("where", ["tcp", "unix socket"])
+def test_postfix_delivers_to_mailbot_by_lmtp_and_is_answered_for_each_recipient(
+        start_mailbot, start_postfix, folder, where):
+    port = free_port()
+    socket_path = folder / "lmtp.sock"
+    folder.chmod(0o755)  # Postfix's lmtp client runs as `postfix` and must reach the socket
+    listen, transport = ((f"lmtp://{LOOPBACK}:{port}", f"inet:{LOOPBACK}:{port}") if where == "tcp"
+                         else (f"lmtp://{socket_path}", f"unix:{socket_path}"))
+    mailbot = start_mailbot(MAILBOT_LISTEN=listen)
+    postfix = start_postfix(transport)
+    recipients = [HELPDESK, "support@lycee.example"]
+
+    with smtplib.SMTP(postfix.host, postfix.port, timeout=30) as client:
+        client.sendmail(LOIC, recipients, a_mail("Écran noir salle 4", sender=LOIC, to=", ".join(recipients)))
+
+    log = postfix.wait_for_log("status=sent", count=2, timeout=60)
+    for rcpt in recipients:
+        assert f"to=<{rcpt}>, relay=" in log and f"status=sent (250 2.1.5 <{rcpt}> delivered)" in log, log
+    assert [(t["title"], t["requester"]) for t in mailbot.tickets()] == [("Écran noir salle 4", LOIC)]
