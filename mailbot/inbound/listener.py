@@ -81,7 +81,7 @@ class _LmtpUnixController(_LmtpFactory, UnixSocketController):
 
 
 # (protocol, on a unix socket) -> aiosmtpd controller
-CONTROLLERS: dict[tuple[str, bool], type[Controller] | type[UnixSocketController]] = {
+CONTROLLERS: dict[tuple[str, bool], type[Controller | UnixSocketController]] = {
     ("smtp", False): Controller,
     ("lmtp", False): _LmtpController,
     ("smtp", True): UnixSocketController,

@@ -91,8 +91,8 @@ class Postfix:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def _postfix(self, command: str) -> subprocess.CompletedProcess:
-        return subprocess.run([self.binary, "-c", str(self.dir / "conf"), command], capture_output=True,
-                              text=True, timeout=60, stdin=subprocess.DEVNULL)
+        return subprocess.run([self.binary, "-c", str(self.dir / "conf"), command], check=False,
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
     def start(self) -> None:
         started = self._postfix("start")

@@ -143,9 +143,8 @@ def test_app_failure_asks_the_sending_server_to_retry(start_listener):
     app = Recorder(error=RuntimeError("database is down"))
     listener = start_listener(app)
 
-    with _connect(listener) as client:
-        with pytest.raises(smtplib.SMTPDataError) as raised:
-            client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
+    with _connect(listener) as client, pytest.raises(smtplib.SMTPDataError) as raised:
+        client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
 
     assert raised.value.smtp_code == 451
     assert app.attempts == 1
