@@ -3,12 +3,13 @@ a `.env` file or `mailbot.toml`. Loaded by `load_settings()`; nothing happens at
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -18,6 +19,7 @@ from pydantic_settings import (
 )
 
 from mailbot.errors import ConfigError
+from mailbot.inbound.listen_target import ListenTarget, server_tls_context
 
 TICKET_TYPES = ("incident", "request")
 
@@ -92,6 +94,9 @@ class Settings(BaseSettings):
     broker_url: str = ""
     imap_url: str = ""
     listen: str = ""
+    # STARTTLS on the listener: both PEM files, or neither (see docs/OPERATIONS.md)
+    listen_tls_cert: str = ""
+    listen_tls_key: str = Field("", validate_default=True)
     smtp_url: str = ""
     outbox_dir: Path = Path("./outbox")
     documents_dir: Path = Path("./documents")
@@ -172,12 +177,20 @@ class Settings(BaseSettings):
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
-        if not value:
-            return value
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"expected HOST:PORT, got '{value}'")
+        if value:
+            ListenTarget.parse(value)
         return value
+
+    @field_validator("listen_tls_key")
+    @classmethod
+    def _listen_tls(cls, key: str, info: ValidationInfo) -> str:
+        cert = info.data.get("listen_tls_cert", "")
+        if bool(cert) != bool(key):
+            raise ValueError(("not set, but MAILBOT_LISTEN_TLS_CERT is" if cert else
+                              "set without MAILBOT_LISTEN_TLS_CERT") + ": STARTTLS needs both or neither")
+        if key:
+            server_tls_context(cert, key)
+        return key
 
     @field_validator("helpdesk_address")
     @classmethod
@@ -217,10 +230,25 @@ class Settings(BaseSettings):
 
     @property
     def listen_address(self) -> str:
-        """The built-in listener's HOST:PORT: its default applies only without IMAP."""
+        """The built-in listener's address: its default applies only without IMAP."""
         if self.listen:
             return self.listen
         return "" if self.imap_mailboxes else "127.0.0.1:2525"
+
+    @property
+    def listen_target(self) -> ListenTarget | None:
+        """Where and by which protocol the built-in listener receives mail; None: no listener."""
+        return ListenTarget.parse(self.listen_address) if self.listen_address else None
+
+    @property
+    def listen_tls_context(self) -> ssl.SSLContext | None:
+        """The certificate the listener offers by STARTTLS; None: no STARTTLS."""
+        if not self.listen_tls_cert:
+            return None
+        try:
+            return server_tls_context(self.listen_tls_cert, self.listen_tls_key)
+        except ValueError as exc:  # the files changed since the settings were read
+            raise ConfigError(f"MAILBOT_LISTEN_TLS_CERT: {exc}") from None
 
     @property
     def imap_mailboxes(self) -> tuple[MailboxSettings, ...]:

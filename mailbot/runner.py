@@ -135,12 +135,10 @@ def run_forever(app: App) -> None:
     if app.uses_stub_broker:
         app.start_worker()
     listener = None
-    address = app.settings.listen_address
-    if address:
-        host, _, port = address.rpartition(":")
-        listener = Listener(_direct(app), host, int(port))
+    target = app.settings.listen_target
+    if target is not None:
+        listener = Listener(_direct(app), target, tls=app.settings.listen_tls_context)
         listener.start()
-        log.info("listening for mail on %s (SMTP)", address)
     watchers = start_watchers(app, stop)
     log.info("mailbot is running (%d IMAP mailbox(es)); Ctrl-C stops it", len(watchers))
     periodic = Periodic(app)

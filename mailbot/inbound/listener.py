@@ -1,15 +1,29 @@
-"""The built-in SMTP/LMTP listener (MAILBOT_LISTEN): an MTA delivers mail to mailbot directly."""
+"""The built-in SMTP/LMTP listener (MAILBOT_LISTEN): an MTA or a mail client delivers mail to
+mailbot directly, over TCP or a unix socket, with STARTTLS when a certificate is configured.
+
+What the sender is told after DATA (LMTP: the same line once per recipient, RFC 2033):
+
+| the app's callback                                | reply | the sender then         |
+|---------------------------------------------------|-------|-------------------------|
+| returned any outcome, `failed` included: recorded | 250   | forgets the mail        |
+| raised (database unreachable): nothing recorded   | 451   | keeps it, retries later |
+| (the mail is larger than DATA_SIZE_LIMIT)         | 552   | returns it to its author |
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import ssl
 from typing import Any
 
-from aiosmtpd.controller import Controller
+from aiosmtpd.controller import Controller, UnixSocketController
 from aiosmtpd.lmtp import LMTP
 
+from mailbot.errors import MailbotError
 from mailbot.inbound import MailHandler
+from mailbot.inbound.listen_target import ListenTarget
 
 log = logging.getLogger("mailbot.listener")
 
@@ -50,32 +64,69 @@ class _Delivery:
         return "\r\n".join(line.format(rcpt) for rcpt in recipients)
 
 
-class _LmtpController(Controller):
+class _LmtpFactory:
+    handler: Any
+    SMTP_kwargs: dict[str, Any]
+
     def factory(self) -> LMTP:
         return LMTP(self.handler, **self.SMTP_kwargs)
 
 
-class Listener:
-    """Receives mail on HOST:PORT by SMTP (or LMTP) and hands each one to `handle`."""
+class _LmtpController(_LmtpFactory, Controller):
+    pass
 
-    def __init__(self, handle: MailHandler, host: str, port: int, lmtp: bool = False):
-        self.host = host
-        self.port = port
-        self.lmtp = lmtp
-        controller_class = _LmtpController if lmtp else Controller
+
+class _LmtpUnixController(_LmtpFactory, UnixSocketController):
+    pass
+
+
+# (protocol, on a unix socket) -> aiosmtpd controller
+CONTROLLERS: dict[tuple[str, bool], type[Controller | UnixSocketController]] = {
+    ("smtp", False): Controller,
+    ("lmtp", False): _LmtpController,
+    ("smtp", True): UnixSocketController,
+    ("lmtp", True): _LmtpUnixController,
+}
+# Who may deliver through a unix socket is decided by the permissions of its folder.
+SOCKET_MODE = 0o666
+
+
+class Listener:
+    """Receives mail at `target` by SMTP or LMTP and hands each one to `handle`; offers
+    STARTTLS when given a `tls` context (offered, not required: a client may deliver in clear)."""
+
+    def __init__(self, handle: MailHandler, target: ListenTarget, tls: ssl.SSLContext | None = None):
+        self.target = target
+        self.tls = tls is not None
+        where: dict[str, Any] = ({"unix_socket": target.socket_path} if target.socket_path
+                                 else {"hostname": target.host, "port": target.port})
+        controller_class = CONTROLLERS[(target.protocol, bool(target.socket_path))]
         self._controller = controller_class(
-            _Delivery(handle, lmtp),
-            hostname=host,
-            port=port,
+            _Delivery(handle, target.lmtp),
+            **where,
+            tls_context=tls,
             data_size_limit=DATA_SIZE_LIMIT,
         )
 
     def start(self) -> None:
-        """Listen in a background thread; returns once the port accepts connections."""
-        self._controller.start()
-        log.info("listening for %s on %s:%d", "LMTP" if self.lmtp else "SMTP", self.host, self.port)
+        """Listen in a background thread; returns once the address accepts connections.
+        Raises MailbotError naming MAILBOT_LISTEN when it cannot listen there."""
+        try:
+            self._controller.start()
+        except OSError as exc:
+            self._controller.stop(no_assert=True)
+            raise MailbotError(f"MAILBOT_LISTEN: cannot listen on {self.target}: {exc}") from None
+        if self.target.socket_path:
+            os.chmod(self.target.socket_path, SOCKET_MODE)
+        log.info("listening for %s on %s%s", self.target.protocol.upper(), self.target,
+                 " (STARTTLS offered)" if self.tls else "")
 
     def stop(self) -> None:
         """Stop accepting mail; deliveries already answered are committed."""
         self._controller.stop()
-        log.info("listener on %s:%d stopped", self.host, self.port)
+        if self.target.socket_path:
+            try:
+                os.unlink(self.target.socket_path)
+            except FileNotFoundError:
+                pass
+        log.info("listener on %s stopped", self.target)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import smtplib
+import socket
+import ssl
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from services import LOOPBACK, free_port
 
+from mailbot.errors import MailbotError
+from mailbot.inbound.listen_target import ListenTarget, server_tls_context
 from mailbot.inbound.listener import Listener
+from tests.certs import self_signed
 
 pytestmark = pytest.mark.integration
 
@@ -48,8 +55,10 @@ class Recorder:
 def start_listener():
     started: list[Listener] = []
 
-    def start(handle: Recorder, lmtp: bool = False) -> Listener:
-        listener = Listener(handle, LOOPBACK, free_port(), lmtp=lmtp)
+    def start(handle: Recorder, lmtp: bool = False, target: ListenTarget | None = None,
+              tls: ssl.SSLContext | None = None) -> Listener:
+        target = target or ListenTarget("lmtp" if lmtp else "smtp", host=LOOPBACK, port=free_port())
+        listener = Listener(handle, target, tls=tls)
         listener.start()
         started.append(listener)
         return listener
@@ -59,11 +68,16 @@ def start_listener():
         listener.stop()
 
 
+def _connect(listener: Listener, client_class: type[smtplib.SMTP] = smtplib.SMTP) -> smtplib.SMTP:
+    target = listener.target
+    return client_class(target.socket_path or target.host, target.port, timeout=30)
+
+
 def test_smtp_delivery_hands_the_exact_bytes_to_the_app(start_listener):
     app = Recorder()
     listener = start_listener(app)
 
-    with smtplib.SMTP(listener.host, listener.port) as client:
+    with _connect(listener) as client:
         refused = client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
 
     assert refused == {}
@@ -87,7 +101,7 @@ def test_a_slow_app_does_not_stop_other_senders_from_connecting(start_listener):
     first.start()
     try:
         assert busy.wait(timeout=5)
-        with smtplib.SMTP(listener.host, listener.port, timeout=5) as other:
+        with _connect(listener) as other:
             assert other.noop()[0] == 250
     finally:
         release.set()
@@ -95,14 +109,14 @@ def test_a_slow_app_does_not_stop_other_senders_from_connecting(start_listener):
 
 
 def _send(listener: Listener) -> None:
-    with smtplib.SMTP(listener.host, listener.port) as client:
+    with _connect(listener) as client:
         client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
 
 
 def lmtp_replies(listener: Listener, recipients: list[str]) -> list[tuple[int, bytes]]:
     """Deliver RAW by LMTP and read the reply lines after DATA (smtplib reads only the first)."""
-    with smtplib.LMTP(listener.host, listener.port) as client:
-        client.ehlo_or_helo_if_needed()
+    with _connect(listener, smtplib.LMTP) as client:
+        assert client.ehlo()[0] == 250  # LHLO answered: the server speaks LMTP
         client.mail("alice@example.org")
         for rcpt in recipients:
             assert client.rcpt(rcpt)[0] == 250
@@ -129,9 +143,8 @@ def test_app_failure_asks_the_sending_server_to_retry(start_listener):
     app = Recorder(error=RuntimeError("database is down"))
     listener = start_listener(app)
 
-    with smtplib.SMTP(listener.host, listener.port) as client:
-        with pytest.raises(smtplib.SMTPDataError) as raised:
-            client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
+    with _connect(listener) as client, pytest.raises(smtplib.SMTPDataError) as raised:
+        client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
 
     assert raised.value.smtp_code == 451
     assert app.attempts == 1
@@ -154,7 +167,111 @@ def test_a_mail_with_a_14_mib_attachment_is_accepted(start_listener):
     body = attachment_line * (20 * 1024 * 1024 // len(attachment_line))
     raw = RAW + body
 
-    with smtplib.SMTP(listener.host, listener.port) as client:
+    with _connect(listener) as client:
         client.sendmail("alice@example.org", ["helpdesk@example.org"], raw)
 
     assert len(app.calls[0][0]) >= 20 * 1024 * 1024
+
+
+@pytest.fixture
+def socket_dir():
+    """A short folder for unix sockets (their path is limited to 107 bytes)."""
+    with tempfile.TemporaryDirectory(prefix="mailbot-") as folder:
+        yield Path(folder)
+
+
+def test_lmtp_on_a_unix_socket_answers_once_per_recipient(start_listener, socket_dir):
+    app = Recorder()
+    path = socket_dir / "lmtp.sock"
+    listener = start_listener(app, target=ListenTarget("lmtp", socket_path=str(path)))
+
+    replies = lmtp_replies(listener, ["helpdesk@example.org", "support@example.org"])
+
+    assert replies == [
+        (250, b"2.1.5 <helpdesk@example.org> delivered"),
+        (250, b"2.1.5 <support@example.org> delivered"),
+    ]
+    assert len(app.calls) == 1
+    assert path.stat().st_mode & 0o777 == 0o666  # who may deliver is up to the folder's mode
+
+
+def test_a_stale_socket_file_is_replaced_and_the_socket_removed_on_stop(socket_dir):
+    path = socket_dir / "lmtp.sock"
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(path))  # left behind by a mailbot that was killed
+    stale.close()
+    listener = Listener(Recorder(), ListenTarget("lmtp", socket_path=str(path)))
+
+    listener.start()
+    try:
+        assert lmtp_replies(listener, ["helpdesk@example.org"])[0][0] == 250
+    finally:
+        listener.stop()
+
+    assert not path.exists()
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    return self_signed(tmp_path)
+
+
+def _trusting(certificate) -> ssl.SSLContext:
+    """A client context that checks the listener's certificate against the test's own."""
+    return ssl.create_default_context(cafile=str(certificate.cert))
+
+
+def test_with_a_certificate_starttls_is_offered_and_the_mail_goes_through_it(start_listener, certificate):
+    app = Recorder()
+    listener = start_listener(app, tls=server_tls_context(certificate.cert, certificate.key))
+
+    with _connect(listener) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        assert client.starttls(context=_trusting(certificate))[0] == 220
+        assert isinstance(client.sock, ssl.SSLSocket) and client.sock.version() in ("TLSv1.2", "TLSv1.3")
+        refused = client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
+
+    assert refused == {}
+    assert [raw.replace(b"\r\n", b"\n") for raw, _ in app.calls] == [RAW.replace(b"\r\n", b"\n")]
+
+
+def test_with_a_certificate_a_client_may_still_deliver_in_clear(start_listener, certificate):
+    app = Recorder()
+    listener = start_listener(app, tls=server_tls_context(certificate.cert, certificate.key))
+
+    with _connect(listener) as client:
+        assert client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW) == {}
+
+    assert len(app.calls) == 1
+
+
+def test_lmtp_offers_starttls_too(start_listener, certificate):
+    listener = start_listener(Recorder(), lmtp=True, tls=server_tls_context(certificate.cert, certificate.key))
+
+    with _connect(listener, smtplib.LMTP) as client:
+        client.ehlo_or_helo_if_needed()
+        assert client.starttls(context=_trusting(certificate))[0] == 220
+
+
+def test_without_a_certificate_starttls_is_not_offered(start_listener):
+    listener = start_listener(Recorder())
+
+    with _connect(listener) as client:
+        client.ehlo()
+        assert not client.has_extn("starttls")
+        with pytest.raises(smtplib.SMTPNotSupportedError):
+            client.starttls()
+
+
+def test_a_port_already_taken_is_one_error_naming_mailbot_listen():
+    with socket.socket() as taken:
+        taken.bind((LOOPBACK, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        listener = Listener(Recorder(), ListenTarget("lmtp", host=LOOPBACK, port=port))
+
+        with pytest.raises(MailbotError) as caught:
+            listener.start()
+
+    assert str(caught.value).startswith(f"MAILBOT_LISTEN: cannot listen on lmtp://127.0.0.1:{port}: ")
