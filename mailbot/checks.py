@@ -1,4 +1,5 @@
-"""`mailbot check`: connect to each configured server and say, in one line each, OK or what is wrong."""
+"""`mailbot check`: connect to each configured server and say, in one line each, OK or what is wrong;
+then how many notifications were given up."""
 
 from __future__ import annotations
 
