@@ -324,7 +324,7 @@ class App:
                                       "timezone": s.tz},
                        first_retry=timedelta(seconds=s.retry_first_seconds),
                        longest_retry=timedelta(seconds=s.retry_max_seconds),
-                       claim=timedelta(seconds=s.claim_seconds))
+                       claim=timedelta(seconds=s.claim_seconds), max_attempts=s.delivery_max_attempts)
 
     def enqueue(self, notification_ids: list[int]) -> None:
         """Hand notifications to the broker; those it cannot take stay in the outbox, due at

@@ -1,9 +1,34 @@
-"""Exponential backoff with jitter for reconnecting to a lost server (IMAP, database, broker)."""
+"""The one capped exponential backoff of mailbot: how long to wait after the n-th failure in a row.
+
+Reconnecting to a lost server (IMAP, database, broker: the IMAP watchers and `mailbot run`) waits
+`Backoff.next_delay()`, jittered; the outbox spaces the attempts at sending one notification with
+`capped_delay` (`mailbot.outbound.delivery.retry_delay`). The doubling and the cap are tenacity's
+`wait_exponential`, which answers the cap however many failures there were: a hand-written
+`first * 2 ** n` overflows a float after ~1,000 failures and a timedelta after ~40.
+"""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+from tenacity import RetryCallState, wait_exponential
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """All a tenacity wait strategy reads of its retry state."""
+
+    attempt_number: int
+
+
+def capped_delay(failures: int, first: float, longest: float) -> float:
+    """`first` after the first failure (and before any), doubling after each further one, never
+    more than `longest` (nor less than 0)."""
+    wait = wait_exponential(multiplier=first, max=max(longest, 0.0), exp_base=2)
+    return float(wait(cast(RetryCallState, _Attempt(max(failures, 1)))))
 
 
 class Backoff:
@@ -19,7 +44,7 @@ class Backoff:
 
     def ceiling(self) -> float:
         """The largest delay the next failure may wait."""
-        return min(self.first * 2 ** max(self.failures - 1, 0), self.longest)
+        return capped_delay(self.failures, self.first, self.longest)
 
     def next_delay(self) -> float:
         """Count one more failure and return how long to wait before trying again."""

@@ -1,4 +1,5 @@
-"""`mailbot check`: connect to each configured server and say, in one line each, OK or what is wrong."""
+"""`mailbot check`: connect to each configured server and say, in one line each, OK or what is wrong;
+then how many notifications were given up."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ class Check:
     where: str  # the server, never a password
     ok: bool
     detail: str
+    warning: bool = False  # works, but something needs a person's look; the exit status stays 0
 
     def line(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'} {self.server:<8} {self.where}: {self.detail}"
+        state = "FAIL" if not self.ok else "WARN" if self.warning else "OK  "
+        return f"{state} {self.server:<8} {self.where}: {self.detail}"
 
 
 def _where(url: str) -> str:
@@ -35,8 +38,12 @@ def _run(server: str, where: str, probe: Callable[[], str]) -> Check:
     try:
         return Check(server, where, True, probe())
     except Exception as exc:  # noqa: BLE001 - any failure is the answer
-        first = (str(exc).strip().splitlines() or [""])[0]
-        return Check(server, where, False, f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
+        return _failure(server, where, exc)
+
+
+def _failure(server: str, where: str, exc: Exception) -> Check:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return Check(server, where, False, f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
 
 
 def check_database(settings: Settings) -> Check:
@@ -127,7 +134,39 @@ def check_smtp(settings: Settings) -> Check:
     return _run("smtp", _where(settings.smtp_url), probe)
 
 
+def check_outbox(settings: Settings) -> Check:
+    """How many notifications were given up (refused for good or out of attempts): a warning, as
+    the rest still works; they stay failed until a person looked (`mailbot failed list`)."""
+    where = _where(settings.database_url)
+    try:
+        failed = _failed_notifications(settings)
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer
+        return _failure("outbox", where, exc)
+    if not failed:
+        return Check("outbox", where, True, "no notification given up")
+    return Check("outbox", where, True, f"{failed} notification(s) failed for good (mailbot failed list)",
+                 warning=True)
+
+
+def _failed_notifications(settings: Settings) -> int:
+    from sqlalchemy import func, select
+
+    from mailbot.workflow.db import Database
+    from mailbot.workflow.models import Notification
+
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as session:
+            return session.scalar(select(func.count()).select_from(Notification)
+                                  .where(Notification.status == "failed")) or 0
+    finally:
+        db.dispose()
+
+
 def run_checks(settings: Settings) -> list[Check]:
     imap = list(check_imap(settings)) or [Check("imap", "no mailbox", True,
                                                 f"none configured; built-in listener on {settings.listen_address}")]
-    return [check_database(settings), check_broker(settings), *imap, check_smtp(settings)]
+    database = check_database(settings)
+    # the outbox is read from the database: not looked at when the database itself is wrong
+    outbox = [check_outbox(settings)] if database.ok else []
+    return [database, check_broker(settings), *imap, check_smtp(settings), *outbox]

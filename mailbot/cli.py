@@ -28,7 +28,8 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(tickets_cli, name="tickets")
 kb_cli = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 cli.add_typer(kb_cli, name="kb")
-failed_cli = typer.Typer(help="Mails that could not be processed.", no_args_is_help=True)
+failed_cli = typer.Typer(help="Mails that could not be processed, notifications that could not be sent.",
+                         no_args_is_help=True)
 cli.add_typer(failed_cli, name="failed")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -222,16 +223,24 @@ def check() -> None:
 
 @failed_cli.command("list")
 def failed_list(as_json: JsonFlag = False) -> None:
-    """The mails recorded as failed, oldest first."""
+    """The mails recorded as failed, then the notifications given up; oldest first."""
     from mailbot.operations import failed_list as list_failed
+    from mailbot.operations import failed_notifications
 
-    rows = list_failed(make_app())
+    app = make_app()
+    rows, notifications = list_failed(app), failed_notifications(app)
     if as_json:
-        _print_json(rows)
+        _print_json({"mails": rows, "notifications": notifications})
         return
     for row in rows:
         error = (row["error"].splitlines() or [""])[-1]
         typer.echo(f"{row['id']:<6} {row['received_at'][:19]} {row['sender'][:30]:<30} {row['subject'][:30]:<30} {error[:60]}")
+    if notifications:
+        typer.echo("\nnotifications given up:" if rows else "notifications given up:")
+    for note in notifications:
+        error = (note["error"].splitlines() or [""])[-1]
+        typer.echo(f"{note['id']:<6} {note['created_at'][:19]} {note['recipient'][:30]:<30} {note['event'][:20]:<20} "
+                   f"{note['attempts']:>3} attempt(s) {error[:60]}")
 
 
 @failed_cli.command("show")

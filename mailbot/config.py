@@ -134,6 +134,7 @@ class Settings(BaseSettings):
     relay_grace_seconds: float = Field(120, ge=0)
     retry_first_seconds: float = Field(30, gt=0)
     retry_max_seconds: float = Field(3600, gt=0)
+    delivery_max_attempts: int = Field(60, ge=1)  # then the notification is `failed` (~2.2 days)
     claim_seconds: float = Field(300, gt=0)
     log_format: Literal["text", "json"] = "text"
 

@@ -1,4 +1,5 @@
-"""Operator commands on failed mails: list them, show one, process its kept raw bytes again."""
+"""Operator commands on what failed: list failed mails and the notifications given up, show a
+failed mail, process its kept raw bytes again."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.errors import MailbotError, NotFound
-from mailbot.workflow.models import ProcessedMail
+from mailbot.workflow.models import Notification, ProcessedMail
 from mailbot.workflow.service import MailResult
 
 
@@ -23,6 +24,18 @@ def failed_list(app: App) -> list[dict[str, Any]]:
     with app.db.transaction() as session:
         return [_summary(m) for m in session.scalars(
             select(ProcessedMail).where(ProcessedMail.outcome == "failed").order_by(ProcessedMail.id))]
+
+
+def _notification(row: Notification) -> dict[str, Any]:
+    return {"id": row.id, "ticket": row.ticket_id, "event": row.event, "recipient": row.recipient,
+            "created_at": row.created_at.isoformat(), "attempts": row.attempts, "error": row.last_error}
+
+
+def failed_notifications(app: App) -> list[dict[str, Any]]:
+    """Every notification given up (refused for good, or out of attempts), oldest first."""
+    with app.db.transaction() as session:
+        return [_notification(n) for n in session.scalars(
+            select(Notification).where(Notification.status == "failed").order_by(Notification.id))]
 
 
 def failed_show(app: App, mail_id: int) -> dict[str, Any]:

@@ -2,6 +2,13 @@
 
 The outbox is the source of truth and the relay (`due_notification_ids`, run by `mailbot run`)
 is the one retry mechanism: a queue message is only a nudge to try a row now.
+
+| what happened | the row becomes |
+|---|---|
+| the server took it | `sent` |
+| a permanent refusal (`5xx`), or it cannot be rendered | `failed` at once, with the answer |
+| a temporary failure (`4xx`, no connection), attempts left | `pending`, due after `retry_delay` |
+| a temporary failure at the `max_attempts`-th attempt | `failed`, with that last answer |
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from mailbot.backoff import capped_delay
 from mailbot.errors import DeliveryError
 from mailbot.outbound.render import render
 from mailbot.outbound.senders import Sender
@@ -23,13 +31,15 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+# With the delays above: about 2 days and 5 hours from the first attempt to the last.
+MAX_ATTEMPTS = 60
 # How long a worker owns a row it is sending; a worker killed mid-send frees it after this.
 CLAIM = timedelta(minutes=5)
 
 
 def retry_delay(attempts: int, *, first: timedelta = FIRST_RETRY, longest: timedelta = LONGEST_RETRY) -> timedelta:
     """30 s after the first failure, doubling each time, never more than an hour."""
-    return min(first * 2 ** max(attempts - 1, 0), longest)
+    return timedelta(seconds=capped_delay(attempts, first.total_seconds(), longest.total_seconds()))
 
 
 def _claimable(now: datetime):  # type: ignore[no-untyped-def]
@@ -40,13 +50,14 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
 def deliver(session_factory: Callable[[], Session], notification_id: int, *, sender: Sender,
             render_kwargs: Mapping[str, Any], now: datetime | None = None,
             first_retry: timedelta = FIRST_RETRY, longest_retry: timedelta = LONGEST_RETRY,
-            claim: timedelta = CLAIM) -> str:
+            claim: timedelta = CLAIM, max_attempts: int = MAX_ATTEMPTS) -> str:
     """Send the notification unless it is no longer pending; returns its resulting status.
 
     The row is claimed (`pending` -> `sending`) by one conditional UPDATE, committed before
     the SMTP conversation: of two workers racing for it, exactly one sends. A temporary failure
-    puts it back to `pending` with `next_attempt_at` set and re-raises the DeliveryError; a
-    permanent one marks it failed with the server's answer.
+    puts it back to `pending` with `next_attempt_at` set and re-raises the DeliveryError, unless
+    it was the `max_attempts`-th attempt: then, as after a permanent one, the row is failed with
+    the server's answer.
     """
     when = now or datetime.now(UTC)
     with session_factory() as session:
@@ -70,10 +81,14 @@ def deliver(session_factory: Callable[[], Session], notification_id: int, *, sen
                 log.warning("notification %s to %s failed: %s", row.id, row.recipient, exc)
                 return _finish(session, row, "failed", str(exc))
             attempts = row.attempts + 1
-            _finish(session, row, "pending", str(exc), attempts=attempts,
-                    next_attempt_at=when + retry_delay(attempts, first=first_retry, longest=longest_retry))
-            log.info("notification %s to be sent again after %s: %s", notification_id,
-                     retry_delay(attempts, first=first_retry, longest=longest_retry), exc)
+            if attempts >= max_attempts:
+                log.warning("notification %s to %s given up after %d attempt(s): %s", row.id, row.recipient,
+                            attempts, exc)
+                return _finish(session, row, "failed", str(exc), attempts=attempts)
+            delay = retry_delay(attempts, first=first_retry, longest=longest_retry)
+            _finish(session, row, "pending", str(exc), attempts=attempts, next_attempt_at=when + delay)
+            log.info("notification %s to be sent again after %s (attempt %d of %d): %s", notification_id,
+                     delay, attempts, max_attempts, exc)
             raise
         return _finish(session, row, "sent", "", sent_at=now or datetime.now(UTC))
 

@@ -28,7 +28,8 @@ def test_every_server_answers(tmp_path, postgres_url, redis_url, imap_mailbox, s
                         MAILBOT_IMAP_URL=imap_mailbox.imap_url, MAILBOT_SMTP_URL=smtp_sink.smtp_url)
     assert code == 0
     assert [line.split()[:2] for line in lines] == [["OK", "database"], ["OK", "broker"], ["OK", "imap"],
-                                                    ["OK", "smtp"]]
+                                                    ["OK", "smtp"], ["OK", "outbox"]]
+    assert lines[-1].endswith(": no notification given up")
     assert not any("helpdesk-pass" in line for line in lines)  # passwords never printed
 
 

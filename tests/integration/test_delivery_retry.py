@@ -1,12 +1,18 @@
 """Delivery through a real SMTP server that refuses for a while: temporary refusals retried by
-the outbox relay, permanent ones failed with the server's answer, no mail ever sent twice."""
+the outbox relay, permanent ones failed with the server's answer, no mail ever sent twice, and a
+notification still refused after MAILBOT_DELIVERY_MAX_ATTEMPTS given up and shown to the operator."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from email.utils import make_msgid
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -140,3 +146,53 @@ def test_workers_racing_for_one_notification_send_it_once(app, sink):
     assert len(sink.received) == 1
     assert results.count("sent") == 8 - results.count("sending")
     assert rows(app)[0].status == "sent"
+
+
+def test_a_notification_still_refused_after_the_last_attempt_is_failed_and_shown_to_the_operator(
+        tmp_path, postgres_url, sink):
+    sink.accept_after = float("inf")  # greylisted for ever
+    settings = Settings(_env_file=None, database_url=postgres_url, smtp_url=f"smtp://127.0.0.1:{sink.port}",
+                        outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "documents",
+                        helpdesk_address="helpdesk@lycee.example", retry_first_seconds=0.2,
+                        retry_max_seconds=0.5, relay_grace_seconds=0, delivery_max_attempts=3)
+    app = App(settings)
+    app.ensure_schema()
+    app.start_worker()
+    try:
+        app.process(mail("prof@lycee.example", "Imprimante HS"))
+        app.wait_for_delivery()
+        relay_until(app, lambda: rows(app)[0].status != "pending")
+        time.sleep(1)
+        assert app.relay_due() == 0  # a failed row is never handed out again
+        app.wait_for_delivery()
+    finally:
+        app.close()
+
+    [row] = rows(app)
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert row.last_error.startswith("451 4.7.1 Greylisted")
+    assert sink.refusals == 3 and sink.received == []
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env.update(MAILBOT_DATABASE_URL=postgres_url, MAILBOT_SMTP_URL=f"smtp://127.0.0.1:{sink.port}",
+               MAILBOT_OUTBOX_DIR=str(tmp_path / "outbox"))
+    mailbot = str(Path(sys.executable).with_name("mailbot"))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([mailbot, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    listed = run("failed", "list").stdout.splitlines()
+    assert listed[0] == "notifications given up:"
+    assert listed[1].split()[0] == str(row.id) and "prof@lycee.example" in listed[1]
+    assert "3 attempt(s) 451 4.7.1 Greylisted" in listed[1]
+    shown = json.loads(run("failed", "list", "--json").stdout)
+    assert shown["mails"] == []
+    assert [(n["id"], n["recipient"], n["attempts"], n["error"]) for n in shown["notifications"]] == [
+        (row.id, "prof@lycee.example", 3, row.last_error)]
+
+    checked = run("check")
+    assert checked.returncode == 0, checked.stdout  # a warning: the servers themselves are fine
+    [outbox] = [line for line in checked.stdout.splitlines() if line.split()[1] == "outbox"]
+    assert outbox.startswith("WARN outbox")
+    assert outbox.endswith(": 1 notification(s) failed for good (mailbot failed list)")

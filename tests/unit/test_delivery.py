@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from mailbot.errors import DeliveryError
+from mailbot.config import Settings, load_settings
+from mailbot.errors import ConfigError, DeliveryError
 from mailbot.outbound.actors import setup_actors, start_inprocess_worker
 from mailbot.outbound.broker import make_broker
 from mailbot.outbound.delivery import deliver, due_notification_ids, retry_delay
@@ -188,3 +190,85 @@ def test_queued_notification_is_sent_by_the_in_process_worker(
         worker.stop()
     assert load(session_factory, row_id).status == "sent"
     assert len(list(tmp_path.glob("*.eml"))) == 1
+
+
+class AlwaysBusy:
+    """An SMTP server that answers 451 to every attempt, numbering its answers."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def send(self, message: EmailMessage, recipient: str) -> None:
+        self.attempts += 1
+        raise DeliveryError(f"451 4.3.0 Mailbox busy (answer {self.attempts})", permanent=False)
+
+
+def fail_until_given_up(session_factory: Callable[[], Session], row_id: int, sender: AlwaysBusy,
+                        **options: Any) -> tuple[list[timedelta], str]:
+    """Attempt the row each time it is due, as the relay would, until it is no longer pending
+    (or a few attempts past `max_attempts`); returns the waits between attempts and the last status."""
+    now, waits = NOW, []
+    for _ in range(options["max_attempts"] + 5):
+        try:
+            status = deliver(session_factory, row_id, sender=sender, render_kwargs=RENDER, now=now, **options)
+        except DeliveryError:
+            row = load(session_factory, row_id)
+            assert row.status == "pending" and row.next_attempt_at is not None
+            waits.append(row.next_attempt_at - now)
+            now = row.next_attempt_at
+            continue
+        return waits, status
+    return waits, load(session_factory, row_id).status
+
+
+@pytest.mark.slow
+def test_5000_temporary_failures_wait_at_most_the_longest_delay_then_the_row_is_failed(
+        session_factory: Callable[[], Session]) -> None:
+    row_id = add_row(session_factory)
+    sender = AlwaysBusy()
+
+    waits, status = fail_until_given_up(session_factory, row_id, sender, max_attempts=5000)
+
+    assert sender.attempts == 5000 and len(waits) == 4999 and status == "failed"
+    assert all(timedelta(0) < wait <= timedelta(hours=1) for wait in waits)
+    assert waits[:3] == [timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
+    row = load(session_factory, row_id)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 5000, "451 4.3.0 Mailbox busy (answer 5000)")
+    assert row.next_attempt_at is None
+
+
+def test_with_the_default_settings_a_notification_is_given_up_after_about_two_days(
+        session_factory: Callable[[], Session]) -> None:
+    settings = Settings(_env_file=None)
+    row_id = add_row(session_factory)
+    sender = AlwaysBusy()
+
+    waits, status = fail_until_given_up(
+        session_factory, row_id, sender, max_attempts=settings.delivery_max_attempts,
+        first_retry=timedelta(seconds=settings.retry_first_seconds),
+        longest_retry=timedelta(seconds=settings.retry_max_seconds))
+
+    assert status == "failed" and sender.attempts == settings.delivery_max_attempts == 60
+    assert timedelta(days=2) < sum(waits, timedelta(0)) < timedelta(days=3)  # docs/OPERATIONS.md: ~2 days 5 h
+    with session_factory() as session:
+        assert due_notification_ids(session, NOW + timedelta(days=30), 100) == []  # the relay never takes it again
+    assert deliver(session_factory, row_id, sender=FakeSender(), render_kwargs=RENDER, now=NOW) == "failed"
+
+
+def test_a_permanent_refusal_fails_at_the_first_attempt_whatever_attempts_are_left(
+        session_factory: Callable[[], Session]) -> None:
+    row_id = add_row(session_factory)
+    sender = FakeSender(DeliveryError("550 5.1.1 No such user", permanent=True))
+
+    assert deliver(session_factory, row_id, sender=sender, render_kwargs=RENDER, now=NOW, max_attempts=60) == "failed"
+    assert load(session_factory, row_id).attempts == 1
+
+
+def test_retry_delay_stays_at_one_hour_for_5000_attempts() -> None:
+    assert {retry_delay(n) for n in range(8, 5001)} == {timedelta(hours=1)}
+
+
+def test_max_attempts_below_one_is_refused_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILBOT_DELIVERY_MAX_ATTEMPTS", "0")
+    with pytest.raises(ConfigError, match="^MAILBOT_DELIVERY_MAX_ATTEMPTS: "):
+        load_settings()
