@@ -52,7 +52,7 @@ def test_a_conflict_in_a_batch_that_is_not_the_mail_is_tried_once_more_then_fail
         postgres_url, tmp_path, beaten, outcome):
     from mailbot.workflow import service as service_module
 
-    app = App(Settings(_env_file=None, database_url=postgres_url, outbox_dir=tmp_path / "outbox",
+    app = App(clean_settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox",
                        documents_dir=tmp_path / "d"))
     app.ensure_schema()
     raws = [a_mail("Wifi"), a_mail("Badge", sender="nouveau@lycee.example"), a_mail("ENT")]
@@ -85,7 +85,7 @@ def test_each_mail_of_a_batch_has_its_log_line_with_its_reason(postgres_url, tmp
 
     from mailbot.parsers.message import parse_message
 
-    app = App(Settings(_env_file=None, database_url=postgres_url, outbox_dir=tmp_path / "outbox",
+    app = App(clean_settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox",
                        documents_dir=tmp_path / "d", unknown_senders="reject", helpdesk_address="helpdesk@localhost"))
     app.ensure_schema()
     seen = a_mail("Déjà reçu", sender="prof@lycee.example")

@@ -151,7 +151,7 @@ def test_workers_racing_for_one_notification_send_it_once(app, sink):
 def test_a_notification_still_refused_after_the_last_attempt_is_failed_and_shown_to_the_operator(
         tmp_path, postgres_url, sink):
     sink.accept_after = float("inf")  # greylisted for ever
-    settings = Settings(_env_file=None, database_url=postgres_url, smtp_url=f"smtp://127.0.0.1:{sink.port}",
+    settings = clean_settings(database_url=postgres_url, smtp_url=f"smtp://127.0.0.1:{sink.port}",
                         outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "documents",
                         helpdesk_address="helpdesk@lycee.example", retry_first_seconds=0.2,
                         retry_max_seconds=0.5, relay_grace_seconds=0, delivery_max_attempts=3)

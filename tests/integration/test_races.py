@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mailbot.app import App
-from mailbot.config import Settings
+from tests.conftest import clean_settings
 from mailbot.workflow import people
 from mailbot.workflow import service as service_module
 from mailbot.workflow.models import ProcessedMail, Ticket, User
@@ -30,7 +30,7 @@ MAILBOXES = ("imap://helpdesk@127.0.0.1/INBOX", "imap://vie-scolaire@127.0.0.1/I
 @pytest.fixture
 def two_apps(postgres_url, tmp_path):
     """Two mailbot processes (an App and a database pool each) on one database."""
-    settings = Settings(_env_file=None, database_url=postgres_url, helpdesk_address=HELPDESK,
+    settings = clean_settings(database_url=postgres_url, helpdesk_address=HELPDESK,
                         outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "documents")
     apps = [App(settings), App(settings)]
     apps[0].ensure_schema()

@@ -15,7 +15,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from mailbot.config import Settings, load_settings
+from mailbot.config import load_settings
+from tests.conftest import clean_settings
 from mailbot.errors import ConfigError, DeliveryError
 from mailbot.outbound.actors import setup_actors, start_inprocess_worker
 from mailbot.outbound.broker import make_broker
@@ -239,7 +240,7 @@ def test_5000_temporary_failures_wait_at_most_the_longest_delay_then_the_row_is_
 
 def test_with_the_default_settings_a_notification_is_given_up_after_about_two_days(
         session_factory: Callable[[], Session]) -> None:
-    settings = Settings(_env_file=None)
+    settings = clean_settings()
     row_id = add_row(session_factory)
     sender = AlwaysBusy()
 
