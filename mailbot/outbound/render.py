@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.workflow.states import LABELS
 
-# The source tree's templates/ folder, shipped as this package (pyproject.toml): found the same
-# way from a source checkout, an editable install and a wheel, whatever the working directory.
+# The source tree's templates/ folder, installed as this package (pyproject.toml): found the same
+# way by an editable install (`make venv`) and a wheel, whatever the working directory.
 TEMPLATES_PACKAGE = "mailbot.templates"
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
