@@ -20,10 +20,14 @@ def test_a_connection_dropped_while_idle_loses_no_message(rabbitmq_url):
     try:
         actor = dramatiq.actor(lambda notification_id: None, broker=broker, actor_name="send_notification",
                                queue_name="mailbot")
-        actor.send(1)
-        time.sleep(5)
-        actor.send(2)
-        ready, delayed, dead = broker.get_queue_message_counts("mailbot")
-        assert (ready, delayed, dead) == (2, 0, 0)
+        actor.send(0)
+        for notification_id in range(1, 4):
+            time.sleep(4)
+            actor.send(notification_id)
+        # RabbitMQ counts a published message a moment later: wait for it, a few seconds at most.
+        deadline = time.monotonic() + 10
+        while (counts := broker.get_queue_message_counts("mailbot")) != (4, 0, 0) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert counts == (4, 0, 0)  # ready, delayed, dead
     finally:
         broker.close()
