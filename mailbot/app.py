@@ -382,5 +382,8 @@ class App:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
+        if "broker" in self.__dict__:
+            # RabbitMQ: closes this process's connections cleanly, after what they still had to send.
+            self.broker.close()
         if "db" in self.__dict__:
             self.db.dispose()

@@ -81,7 +81,13 @@ def check_broker(settings: Settings) -> Check:
             return "PING answered"
         import pika
 
-        connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+        try:
+            connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+        except pika.exceptions.AMQPConnectionError as exc:
+            if str(exc):
+                raise
+            # pika keeps the cause (refused, timed out) in args, whose str() is empty
+            raise ConnectionError("; ".join(map(repr, exc.args))) from exc
         connection.close()
         return "connected"
 

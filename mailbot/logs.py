@@ -29,3 +29,7 @@ def setup_logging(log_format: str = "text", level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # pika logs each lost or refused RabbitMQ connection on several ERROR lines with tracebacks,
+    # also when dramatiq then reconnects on its own; what fails for good is logged by dramatiq
+    # (worker) and mailbot (`broker unavailable …`, `mailbot check`).
+    logging.getLogger("pika").setLevel(logging.CRITICAL)

@@ -9,18 +9,19 @@ from email.message import Message
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader, pass_context
+from jinja2 import ChainableUndefined, Environment, PackageLoader, pass_context
 from markupsafe import Markup, escape
 
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.workflow.states import LABELS
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+# The source tree's templates/ folder, installed as this package (pyproject.toml): found the same
+# way by an editable install (`make venv`) and a wheel, whatever the working directory.
+TEMPLATES_PACKAGE = "mailbot.templates"
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
@@ -131,9 +132,9 @@ def _task_state(ctx: Any, state: Any) -> str:
     return TASK_STATES[ctx["language"]].get(str(state), str(state or ""))
 
 
-def _environment(templates_dir: Path, *, html: bool) -> Environment:
+def _environment(templates_package: str, *, html: bool) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir)),
+        loader=PackageLoader(templates_package, "."),
         # HTML parts escape every value; text parts must show `<` and `&` as typed.
         autoescape=html,
         undefined=ChainableUndefined,
@@ -149,8 +150,8 @@ def _environment(templates_dir: Path, *, html: bool) -> Environment:
 
 
 @lru_cache(maxsize=8)
-def _environments(templates_dir: Path) -> tuple[Environment, Environment]:
-    return _environment(templates_dir, html=False), _environment(templates_dir, html=True)
+def _environments(templates_package: str) -> tuple[Environment, Environment]:
+    return _environment(templates_package, html=False), _environment(templates_package, html=True)
 
 
 def subject_for(notification: Renderable, subject_tag: str, language: str) -> str:
@@ -200,7 +201,7 @@ def _text_part(body: str, subtype: str) -> Message:
 
 
 def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str, timezone: ZoneInfo,
-           date: datetime | None = None, templates_dir: Path = TEMPLATES_DIR) -> Message:
+           date: datetime | None = None, templates_package: str = TEMPLATES_PACKAGE) -> Message:
     """The mail for one outbox row; `date` (default now) is the Date header."""
     language = notification.language if notification.language in LANGUAGES else DEFAULT_LANGUAGE
     context = dict(notification.context or {})
@@ -219,7 +220,7 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         "approve_url": mailto(helpdesk_address, f"{ticket_subject} APPROVE") if ticket else "",
         "refuse_url": mailto(helpdesk_address, f"{ticket_subject} REFUSE") if ticket else "",
     }
-    text_env, html_env = _environments(templates_dir)
+    text_env, html_env = _environments(templates_package)
     name = f"{language}/{notification.event}"
     text = text_env.get_template(f"{name}.txt").render(variables)
     html = html_env.get_template(f"{name}.html").render(variables)

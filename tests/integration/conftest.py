@@ -118,3 +118,64 @@ def smtp_sink(_smtp_server: SmtpSink) -> SmtpSink:
     """An SMTP server on loopback that keeps what it receives; empty at the start of the test."""
     _smtp_server.clear()
     return _smtp_server
+
+
+# --- RabbitMQ ---------------------------------------------------------------------------------------
+
+RABBITMQ_URL = os.environ.get("MAILBOT_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    import shutil
+    import subprocess
+
+    found = shutil.which("rabbitmqctl") or shutil.which("rabbitmqctl", path="/usr/sbin:/sbin")
+    if not found:
+        raise FileNotFoundError("rabbitmqctl is not installed (a virtual host of the tests' own needs it)")
+    done = subprocess.run([found, *args], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {args[0]}: {(done.stderr or done.stdout).strip()}")
+
+
+@pytest.fixture(scope="session")
+def _rabbitmq_vhost() -> Iterator[str]:
+    """A virtual host of this test session's own: dramatiq's queue names are fixed by mailbot's
+    actors, so concurrent runs on one server would otherwise take each other's messages."""
+    import pika
+
+    parameters = pika.URLParameters(RABBITMQ_URL)
+    parameters.socket_timeout = parameters.stack_timeout = 3
+
+    def check() -> None:
+        pika.BlockingConnection(parameters).close()
+
+    require(f"RabbitMQ not reachable at {_where(RABBITMQ_URL)}", check)
+    vhost = f"mailbot_test_{uuid.uuid4().hex[:12]}"
+    require("RabbitMQ virtual host", lambda: _rabbitmqctl("add_vhost", vhost))
+    try:
+        _rabbitmqctl("set_permissions", "-p", vhost, parameters.credentials.username, ".*", ".*", ".*")
+        yield vhost
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
+def rabbitmq_url(_rabbitmq_vhost: str) -> Iterator[str]:
+    """An amqp:// URL on the session's virtual host, whose queues are deleted before and after the test."""
+    import pika
+
+    parts = urlsplit(RABBITMQ_URL)
+    url = parts._replace(path=f"/{_rabbitmq_vhost}").geturl()
+
+    def delete_queues() -> None:
+        connection = pika.BlockingConnection(pika.URLParameters(url))
+        try:
+            channel = connection.channel()
+            for name in ("mailbot", "mailbot.DQ", "mailbot.XQ"):
+                channel.queue_delete(name)
+        finally:
+            connection.close()
+
+    delete_queues()
+    yield url
+    delete_queues()

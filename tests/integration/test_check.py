@@ -45,3 +45,23 @@ def test_each_wrong_server_is_one_line_saying_what_is_wrong(tmp_path, imap_mailb
     assert "mailbot db upgrade" in by_server["database"]
     assert f"127.0.0.1:{closed}" in by_server["broker"] and f"127.0.0.1:{closed}" in by_server["smtp"]
     assert "wrong-pass" not in by_server["imap"]
+
+
+def test_rabbitmq_is_checked_like_redis(tmp_path, rabbitmq_url):
+    database = f"sqlite:///{tmp_path / 'mailbot.db'}"
+    subprocess.run([MAILBOT, "db", "upgrade"], cwd=tmp_path, check=True, capture_output=True,
+                   env={**os.environ, "MAILBOT_DATABASE_URL": database})
+    code, lines = check(tmp_path, MAILBOT_DATABASE_URL=database, MAILBOT_BROKER_URL=rabbitmq_url)
+    assert code == 0, lines
+    assert lines[1].split()[:2] == ["OK", "broker"]
+
+    wrong_password = rabbitmq_url.replace(":guest@", ":wrong-pass@")
+    code, lines = check(tmp_path, MAILBOT_DATABASE_URL=database, MAILBOT_BROKER_URL=wrong_password)
+    assert code == 1
+    assert lines[1].split()[:2] == ["FAIL", "broker"] and "wrong-pass" not in lines[1]
+    closed = free_port()
+    code, lines = check(tmp_path, MAILBOT_DATABASE_URL=database,
+                        MAILBOT_BROKER_URL=f"amqp://guest:guest@127.0.0.1:{closed}/")
+    assert code == 1
+    assert lines[1].startswith("FAIL broker") and f"127.0.0.1:{closed}" in lines[1]
+    assert "Connection refused" in lines[1]

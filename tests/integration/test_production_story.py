@@ -1,5 +1,6 @@
 """The first ticket's story on the production stack: an IMAP mailbox (Dovecot), PostgreSQL,
-Redis with a separate `mailbot worker` process, and an SMTP server receiving the notifications."""
+a broker (Redis, then RabbitMQ) with a separate `mailbot worker` process, and an SMTP server
+receiving the notifications."""
 
 import json
 import os
@@ -20,9 +21,14 @@ TECH = "camille.tech@lycee.example"
 HELPDESK = "helpdesk@lycee.example"
 
 
+@pytest.fixture(params=["redis_url", "rabbitmq_url"], ids=["redis", "rabbitmq"])
+def broker_url(request):
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture
-def production(tmp_path, imap_mailbox, postgres_url, redis_url, smtp_sink):
-    env = {**os.environ, "MAILBOT_DATABASE_URL": postgres_url, "MAILBOT_BROKER_URL": redis_url,
+def production(tmp_path, imap_mailbox, postgres_url, broker_url, smtp_sink):
+    env = {**os.environ, "MAILBOT_DATABASE_URL": postgres_url, "MAILBOT_BROKER_URL": broker_url,
            "MAILBOT_IMAP_URL": imap_mailbox.imap_url, "MAILBOT_SMTP_URL": smtp_sink.smtp_url,
            "MAILBOT_HELPDESK_ADDRESS": "helpdesk@lycee.example"}
 
