@@ -8,7 +8,13 @@
 | more than 5 such lines or 1 KiB, or no header after   | the first byte (no header |
 |                                                       | block: not a mail)        |
 
-Only the offset is returned, so a memory-mapped mail is never copied to drop its first lines."""
+Only the offset is returned, so a memory-mapped mail is never copied to drop its first lines.
+
+Inside the header block, a stray line that is neither a header nor a continuation
+(`quite Delivered-To: x` among the `Received:` lines) ends the headers for the standard
+library, so every header after it — `From:` too — would become body text. `without_stray_lines`
+gives the mail back without such lines, when header lines follow them before the blank line
+that ends the block; a line that is followed by no header line is where the body starts."""
 
 from __future__ import annotations
 
@@ -35,3 +41,26 @@ def start(raw: bytes) -> int:
             return 0
         pos = eol + 1
     return pos if _HEADER_LINE.match(head, pos) else 0
+
+
+MAX_HEADER_BLOCK = 256 * 1024
+_BLOCK_END = re.compile(rb"\r?\n\r?\n")
+
+
+def without_stray_lines(raw: bytes, start: int = 0) -> bytes | None:
+    """The mail from `start` with the stray lines of its header block left out, or None when
+    the block has none (or no end within MAX_HEADER_BLOCK bytes)."""
+    end = _BLOCK_END.search(bytes(raw[start:start + MAX_HEADER_BLOCK]))
+    if end is None:
+        return None
+    lines = bytes(raw[start:start + end.start()]).split(b"\n")
+    is_header = [bool(_HEADER_LINE.match(line)) or line[:1] in (b" ", b"\t") for line in lines]
+    if all(is_header):
+        return None
+    last_header = max((i for i, ok in enumerate(is_header) if ok and lines[i][:1] not in (b" ", b"\t")),
+                      default=-1)
+    first_stray = is_header.index(False)
+    if last_header < first_stray:
+        return None  # the stray line starts the body: nothing to mend
+    kept = [line for line, ok in zip(lines, is_header, strict=True) if ok]
+    return b"\n".join(kept) + bytes(raw[start + end.start():])
