@@ -10,7 +10,7 @@ from email.message import Message
 from email.parser import BytesFeedParser
 
 from mailbot.errors import ParseError
-from mailbot.parsers import bigbodies, guard, mime, ticket_ref, tnef
+from mailbot.parsers import bigbodies, guard, longtext, mime, ticket_ref, tnef
 from mailbot.parsers.addresses import (
     first_address,
     first_message_id,
@@ -31,16 +31,18 @@ _CHUNK = 1 << 16
 
 
 def parse_message(
-    raw: bytes, *, helpdesk_address: str, subject_tag: str = "Ticket", own_message_id_domain: str | None = None
+    raw: bytes, *, helpdesk_address: str, subject_tag: str = "Ticket", own_message_id_domain: str | None = None,
+    max_text: int | None = None,
 ) -> ParsedMessage:
-    """Parse one RFC 822 mail; raises ParseError only when the bytes are not a mail at all."""
+    """Parse one RFC 822 mail; raises ParseError only when the bytes are not a mail at all.
+    A body text longer than `max_text` characters is cut there (see longtext)."""
     _reject_non_mail(raw[:64])
-    return _parse(raw, helpdesk_address, subject_tag, own_message_id_domain)
+    return _parse(raw, helpdesk_address, subject_tag, own_message_id_domain, max_text)
 
 
 def parse_message_file(
     path: str | os.PathLike[str], *, helpdesk_address: str, subject_tag: str = "Ticket",
-    own_message_id_domain: str | None = None,
+    own_message_id_domain: str | None = None, max_text: int | None = None,
 ) -> ParsedMessage:
     """Like parse_message, reading the file through a memory map so that it is never copied whole."""
     with open(path, "rb") as handle:
@@ -49,17 +51,17 @@ def parse_message_file(
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # not a regular file
             handle.seek(0)
-            return _parse(handle.read(), helpdesk_address, subject_tag, own_message_id_domain)
+            return _parse(handle.read(), helpdesk_address, subject_tag, own_message_id_domain, max_text)
     with mapped:
-        return _parse(mapped, helpdesk_address, subject_tag, own_message_id_domain)
+        return _parse(mapped, helpdesk_address, subject_tag, own_message_id_domain, max_text)
 
 
-def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None) -> ParsedMessage:
+def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None, max_text: int | None) -> ParsedMessage:
     try:
         msg = bigbodies.parse(raw)
         if not msg.keys():
             msg = _reparse_obsolete(raw) or msg
-        return _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain)
+        return _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain, max_text)
     except ParseError:
         raise
     except RecursionError as exc:
@@ -86,18 +88,21 @@ def _reparse_obsolete(raw: bytes) -> Message | None:
     return feed.close()
 
 
-def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str | None) -> ParsedMessage:
+def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str | None,
+           max_text: int | None = None) -> ParsedMessage:
     headers = _headers(msg)
     if not headers:
         raise ParseError("no header block: not an RFC 822 mail")
     get = lambda name: headers.get(name, [])
-    found = mime.walk(msg)
+    found = mime.walk(msg, max_text)
     bodies, attachments, originals = found.bodies, found.attachments, found.originals
     plain = [text for ctype, text in bodies if ctype == "text/plain"]
     html = [text for ctype, text in bodies if ctype == "text/html"]
     text = "\n\n".join(plain) if plain else "\n\n".join(html_to_text(h) for h in html)
     text = _tidy_text(text)
     new_text = strip_reply(text)
+    if found.cut:
+        text, new_text = (f"{t}\n\n{longtext.note(max_text or 0, found.cut)}".lstrip("\n") for t in (text, new_text))
     subject = one_line(decode_header(get("subject")[0])) if get("subject") else ""
     sender = first_address(get("from")) or Address("", "")
     to, cc = parse_addresses(get("to")), parse_addresses(get("cc"))
