@@ -205,17 +205,27 @@ def _b64decode_chunked(text: str) -> bytes:
     return out.getvalue()
 
 
+_UNENCODED = ("", "7bit", "8bit", "binary")
+
+
 def decoded_only_on_release(part: Message) -> bool:
-    """Whether the walk reads this leaf through _release_payload alone (or not at all), so that
-    its body may stay a RawBody; any other reading needs the parser's text."""
+    """Whether the walk reads this leaf through _release_payload or part_text alone (or not at
+    all), so that its body may stay a RawBody; any other reading needs the parser's text."""
     ctype = part.get_content_type()
     if isinstance(part._payload, list) or ctype.startswith("message/") or ctype in ORIGINAL_TYPES:
         return False
-    return not (ctype in TEXT_TYPES and is_body(part))
+    if ctype in TEXT_TYPES and is_body(part):  # part_text reads unencoded bodies from the raw bytes
+        return str(part.get("content-transfer-encoding", "")).strip().lower() in _UNENCODED
+    return True
 
 
 def part_text(part: Message) -> str:
-    data = payload_bytes(part)
+    if isinstance(part._payload, RawBody):  # an unencoded body: its bytes are the raw mail's
+        with memoryview(part._payload.raw) as view:
+            data = bytes(view[part._payload.start:part._payload.end])
+        part._payload = ""
+    else:
+        data = payload_bytes(part)
     if isinstance(part._payload, str) and len(part._payload) > _B64_CHUNK:
         part._payload = ""  # a large body is held once, as its text, not also as the parser's lines
     text = decode_bytes(data, _safe(part.get_content_charset))
