@@ -74,7 +74,8 @@ def _reject_non_mail(head: bytes) -> None:
     if not head.strip():
         raise ParseError("empty input: not a mail")
     if head.startswith(_OLE_MAGIC):
-        raise ParseError("an Outlook .msg (OLE) file, not an RFC 822 mail: save it as .eml")
+        # `mailbot ingest` converts the .msg files it can read; IMAP and SMTP carry only mail
+        raise ParseError("an Outlook .msg (OLE) file that could not be read as a mail: save it as .eml")
 
 
 def _reparse_obsolete(raw: bytes) -> Message | None:
