@@ -92,3 +92,43 @@ def test_the_whole_body_is_kept_even_past_the_attachment_size_limit(tmp_path):
         assert [(d["filename"], d["size"]) for d in ticket["documents"]] == [("body.txt", len(body))]
     finally:
         desk.close()
+
+
+LINE = ("2026-11-30 08:15:02 erreur délai dépassé sur la connexion " * 2000).encode()  # ~120 KB, one line
+
+
+def shapes(eol: bytes) -> dict[str, bytes]:
+    head = eol.join([b"From: nadia.martin@lycee.example", b"To: helpdesk@lycee.example", b"Subject: Journal"])
+    multi = head + eol + b'Content-Type: multipart/mixed; boundary="B"' + eol
+    return {
+        "single part": head + eol + b"Content-Type: text/plain; charset=utf-8" + eol * 2 + LINE + eol,
+        "single part, no last line end": head + eol * 2 + LINE,
+        "text body and text attachment": multi + eol + eol.join([
+            b"--B", b"Content-Type: text/plain; charset=utf-8", b"", LINE, b"--B",
+            b"Content-Type: text/plain; charset=utf-8", b"Content-Disposition: attachment; filename=log.txt", b"",
+            LINE, b"--B--", b""]),
+        "preamble": multi + eol + eol.join([LINE, b"--B", b"Content-Type: text/plain", b"", b"Bonjour", b"--B--", b""]),
+        "attached mail": multi + eol + eol.join([
+            b"--B", b"Content-Type: text/plain", b"", b"Voir le journal.", b"--B", b"Content-Type: message/rfc822", b"",
+            b"Subject: Journal du serveur", b"", LINE, b"--B--", b""]),
+        "a boundary after a lone CR": multi + eol + eol.join([  # a line end to the parser
+            b"--B", b"Content-Type: text/plain", b"", LINE[:50_000] + b"\r--B\r" + LINE[50_000:], b"--B--", b""]),
+        "an attached mail's long first header": multi + eol + eol.join([
+            b"--B", b"Content-Type: message/rfc822", b"", b"X-Journal: " + LINE, b"Subject: Journal", b"",
+            b"Voir l'en-tete.", b"--B--", b""]),
+        "quoted-printable": head + eol + b"Content-Transfer-Encoding: quoted-printable" + eol * 2 + LINE + eol,
+    }
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("shape", list(shapes(b"\n")))
+def test_a_long_body_line_read_from_the_raw_bytes_parses_as_the_stdlib_parses_it(monkeypatch, eol, shape):
+    from mailbot.parsers import bigbodies
+
+    raw = shapes(eol)[shape]
+    fast = parse_message(raw, helpdesk_address=HELPDESK)
+    monkeypatch.setattr(bigbodies, "_find_cuts", lambda raw: [])
+    plain = parse_message(raw, helpdesk_address=HELPDESK)
+    assert (fast.text, fast.subject) == (plain.text, plain.subject)
+    assert [(a.filename, a.data) for a in fast.attachments] == [(a.filename, a.data) for a in plain.attachments]
+    assert fast.defects == plain.defects
