@@ -3,6 +3,7 @@ its sender, subject, text and attachments; one that cannot be read is a failed m
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -70,6 +71,14 @@ def test_the_mail_of_a_msg_file_keeps_its_message_id_and_date(tmp_path):
     assert name == str(path)
     assert (parsed.message_id, parsed.date) == ("outlook-1@lycee.example", datetime(2026, 11, 30, 8, 15, tzinfo=UTC))
     assert parsed.sender.name == "Nadia Martín"
+
+
+def test_a_msg_file_piped_to_ingest_is_read_as_its_mail(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(outlook_mail().to_bytes())))
+    [(name, raw)] = list(iter_sources(["-"]))
+    parsed = parse_message(raw, helpdesk_address="helpdesk@lycee.example")
+    assert (name, parsed.sender.email, parsed.subject) == (
+        "<stdin>", "nadia.martin@lycee.example", "Imprimante salle 12 en panne")
 
 
 def test_a_msg_file_that_cannot_be_read_is_a_failed_mail_that_says_so(tmp_path):
