@@ -172,7 +172,8 @@ def big_attachment_mail(size: int = 14 * 1024 * 1024, seed: int = 14) -> bytes:
 def big_text_mail(size: int = 30 * 1024 * 1024, seed: int = 30) -> bytes:
     """A new request whose plain-text body is one line of `size` bytes (a log pasted whole)."""
     rng = random.Random(seed)
-    words = "le serveur ne répond plus depuis ce matin erreur délai dépassé connexion refusée".split()
+    words = ("le", "serveur", "ne", "répond", "plus", "depuis", "ce", "matin", "erreur", "délai", "dépassé",
+             "connexion", "refusée")
     line = " ".join(rng.choice(words) for _ in range(size // 6)).encode()[:size].decode(errors="ignore")
     head = (f"From: Claire Martin <user0000@{DOMAIN}>\nTo: {HELPDESK}\nSubject: Journal du serveur\n"
             f"Message-ID: <bigtext-{seed}@{DOMAIN}>\nDate: {format_datetime(START)}\nMIME-Version: 1.0\n"

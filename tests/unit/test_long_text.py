@@ -11,7 +11,8 @@ from mailbot.workflow.documents import DocumentStore
 from tests.scenario.helpdesk import Helpdesk
 
 HELPDESK = "helpdesk@lycee.example"
-WORDS = "le serveur ne répond plus depuis ce matin erreur délai dépassé connexion refusée".split()
+WORDS = ("le", "serveur", "ne", "répond", "plus", "depuis", "ce", "matin", "erreur", "délai", "dépassé",
+         "connexion", "refusée")
 
 
 def one_line_mail(size: int, *, ctype: str = "text/plain", seed: int = 9) -> tuple[bytes, bytes]:
