@@ -169,6 +169,18 @@ def big_attachment_mail(size: int = 14 * 1024 * 1024, seed: int = 14) -> bytes:
                  attachment=rng.randbytes(size), attachment_type=ATTACHMENT_TYPES[0], filename="registre.pdf")
 
 
+def big_text_mail(size: int = 30 * 1024 * 1024, seed: int = 30) -> bytes:
+    """A new request whose plain-text body is one line of `size` bytes (a log pasted whole)."""
+    rng = random.Random(seed)
+    words = ("le", "serveur", "ne", "répond", "plus", "depuis", "ce", "matin", "erreur", "délai", "dépassé",
+             "connexion", "refusée")
+    line = " ".join(rng.choice(words) for _ in range(size // 6)).encode()[:size].decode(errors="ignore")
+    head = (f"From: Claire Martin <user0000@{DOMAIN}>\nTo: {HELPDESK}\nSubject: Journal du serveur\n"
+            f"Message-ID: <bigtext-{seed}@{DOMAIN}>\nDate: {format_datetime(START)}\nMIME-Version: 1.0\n"
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n")
+    return head.encode() + line.encode() + b"\n"
+
+
 def write(mails: list[Mail], folder) -> list:  # type: ignore[no-untyped-def]
     """Write the mails as .eml files named in arrival order; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -249,7 +249,8 @@ class App:
         """The parsed mail, or the failure recorded for bytes that are not a mail."""
         s = self.settings
         try:
-            return parse_message(raw, helpdesk_address=s.helpdesk_address, subject_tag=s.subject_tag)
+            return parse_message(raw, helpdesk_address=s.helpdesk_address, subject_tag=s.subject_tag,
+                                 max_text=s.max_text_chars)
         except ParseError as exc:
             return self._record_failure(raw, mailbox, f"not a mail: {exc}", now)
 

@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     subject_tag: str = "Ticket"
     autoclose_hours: float = 24
     max_attachment_mb: float = Field(14, gt=0)
+    max_text_kb: int = Field(512, ge=1, le=64 * 1024)
     language: Literal["fr", "en"] = "fr"
     unknown_senders: Literal["create", "reject", "ignore"] = "create"
     allowed_domains: CommaList = ()
@@ -266,6 +267,10 @@ class Settings(BaseSettings):
     @property
     def max_attachment_bytes(self) -> int:
         return int(self.max_attachment_mb * 1024 * 1024)
+
+    @property
+    def max_text_chars(self) -> int:
+        return self.max_text_kb * 1024
 
 
 def load_settings(**overrides: object) -> Settings:

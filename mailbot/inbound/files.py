@@ -1,10 +1,16 @@
-"""Raw mail from files, directories, Maildirs or stdin, for `mailbot ingest FILE…|-`."""
+"""Raw mail from files, directories, Maildirs or stdin, for `mailbot ingest FILE…|-`;
+an Outlook .msg file among them is given as the mail it holds (see outlook)."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+from mailbot.inbound import outlook
+
+log = logging.getLogger(__name__)
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -16,6 +22,8 @@ def iter_sources(paths: list[str]) -> Iterator[tuple[str, bytes]]:
     `-` is stdin read as one message; a directory gives its files sorted by name (hidden files
     and sub-directories skipped); a Maildir (a directory with `cur/` and `new/`) gives the
     messages of both, sorted by file name, which is their delivery order.
+    An Outlook .msg file gives the RFC 822 bytes of its mail; one that cannot be read is
+    given as it is (the parser then refuses it) and the reason is logged.
     A path that does not exist raises FileNotFoundError before anything is read, so a typo
     never leaves a half-ingested batch.
     """
@@ -28,10 +36,20 @@ def iter_sources(paths: list[str]) -> Iterator[tuple[str, bytes]]:
 def _iterate(paths: list[str]) -> Iterator[tuple[str, bytes]]:
     for path in paths:
         if path == STDIN:
-            yield STDIN_NAME, sys.stdin.buffer.read()
+            yield STDIN_NAME, _as_mail(STDIN_NAME, sys.stdin.buffer.read())
             continue
         for file in _files(Path(path)):
-            yield str(file), file.read_bytes()
+            yield str(file), _as_mail(str(file), file.read_bytes())
+
+
+def _as_mail(name: str, raw: bytes) -> bytes:
+    if not outlook.is_outlook_msg(raw):
+        return raw
+    try:
+        return outlook.to_rfc822(raw)
+    except outlook.OutlookError as exc:
+        log.warning("%s: %s", name, exc)
+        return raw
 
 
 def _files(path: Path) -> list[Path]:

@@ -1,5 +1,7 @@
 """Parse a mail without letting the stdlib parser split its large base64 bodies into lines:
-they are cut out of the raw bytes first and decoded from there in one call."""
+they are cut out of the raw bytes first and decoded from there in one call. A very long line
+of text that starts a body (a log pasted on one line) is cut out the same way and given back
+as text: the parser would otherwise hold it several times over (as 4-byte characters)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ _FIRST_LINE = re.compile(rb"[A-Za-z0-9+/]{1,998}(\r?\n)")
 _LINES = re.compile(rb"(?:[A-Za-z0-9+/=]{1,998}(?:\r\n|\n))*")
 _LAST_LINE = re.compile(rb"[A-Za-z0-9+/=]{1,998}")
 _PAD_TAIL = re.compile(rb"={1,2}(?:\r?\n)?")
+# A body line the parser could take for something else: a boundary, a header (the first line
+# of an attached message), a continuation, an mbox `From ` line.
+_NOT_TEXT_LINE = re.compile(rb"-|[ \t]|From |[!-9;-~]+[ \t]*:")
+_LINE_BREAKS = b"\r\v\f\x1c\x1d\x1e"  # line ends to the parser besides \n
 
 
 def parse(raw: bytes, start: int = 0) -> Message:
@@ -45,11 +51,26 @@ def _find_cuts(raw: bytes, pos: int) -> list[tuple[int, int, int]]:
     while blank := _BLANK.search(raw, pos):
         start = pos = blank.end()
         end = _run_end(raw, start)
+        if end - start < CUT_MIN:
+            end = _long_line_end(raw, start)
         if end - start >= CUT_MIN:
             text_end = end - (raw[end - 1] == 0x0A) - (raw[end - 2:end] == b"\r\n")
             cuts.append((start, text_end, end))
             pos = end
     return cuts
+
+
+def _long_line_end(raw: bytes, start: int) -> int:
+    """The end of the line at `start` (after its line end) when it is a long line of plain
+    text the parser would keep whole as one body line; else `start`."""
+    newline = raw.find(b"\n", start)
+    end = len(raw) if newline < 0 else newline + 1
+    text_end = end - (newline >= 0) - (newline > start and raw[newline - 1] == 0x0D)
+    if text_end - start < CUT_MIN or _NOT_TEXT_LINE.match(raw, start):
+        return start
+    if any(raw.find(bytes((char,)), start, text_end) >= 0 for char in _LINE_BREAKS):
+        return start
+    return end
 
 
 def _run_end(raw: bytes, start: int) -> int:
@@ -129,6 +150,12 @@ def _put_back(msg: Message, raw: bytes, cuts: list[tuple[int, int, int]], token:
     return len(seen) == len(cuts)
 
 
+def _text(raw: bytes, start: int, end: int) -> str:
+    """Bytes of the mail as the parser reads them: ASCII, other bytes surrogate-escaped."""
+    with memoryview(raw) as view:
+        return str(view[start:end], "ascii", "surrogateescape")
+
+
 class _Misplaced(Exception):
     """A placeholder the parser did not keep as the line it was given."""
 
@@ -154,7 +181,8 @@ def _restore(text: str, marker: str, raw: bytes, cuts: list[tuple[int, int, int]
         if not kept and found.end() != len(text):
             raise _Misplaced
         start, text_end, end = cuts[_check(int(found.group(1)), kept, raw, cuts, seen)]
-        out += [text[pos:found.start()], bytes(memoryview(raw)[start:end if kept else text_end]).decode("ascii")]
+        out += [text[pos:found.start()], _text(raw, start, end if kept else text_end)]
         pos = found.end()
     out.append(text[pos:])
-    return "".join(out)
+    pieces = [piece for piece in out if piece]
+    return pieces[0] if len(pieces) == 1 else "".join(pieces)  # a whole body is not copied again

@@ -7,11 +7,12 @@ import mmap
 import os
 import re
 from dataclasses import replace
+from email import errors
 from email.message import Message
 from email.parser import BytesFeedParser
 
 from mailbot.errors import ParseError
-from mailbot.parsers import bigbodies, guard, header_block, mailkey, mime, ticket_ref, tnef
+from mailbot.parsers import bigbodies, guard, header_block, longtext, mailkey, mime, ticket_ref, tnef
 from mailbot.parsers.addresses import (
     find_sender,
     first_address,
@@ -33,16 +34,18 @@ _CHUNK = 1 << 16
 
 
 def parse_message(
-    raw: bytes, *, helpdesk_address: str, subject_tag: str = "Ticket", own_message_id_domain: str | None = None
+    raw: bytes, *, helpdesk_address: str, subject_tag: str = "Ticket", own_message_id_domain: str | None = None,
+    max_text: int | None = None,
 ) -> ParsedMessage:
-    """Parse one RFC 822 mail; raises ParseError only when the bytes are not a mail at all."""
+    """Parse one RFC 822 mail; raises ParseError only when the bytes are not a mail at all.
+    A body text longer than `max_text` characters is cut there (see longtext)."""
     _reject_non_mail(raw[:64])
-    return _parse(raw, helpdesk_address, subject_tag, own_message_id_domain)
+    return _parse(raw, helpdesk_address, subject_tag, own_message_id_domain, max_text)
 
 
 def parse_message_file(
     path: str | os.PathLike[str], *, helpdesk_address: str, subject_tag: str = "Ticket",
-    own_message_id_domain: str | None = None,
+    own_message_id_domain: str | None = None, max_text: int | None = None,
 ) -> ParsedMessage:
     """Like parse_message, reading the file through a memory map so that it is never copied whole."""
     with open(path, "rb") as handle:
@@ -51,18 +54,21 @@ def parse_message_file(
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):  # not a regular file
             handle.seek(0)
-            return _parse(handle.read(), helpdesk_address, subject_tag, own_message_id_domain)
+            return _parse(handle.read(), helpdesk_address, subject_tag, own_message_id_domain, max_text)
     with mapped:
-        return _parse(mapped, helpdesk_address, subject_tag, own_message_id_domain)
+        return _parse(mapped, helpdesk_address, subject_tag, own_message_id_domain, max_text)
 
 
-def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None) -> ParsedMessage:
+def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None, max_text: int | None) -> ParsedMessage:
     try:
         start = header_block.start(raw)  # past junk lines before the headers, without a copy
         msg = bigbodies.parse(raw, start)
+        if msg.keys() and _stray_header_line(msg):
+            mended = header_block.without_stray_lines(raw, start)
+            msg = bigbodies.parse(mended) if mended is not None else msg
         if not msg.keys():
             msg = _reparse_obsolete(raw[start:]) or msg
-        parsed = _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain)
+        parsed = _build(msg, hashlib.sha256(raw).hexdigest(), helpdesk, tag, own_domain, max_text)
         return replace(parsed, content_digest=mailkey.content_digest(raw))
     except ParseError:
         raise
@@ -76,7 +82,13 @@ def _reject_non_mail(head: bytes) -> None:
     if not head.strip():
         raise ParseError("empty input: not a mail")
     if head.startswith(_OLE_MAGIC):
-        raise ParseError("an Outlook .msg (OLE) file, not an RFC 822 mail: save it as .eml")
+        # `mailbot ingest` converts the .msg files it can read; IMAP and SMTP carry only mail
+        raise ParseError("an Outlook .msg (OLE) file that could not be read as a mail: save it as .eml")
+
+
+def _stray_header_line(msg: Message) -> bool:
+    """The standard parser stopped the header block at a line that is not a header."""
+    return any(isinstance(d, errors.MissingHeaderBodySeparatorDefect) for d in msg.defects)
 
 
 def _reparse_obsolete(raw: bytes) -> Message | None:
@@ -90,18 +102,21 @@ def _reparse_obsolete(raw: bytes) -> Message | None:
     return feed.close()
 
 
-def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str | None) -> ParsedMessage:
+def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str | None,
+           max_text: int | None = None) -> ParsedMessage:
     headers = _headers(msg)
     if not headers:
         raise ParseError("no header block: not an RFC 822 mail")
     get = lambda name: headers.get(name, [])
-    found = mime.walk(msg)
+    found = mime.walk(msg, max_text)
     bodies, attachments, originals = found.bodies, found.attachments, found.originals
     plain = [text for ctype, text in bodies if ctype == "text/plain"]
     html = [text for ctype, text in bodies if ctype == "text/html"]
     text = "\n\n".join(plain) if plain else "\n\n".join(html_to_text(h) for h in html)
     text = _tidy_text(text)
     new_text = strip_reply(text)
+    if found.cut:
+        text, new_text = (f"{t}\n\n{longtext.note(max_text or 0, found.cut)}".lstrip("\n") for t in (text, new_text))
     subject = one_line(decode_header(get("subject")[0])) if get("subject") else ""
     sender, sender_source = find_sender(headers)
     to, cc = parse_addresses(get("to")), parse_addresses(get("cc"))

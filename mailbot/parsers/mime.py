@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
 
+from mailbot.parsers import longtext
 from mailbot.parsers.addresses import first_message_id
 from mailbot.parsers.charset import (
     decode_bytes,
@@ -38,11 +39,14 @@ class MimeWalk:
     originals: list[Message] = field(default_factory=list)  # for bounces
     skipped: list[str] = field(default_factory=list)  # why parts were left out
     parts: int = 0
+    max_text: int | None = None  # characters of one body text kept; the whole becomes a document
+    cut: list[str] = field(default_factory=list)  # file names of the bodies cut at max_text
 
 
-def walk(msg: Message) -> MimeWalk:
-    """Body texts, attachments and attached originals of one mail; never raises on bad MIME."""
-    found = MimeWalk()
+def walk(msg: Message, max_text: int | None = None) -> MimeWalk:
+    """Body texts, attachments and attached originals of one mail; never raises on bad MIME.
+    A body text longer than `max_text` characters is cut there, its whole text attached."""
+    found = MimeWalk(max_text=max_text)
     _visit(msg, True, 0, found)
     return found
 
@@ -75,7 +79,12 @@ def _visit(part: Message, body_wanted: bool, depth: int, found: MimeWalk) -> Non
                 _visit(child, body_wanted, depth + 1, found)
     elif ctype in TEXT_TYPES and is_body(part):
         if body_wanted:
-            found.bodies.append((ctype, part_text(part)))
+            text = part_text(part)
+            if found.max_text is not None and len(text) > found.max_text:
+                text, whole = longtext.cut(text, ctype, found.max_text)
+                found.attachments.append(whole)
+                found.cut.append(whole.filename)
+            found.bodies.append((ctype, text))
     else:
         found.attachments.append(_attachment(part, len(found.attachments) + 1))
 
@@ -142,7 +151,8 @@ class RawBody:
         return self.end - self.start
 
     def text(self) -> str:
-        return bytes(memoryview(self.raw)[self.start:self.end]).decode("ascii")
+        with memoryview(self.raw) as view:  # as the parser reads a body: other bytes surrogate-escaped
+            return str(view[self.start:self.end], "ascii", "surrogateescape")
 
     def decode(self) -> bytes | None:
         """The bytes when the body is strictly valid base64, on which every decoder agrees; else None."""
@@ -195,17 +205,31 @@ def _b64decode_chunked(text: str) -> bytes:
     return out.getvalue()
 
 
+_UNENCODED = ("", "7bit", "8bit", "binary")
+
+
 def decoded_only_on_release(part: Message) -> bool:
-    """Whether the walk reads this leaf through _release_payload alone (or not at all), so that
-    its body may stay a RawBody; any other reading needs the parser's text."""
+    """Whether the walk reads this leaf through _release_payload or part_text alone (or not at
+    all), so that its body may stay a RawBody; any other reading needs the parser's text."""
     ctype = part.get_content_type()
     if isinstance(part._payload, list) or ctype.startswith("message/") or ctype in ORIGINAL_TYPES:
         return False
-    return not (ctype in TEXT_TYPES and is_body(part))
+    if ctype in TEXT_TYPES and is_body(part):  # part_text reads unencoded bodies from the raw bytes
+        return str(part.get("content-transfer-encoding", "")).strip().lower() in _UNENCODED
+    return True
 
 
 def part_text(part: Message) -> str:
-    text = decode_bytes(payload_bytes(part), _safe(part.get_content_charset))
+    if isinstance(part._payload, RawBody):  # an unencoded body: its bytes are the raw mail's
+        with memoryview(part._payload.raw) as view:
+            data = bytes(view[part._payload.start:part._payload.end])
+        part._payload = ""
+    else:
+        data = payload_bytes(part)
+    if isinstance(part._payload, str) and len(part._payload) > _B64_CHUNK:
+        part._payload = ""  # a large body is held once, as its text, not also as the parser's lines
+    text = decode_bytes(data, _safe(part.get_content_charset))
+    del data
     if part.get_content_type() == "text/plain" and str(part.get_param("format", "")).lower() == "flowed":
         text = _unflow(text, str(part.get_param("delsp", "")).lower() == "yes")
     return text

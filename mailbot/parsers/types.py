@@ -25,6 +25,7 @@ class Attachment:
     sha256: str
     inline: bool = False
     content_id: str | None = None
+    whole_body: bool = False  # the whole text of a body cut at the text limit (not a sent file)
 
     @property
     def size(self) -> int:

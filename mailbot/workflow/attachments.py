@@ -25,7 +25,8 @@ class AttachmentLimits:
 
 
 def refusal(attachment: Attachment, limits: AttachmentLimits) -> str | None:
-    if attachment.size > limits.max_bytes:
+    # the whole text of a cut body is part of the mail the helpdesk accepted, whatever its size
+    if attachment.size > limits.max_bytes and not attachment.whole_body:
         return f"larger than {limits.max_bytes // (1024 * 1024)} MiB"
     suffix = "." + attachment.filename.rpartition(".")[2].lower() if "." in attachment.filename else ""
     if suffix in limits.blocked_extensions:

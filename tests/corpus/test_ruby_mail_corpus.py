@@ -39,8 +39,6 @@ EXPECTED = {
 
 # Rows that are right but fail today, each for the known bug named (to un-mark once fixed).
 KNOWN_BUGS = {
-    "plain_emails/raw_email_incorrect_header.eml":
-        "not in a-e: a junk line inside the header block ends the headers, From: is lost",
 }
 
 

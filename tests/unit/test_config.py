@@ -47,6 +47,8 @@ def test_mailboxes_can_be_tables_in_mailbot_toml(tmp_path):
     ("MAILBOT_LOG_FORMAT", "xml", "MAILBOT_LOG_FORMAT:"),
     ("MAILBOT_DEFAULT_TYPE", "panne", "MAILBOT_DEFAULT_TYPE: expected incident or request"),
     ("MAILBOT_LEASE_SECONDS", "1", "MAILBOT_LEASE_SECONDS:"),
+    ("MAILBOT_MAX_TEXT_KB", "0", "MAILBOT_MAX_TEXT_KB: Input should be greater than or equal to 1"),
+    ("MAILBOT_MAX_TEXT_KB", "lots", "MAILBOT_MAX_TEXT_KB:"),
 ])
 def test_a_bad_value_is_one_line_naming_the_setting(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)

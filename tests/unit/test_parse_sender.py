@@ -139,3 +139,23 @@ def test_an_ordinary_first_header_is_never_skipped():
 def test_without_a_header_block_soon_after_the_junk_it_is_still_not_a_mail(raw):
     with pytest.raises(ParseError, match="no header block"):
         parse_raw(raw)
+
+
+def test_a_stray_line_among_the_headers_does_not_hide_the_headers_after_it():
+    parsed = parse("stray_line_among_headers.eml")
+    assert parsed.sender == Address("Loïc Medori", "loic.medori@lycee.example")
+    assert parsed.subject == "Imprimante salle 203"
+    assert parsed.message_id == "stray-line-1@lycee.example"
+    assert parsed.text == "Bonjour,\nL'imprimante de la salle 203 ne répond plus.\nLoïc"
+
+
+@pytest.mark.parametrize("raw, text", [
+    # a line without a colon and no header after it: the body starts there, as for any parser
+    (b"From: a@lycee.example\r\nSubject: x\r\nBonjour\r\n\r\nsuite", "Bonjour\n\nsuite"),
+    (b"From: a@lycee.example\r\nSubject: x\r\n\r\nBonjour\r\nquite Delivered-To: y\r\nTo: z", None),
+])
+def test_a_line_without_colon_that_no_header_follows_starts_the_body(raw, text):
+    parsed = parse_raw(raw)
+    assert parsed.sender.email == "a@lycee.example"
+    assert parsed.subject == "x"
+    assert parsed.text == (text if text is not None else "Bonjour\nquite Delivered-To: y\nTo: z")
