@@ -22,7 +22,7 @@ def table(ctx: Context) -> str:
     cells = [header] + [(r.measure, r.value, r.target, {True: "yes", False: "NO", None: ""}[r.ok]) for r in ctx.rows]
     widths = [max(len(c[i]) for c in cells) for i in range(4)]
     for i, cell in enumerate(cells):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip())
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")

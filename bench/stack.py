@@ -77,7 +77,7 @@ class Stack:
         self._exit.close()
 
     def spawn(self, args: list[str], name: str) -> subprocess.Popen:
-        log = open(self.work / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.work / f"{name}.log", "wb")
         process = subprocess.Popen([MAILBOT, *args], env=self.env, cwd=self.work, stdout=log, stderr=log)
         self.processes.append(process)
         return process

@@ -18,12 +18,12 @@ from mailbot.config import Settings
 from mailbot.errors import ParseError
 from mailbot.outbound.outbox import Outbox, OutboxPolicy
 from mailbot.parsers.message import parse_message
+from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow.approvals import ApprovalConfig, RequesterAnswers
 from mailbot.workflow.attachments import AttachmentLimits
 from mailbot.workflow.db import Database
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.intake import Intake, IntakeConfig
-from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow.models import Notification, ProcessedMail
 from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies

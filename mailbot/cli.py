@@ -182,9 +182,8 @@ def tickets_list(status: Annotated[str | None, typer.Option(help="Only this stat
 @tickets_cli.command("show")
 def tickets_show(ticket_id: int, as_json: JsonFlag = False) -> None:
     """One ticket, whole."""
-    from mailbot.workflow.views import get_ticket, ticket_json
-
     from mailbot.textview import ticket_text
+    from mailbot.workflow.views import get_ticket, ticket_json
 
     data = _read(lambda session: ticket_json(get_ticket(session, ticket_id)))
     _emit(data, as_json, lambda: [ticket_text(data)])

@@ -60,7 +60,7 @@ def ingest_sources(app: App, sources: list[str]) -> int:
         for batch in itertools.batched(bar, INGEST_BATCH) if hasattr(itertools, "batched") \
                 else _batched(bar, INGEST_BATCH):
             results = app.process_many([raw for _name, raw in batch], DIRECT_MAILBOX)
-            for (name, _raw), result in zip(batch, results):
+            for (name, _raw), result in zip(batch, results, strict=True):
                 if result.outcome == "failed":
                     failures += 1
                     log.error("%s: failed: %s", name, result.reason)

@@ -34,7 +34,7 @@ def to_rfc822(raw: bytes) -> bytes:
         raise OutlookError("reading Outlook .msg files needs mailbot's `outlook` extra (extract-msg)") from None
     try:
         msg = extract_msg.openMsg(raw)
-    except Exception as exc:  # noqa: BLE001 - a damaged file raises anything from olefile or extract-msg
+    except Exception as exc:
         raise OutlookError(f"unreadable Outlook .msg file ({type(exc).__name__}: {exc})"[:300]) from exc
     try:
         if not hasattr(msg, "asEmailMessage"):
@@ -44,7 +44,7 @@ def to_rfc822(raw: bytes) -> bytes:
         return mail.as_bytes()
     except OutlookError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the same for a mail extract-msg cannot convert
+    except Exception as exc:
         raise OutlookError(f"Outlook .msg file not convertible ({type(exc).__name__}: {exc})"[:300]) from exc
     finally:
         msg.close()

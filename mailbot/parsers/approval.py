@@ -186,5 +186,5 @@ def is_thank_you(text: str) -> bool:
     folded = [_fold(w) for w in words]
     if not any(w in _THANKS for w in folded):
         return False
-    unknown = [w for w, f in zip(words, folded) if f not in _THANKS and f not in _POLITENESS]
+    unknown = [w for w, f in zip(words, folded, strict=True) if f not in _THANKS and f not in _POLITENESS]
     return len(unknown) <= _MAX_NAMES_IN_THANK_YOU and all(w[0].isupper() for w in unknown)

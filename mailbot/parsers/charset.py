@@ -2,12 +2,14 @@
 
 How `decode_bytes` reads bytes (bodies, RFC 2047 words, raw 8-bit header values):
 
-| bytes                                   | read as                                              |
-|-----------------------------------------|------------------------------------------------------|
-| ASCII only                              | the declared charset if it reads them (ISO-2022-JP, UTF-7), else ASCII |
-| declared charset reads them strictly    | that charset, except a Western label (`WESTERN_CODECS`) whose reading has oddities |
-| strict UTF-8 reads them                 | UTF-8                                                |
-| anything else                           | `guess_codec`: charset-normalizer proposes, `oddities` picks; ties go to the declared charset, then cp1252 |
+| bytes                                | read as                                                                 |
+|--------------------------------------|-------------------------------------------------------------------------|
+| ASCII only                           | the declared charset if it reads them (ISO-2022-JP, UTF-7), else ASCII  |
+| declared charset reads them strictly | that charset, except a Western label (`WESTERN_CODECS`) whose reading   |
+|                                      | has oddities                                                            |
+| strict UTF-8 reads them              | UTF-8                                                                   |
+| anything else                        | `guess_codec`: charset-normalizer proposes, `oddities` picks; ties go   |
+|                                      | to the declared charset, then cp1252                                    |
 
 A Western label is doubted because clients put `iso-8859-1` on any 8-bit text (Cyrillic, UTF-8);
 other labels (koi8-r, shift_jis, gb2312) are deliberate and believed when they read cleanly.

@@ -29,23 +29,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailbot.parsers.command_values import (  # noqa: F401 - re-exported: the values are this module's API
-    Command,
-    TaskCommand,
-    PrivateCommand,
-    HoldCommand,
-    ResumeCommand,
-    AssignCommand,
-    ObserverCommand,
-    SolveCommand,
-    KbCommand,
-    CloseCommand,
-    TypeCommand,
-    UrgencyCommand,
+from mailbot.parsers.command_values import (
     AssetCommand,
-    HelpCommand,
+    AssignCommand,
+    CloseCommand,
+    Command,
     CommandError,
     CommandParse,
+    HelpCommand,
+    HoldCommand,
+    KbCommand,
+    ObserverCommand,
+    PrivateCommand,
+    ResumeCommand,
+    SolveCommand,
+    TaskCommand,
+    TypeCommand,
+    UrgencyCommand,
 )
 from mailbot.parsers.durations import parse_duration, parse_planning
 

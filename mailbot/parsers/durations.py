@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -110,7 +110,7 @@ def _to_utc(m: re.Match, shown: str, tz: ZoneInfo) -> datetime:
         local = datetime(int(m["y"]), int(m["m"]), int(m["d"]), hour, minute, tzinfo=tz)
     except ValueError:
         raise ValueError(f"'{shown}': no such date") from None
-    utc = local.astimezone(timezone.utc)
+    utc = local.astimezone(UTC)
     if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ValueError(f"'{shown}': this time does not exist in {tz.key} (clock change)")
     return utc

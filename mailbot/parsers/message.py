@@ -107,7 +107,10 @@ def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str |
     headers = _headers(msg)
     if not headers:
         raise ParseError("no header block: not an RFC 822 mail")
-    get = lambda name: headers.get(name, [])
+
+    def get(name: str) -> list[str]:
+        return headers.get(name, [])
+
     found = mime.walk(msg, max_text)
     bodies, attachments, originals = found.bodies, found.attachments, found.originals
     plain = [text for ctype, text in bodies if ctype == "text/plain"]

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
-from mailbot.workflow import kb
-from mailbot.workflow import states
+from mailbot.workflow import kb, states
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Event
 from mailbot.workflow.models import Solution, Task, Ticket, TicketItem, User

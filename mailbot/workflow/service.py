@@ -5,7 +5,7 @@ events and answers that the outbox turns into mail, in the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,7 +68,7 @@ class MailService:
 
     def handle(self, session: Session, parsed: ParsedMessage, raw: bytes, *, mailbox: str,
                now: datetime | None = None) -> MailResult:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         previous = self.find_recorded(session, mailbox, parsed)
         if previous is not None:
             return MailResult("duplicate", previous.ticket_id, f"already processed as mail {previous.id}")

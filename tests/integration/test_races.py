@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from mailbot.app import App
-from tests.conftest import clean_settings
 from mailbot.workflow import people
 from mailbot.workflow import service as service_module
 from mailbot.workflow.models import ProcessedMail, Ticket, User
 from mailbot.workflow.service import MailService
+from tests.conftest import clean_settings
 from tests.mails import a_mail
 
 pytestmark = pytest.mark.integration
@@ -72,7 +72,7 @@ def test_two_mailboxes_creating_the_same_new_sender_at_once_both_open_tickets(tw
 
     with mock.patch.object(service_module, "create_user", slow):
         results = race(*(lambda app=app, raw=raw, box=box: app.process(raw, box)
-                         for app, raw, box in zip(two_apps, mails, MAILBOXES)))
+                         for app, raw, box in zip(two_apps, mails, MAILBOXES, strict=True)))
 
     assert len(calls) == 2  # both looked for the sender, found none, and created it
     assert [r.outcome for r in results] == ["ticket", "ticket"]
@@ -91,7 +91,7 @@ def test_two_mailboxes_creating_the_same_new_observer_at_once_both_open_tickets(
 
     with mock.patch.object(people, "create_user", slow):
         results = race(*(lambda app=app, raw=raw, box=box: app.process(raw, box)
-                         for app, raw, box in zip(two_apps, mails, MAILBOXES)))
+                         for app, raw, box in zip(two_apps, mails, MAILBOXES, strict=True)))
 
     assert [r.outcome for r in results] == ["ticket", "ticket"]
     assert count(two_apps[0], select(func.count()).select_from(User).where(User.email == observer)) == 1
@@ -127,7 +127,7 @@ def test_two_batches_creating_the_same_new_sender_at_once_lose_no_mail(two_apps)
 
     with mock.patch.object(service_module, "create_user", slow):
         results = race(*(lambda app=app, raws=raws, box=box: app.process_many(raws, box)
-                         for app, raws, box in zip(two_apps, batches, MAILBOXES)))
+                         for app, raws, box in zip(two_apps, batches, MAILBOXES, strict=True)))
 
     assert [[r.outcome for r in batch] for batch in results] == [["ticket", "ticket"], ["ticket", "ticket"]]
     assert count(two_apps[0], select(func.count()).select_from(Ticket)) == 4

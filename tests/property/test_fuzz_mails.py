@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from mailbot.app import App
 from mailbot.workflow.models import Followup, ProcessedMail, Ticket
-from tests.conftest import EMAILS_DIR, clean_settings
 from mailbot.workflow.views import get_ticket, ticket_json
+from tests.conftest import EMAILS_DIR, clean_settings
 from tests.corpus.glpi_desk import empty_database
 from tests.mails import is_a_not_a_mail_reason
 

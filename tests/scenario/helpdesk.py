@@ -8,7 +8,7 @@ import email
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import make_msgid
@@ -46,7 +46,7 @@ class Sent:
 class Helpdesk:
     def __init__(self, tmp: Path, **settings: object):
         self.tmp = tmp
-        self.clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))
+        self.clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
         self.settings = clean_settings(database_url=f"sqlite:///{tmp / 'mailbot.db'}", outbox_dir=tmp / "outbox",
                                        documents_dir=tmp / "documents", helpdesk_address="helpdesk@lycee.example",
                                        **settings)

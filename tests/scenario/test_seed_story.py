@@ -1,7 +1,6 @@
 """The seed's story, played through real mails: Loïc Medori's "Ordinateur très lent" on
 computer 203-02, from the first mail to the automatic closing (SPEC §2, §4, §5, §6)."""
 
-from datetime import timedelta
 
 LOIC = "loic.medori@lycee.example"
 TECH = "camille.tech@lycee.example"

@@ -1,7 +1,8 @@
 """How a requester's reply to a solution is read (SPEC §5), and what counts as a thank-you."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot.parsers.approval import ApprovalIntent, is_thank_you, read_reply
 

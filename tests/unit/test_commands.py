@@ -1,21 +1,37 @@
 """The technician command lines of a mail, as the parser reads them (SPEC §4)."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot.parsers import commands as grammar
 from mailbot.parsers.commands import (
-    COMMANDS, AssetCommand, AssignCommand, CloseCommand, CommandError, HelpCommand, HoldCommand,
-    KbCommand, ObserverCommand, PrivateCommand, ResumeCommand, SolveCommand, TaskCommand,
-    TypeCommand, UrgencyCommand, help_text, parse_commands)
+    COMMANDS,
+    AssetCommand,
+    AssignCommand,
+    CloseCommand,
+    CommandError,
+    HelpCommand,
+    HoldCommand,
+    KbCommand,
+    ObserverCommand,
+    PrivateCommand,
+    ResumeCommand,
+    SolveCommand,
+    TaskCommand,
+    TypeCommand,
+    UrgencyCommand,
+    help_text,
+    parse_commands,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
-DEC_1_14H_PARIS = datetime(2026, 12, 1, 13, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+DEC_1_14H_PARIS = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 
 
 def parse(text):
@@ -128,7 +144,7 @@ def test_line_numbers_and_lines_are_those_of_the_mail():
     ("#task 1h @ 01/12/2026 à 14h réunion", "todo", 60, DEC_1_14H_PARIS, "réunion"),
     ("#task done 1h @ 01/12/2026 14h00", "done", 60, DEC_1_14H_PARIS, ""),
     ("#task 1h @ 01/11/2026 09h00 fait hier", "done", 60,
-     datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc), "fait hier"),
+     datetime(2026, 11, 1, 8, 0, tzinfo=UTC), "fait hier"),
 ])
 def test_task_reads_state_duration_planning_and_description(line, state, minutes, begin, description):
     task = only_command(line)

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from mailbot.config import load_settings
-from tests.conftest import clean_settings
 from mailbot.errors import ConfigError, DeliveryError
 from mailbot.outbound.actors import setup_actors, start_inprocess_worker
 from mailbot.outbound.broker import make_broker
 from mailbot.outbound.delivery import deliver, due_notification_ids, retry_delay
 from mailbot.outbound.senders import FolderSender
 from mailbot.workflow.models import Base, Notification
+from tests.conftest import clean_settings
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 _serial = itertools.count(1)

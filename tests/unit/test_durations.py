@@ -1,6 +1,6 @@
 """Durations and planning dates as technicians write them in `#task`."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,19 +47,19 @@ def test_a_bad_duration_is_refused_with_a_reason_quoting_it(text, reason):
     "01-12-2026 14:00", "  01/12/2026   14h00 ",
 ])
 def test_planning_forms_are_read_in_the_configured_zone_and_returned_in_utc(text):
-    assert parse_planning(text, PARIS) == datetime(2026, 12, 1, 13, 0, tzinfo=timezone.utc)
+    assert parse_planning(text, PARIS) == datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
 
 
 def test_planning_in_summer_uses_summer_time():
-    assert parse_planning("01/07/2026 14h00", PARIS) == datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
+    assert parse_planning("01/07/2026 14h00", PARIS) == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
 
 def test_planning_date_is_read_day_first_in_the_french_form():
-    assert parse_planning("02/03/2026 10:00", ZoneInfo("UTC")) == datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    assert parse_planning("02/03/2026 10:00", ZoneInfo("UTC")) == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def test_planning_at_an_hour_that_happens_twice_is_the_first_one():
-    assert parse_planning("25/10/2026 02h30", PARIS) == datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
+    assert parse_planning("25/10/2026 02h30", PARIS) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, reason", [

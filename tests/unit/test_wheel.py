@@ -27,7 +27,7 @@ RENDER_KWARGS = {"helpdesk_address": "helpdesk@lycee.example", "subject_tag": "T
 
 # Run by the fresh virtualenv's python, in an empty folder: reads rows as JSON on stdin, prints
 # where mailbot was imported from, the files it holds and the rendered mails.
-RENDER_INSTALLED = """
+RENDER_INSTALLED = f"""
 import json, sys
 from datetime import datetime
 from pathlib import Path
@@ -40,11 +40,11 @@ from mailbot.outbound.render import render
 package = Path(mailbot.__file__).parent
 rows = json.load(sys.stdin)
 mails = [render(SimpleNamespace(**row), helpdesk_address="helpdesk@lycee.example", subject_tag="Ticket",
-                timezone=ZoneInfo("Europe/Paris"), date=datetime.fromisoformat("{date}")).as_bytes().decode("utf-8",
+                timezone=ZoneInfo("Europe/Paris"), date=datetime.fromisoformat("{DATE.isoformat()}")).as_bytes().decode("utf-8",
                 "surrogateescape") for row in rows]
 files = sorted(str(p.relative_to(package)) for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 json.dump({{"file": mailbot.__file__, "files": files, "mails": mails}}, sys.stdout)
-""".format(date=DATE.isoformat())
+"""
 
 
 def source_files() -> list[str]:
@@ -103,6 +103,6 @@ def test_a_wheel_installed_elsewhere_renders_every_template_of_both_languages(tm
     assert Path(installed["file"]).is_relative_to(venv_site), installed["file"]
     assert installed["files"] == source_files()
     assert len(installed["mails"]) == 2 * len(events()) >= 2 * 15
-    for row, raw in zip(rows, installed["mails"]):
+    for row, raw in zip(rows, installed["mails"], strict=True):
         expected = render(outbox_row(row["event"], row["language"]), timezone=PARIS, date=DATE, **RENDER_KWARGS)
         assert parts(raw.encode("utf-8", "surrogateescape")) == parts(expected.as_bytes()), row["event"]
