@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test venv
+.PHONY: run test lint venv
 
 venv: $(STAMP)
 
@@ -20,6 +20,11 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 run: $(STAMP)
 	exec $(VENV)/bin/mailbot run
 
-test: $(STAMP)
+# ruff and mypy read their settings from pyproject.toml
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mailbot tests bench
+	$(VENV)/bin/mypy
+
+test: lint
 	scripts/test-services
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)

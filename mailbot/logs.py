@@ -29,6 +29,8 @@ def setup_logging(log_format: str = "text", level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # aiosmtpd logs every connection and command at INFO; mailbot logs one line per mail itself
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     # pika logs each lost or refused RabbitMQ connection on several ERROR lines with tracebacks,
     # also when dramatiq then reconnects on its own; what fails for good is logged by dramatiq
     # (worker) and mailbot (`broker unavailable …`, `mailbot check`).

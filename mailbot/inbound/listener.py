@@ -8,6 +8,11 @@ What the sender is told after DATA (LMTP: the same line once per recipient, RFC 
 | returned any outcome, `failed` included: recorded | 250   | forgets the mail        |
 | raised (database unreachable): nothing recorded   | 451   | keeps it, retries later |
 | (the mail is larger than DATA_SIZE_LIMIT)         | 552   | returns it to its author |
+
+As the final delivery server, the listener writes the envelope sender (`MAIL FROM`) on top of
+the mail as `Return-Path:` when the mail has none (RFC 5321 §4.4), as a mailbox server would:
+the sender of a mail without a usable `From:` is then still known, and a bounce (`MAIL FROM:<>`)
+carries its empty `Return-Path`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import ssl
 from typing import Any
 
@@ -35,6 +41,20 @@ ACCEPTED = "250 2.0.0 Message accepted"
 RETRY_LATER = "451 4.3.0 Temporary failure, please try again later"
 LMTP_DELIVERED = "250 2.1.5 <{}> delivered"
 LMTP_RETRY_LATER = "451 4.3.0 <{}> temporary failure, please try again later"
+_HEADER_BLOCK_END = re.compile(rb"\r?\n\r?\n")
+_RETURN_PATH = re.compile(rb"(?im)^return-path[ \t]*:")
+_LOOK_FOR_HEADERS = 256 * 1024
+
+
+def with_return_path(raw: bytes, mail_from: str | None) -> bytes:
+    """`raw` with `Return-Path: <mail_from>` on top, unless its header block has one."""
+    head = raw[:_LOOK_FOR_HEADERS]
+    end = _HEADER_BLOCK_END.search(head)
+    if _RETURN_PATH.search(head[:end.start()] if end else head):
+        return raw
+    newline = b"\r\n" if raw.find(b"\r\n", 0, 1000) >= 0 else b"\n"
+    sender = (mail_from or "").strip().strip("<>").encode("utf-8", "replace")
+    return b"Return-Path: <" + sender + b">" + newline + raw
 
 
 class _Delivery:
@@ -45,7 +65,7 @@ class _Delivery:
         self.lmtp = lmtp
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        raw = envelope.original_content or envelope.content
+        raw = with_return_path(envelope.original_content or envelope.content, envelope.mail_from)
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(None, self.handle, raw, MAILBOX)

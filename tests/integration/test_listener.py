@@ -73,18 +73,36 @@ def _connect(listener: Listener, client_class: type[smtplib.SMTP] = smtplib.SMTP
     return client_class(target.socket_path or target.host, target.port, timeout=30)
 
 
-def test_smtp_delivery_hands_the_exact_bytes_to_the_app(start_listener):
+def test_smtp_delivery_hands_the_exact_bytes_to_the_app_under_the_envelope_sender(start_listener):
     app = Recorder()
     listener = start_listener(app)
 
     with _connect(listener) as client:
-        refused = client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
+        refused = client.sendmail("bounces@example.org", ["helpdesk@example.org"], RAW)
 
     assert refused == {}
     assert len(app.calls) == 1
     raw, mailbox = app.calls[0]
-    assert raw.replace(b"\r\n", b"\n") == RAW.replace(b"\r\n", b"\n")
+    expected = b"Return-Path: <bounces@example.org>\r\n" + RAW
+    assert raw.replace(b"\r\n", b"\n") == expected.replace(b"\r\n", b"\n")
     assert mailbox == "listener"
+
+
+@pytest.mark.parametrize("mail_from, raw, top", [
+    ("", RAW, b"Return-Path: <>"),  # a bounce: the guard knows it by its empty Return-Path
+    ("x@example.org", b"Return-Path: <alice@example.org>\r\n" + RAW, b"Return-Path: <alice@example.org>"),
+    ("x@example.org", RAW.replace(b"Subject:", b"return-path : <alice@example.org>\r\nSubject:"), b"From: Alice"),
+])
+def test_the_envelope_sender_becomes_the_return_path_only_when_the_mail_has_none(start_listener, mail_from, raw, top):
+    app = Recorder()
+    listener = start_listener(app)
+
+    with _connect(listener) as client:
+        client.sendmail(mail_from, ["helpdesk@example.org"], raw)
+
+    received = app.calls[0][0]
+    assert received.startswith(top)
+    assert received.count(b"eturn-path") + received.count(b"eturn-Path") == 1
 
 
 def test_a_slow_app_does_not_stop_other_senders_from_connecting(start_listener):
@@ -233,7 +251,8 @@ def test_with_a_certificate_starttls_is_offered_and_the_mail_goes_through_it(sta
         refused = client.sendmail("alice@example.org", ["helpdesk@example.org"], RAW)
 
     assert refused == {}
-    assert [raw.replace(b"\r\n", b"\n") for raw, _ in app.calls] == [RAW.replace(b"\r\n", b"\n")]
+    expected = b"Return-Path: <alice@example.org>\r\n" + RAW
+    assert [raw.replace(b"\r\n", b"\n") for raw, _ in app.calls] == [expected.replace(b"\r\n", b"\n")]
 
 
 def test_with_a_certificate_a_client_may_still_deliver_in_clear(start_listener, certificate):

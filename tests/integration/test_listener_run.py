@@ -136,6 +136,18 @@ def test_the_first_form_host_colon_port_is_still_smtp(start_mailbot):
     assert [t["title"] for t in mailbot.tickets()] == ["Badge perdu"]
 
 
+def test_a_mail_whose_from_has_no_address_is_the_envelope_senders_ticket(start_mailbot):
+    port = free_port()
+    mailbot = start_mailbot(MAILBOT_LISTEN=f"lmtp://{LOOPBACK}:{port}")
+    raw = a_mail("Photocopieur salle des profs", sender="Loïc Medori", to=HELPDESK, body="Bourrage papier.")
+
+    with smtplib.LMTP(LOOPBACK, port, timeout=30) as client:
+        assert _lmtp_deliver(client, raw, [HELPDESK]) == [250]
+
+    tickets = mailbot.tickets()
+    assert [(t["title"], t["requester"]) for t in tickets] == [("Photocopieur salle des profs", LOIC)]
+
+
 def test_a_mail_sent_through_starttls_becomes_a_ticket(start_mailbot, certificate):
     port = free_port()
     mailbot = start_mailbot(MAILBOT_LISTEN=f"{LOOPBACK}:{port}",
