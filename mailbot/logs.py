@@ -31,6 +31,8 @@ def setup_logging(log_format: str = "text", level: int = logging.INFO) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # aiosmtpd logs every connection and command at INFO; mailbot logs one line per mail itself
     logging.getLogger("mail.log").setLevel(logging.WARNING)
+    # extract-msg tells at INFO about every property an Outlook file does not have
+    logging.getLogger("extract_msg").setLevel(logging.WARNING)
     # pika logs each lost or refused RabbitMQ connection on several ERROR lines with tracebacks,
     # also when dramatiq then reconnects on its own; what fails for good is logged by dramatiq
     # (worker) and mailbot (`broker unavailable …`, `mailbot check`).
