@@ -5,6 +5,7 @@ IMAP and SMTP carry RFC 822 mail, where a bare OLE file stays refused by the par
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -41,6 +42,7 @@ def to_rfc822(raw: bytes) -> bytes:
             raise OutlookError(f"an Outlook .msg file holding a {type(msg).__name__}, not a mail")
         mail = msg.asEmailMessage()
         _complete(mail, msg)
+        _fixed_boundaries(mail, hashlib.sha256(raw).hexdigest()[:32])
         return mail.as_bytes()
     except OutlookError:
         raise
@@ -62,3 +64,11 @@ def _complete(mail: EmailMessage, msg) -> None:  # type: ignore[no-untyped-def]
         if "@" in address:
             del mail["From"]
             mail["From"] = formataddr((msg.getStringStream("__substg1.0_0C1A") or "", address))
+
+
+def _fixed_boundaries(mail: EmailMessage, token: str) -> None:
+    """MIME boundaries drawn from the file's digest instead of at random, so that the same .msg
+    always gives the same bytes, and `mailbot ingest` run twice on it finds a duplicate."""
+    for number, part in enumerate(mail.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_mailbot_{token}_{number}")

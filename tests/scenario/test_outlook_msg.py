@@ -63,6 +63,17 @@ def test_ingest_of_an_outlook_msg_opens_a_ticket_with_its_sender_subject_text_an
     assert PHOTO in [p.read_bytes() for p in stored.rglob("*") if p.is_file()]
 
 
+def test_a_msg_file_ingested_twice_is_one_ticket(tmp_path):
+    path = tmp_path / "panne.msg"
+    path.write_bytes(outlook_mail().to_bytes())
+
+    first, second = mailbot(tmp_path, "ingest", str(path)), mailbot(tmp_path, "ingest", str(path))
+
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr
+    assert "panne.msg: duplicate" in second.stderr
+    assert [t["id"] for t in json.loads(mailbot(tmp_path, "tickets", "list", "--json").stdout)] == [1]
+
+
 def test_the_mail_of_a_msg_file_keeps_its_message_id_and_date(tmp_path):
     path = tmp_path / "panne.msg"
     path.write_bytes(outlook_mail().to_bytes())
@@ -89,5 +100,5 @@ def test_a_msg_file_that_cannot_be_read_is_a_failed_mail_that_says_so(tmp_path):
 
     assert done.returncode == 1
     assert "unreadable Outlook .msg file" in done.stderr
-    [failed] = json.loads(mailbot(tmp_path, "failed", "list", "--json").stdout)
+    [failed] = json.loads(mailbot(tmp_path, "failed", "list", "--json").stdout)["mails"]
     assert "an Outlook .msg (OLE) file that could not be read as a mail" in failed["error"]
