@@ -133,7 +133,7 @@ def test_a_conflict_that_stays_after_one_retry_fails_the_mail_with_its_error(hel
     assert len(calls) == 2  # the first try and one retry
     assert "users_email_key" in result.reason
     assert tickets(helpdesk) == []
-    listed = helpdesk.cli_json("failed", "list")
+    listed = helpdesk.cli_json("failed", "list")["mails"]
     assert [(row["subject"], row["sender"]) for row in listed] == [
         ("Copieur B203 : bourrage papier magasin 2", "copieur-b203@lycee.example")]
     assert "IntegrityError" in listed[0]["error"] and "users_email_key" in listed[0]["error"]
