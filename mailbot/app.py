@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -29,6 +30,9 @@ from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
 from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
+
+if TYPE_CHECKING:
+    from dramatiq import Worker
 
 log = logging.getLogger("mailbot")
 
@@ -52,7 +56,7 @@ class App:
     def __init__(self, settings: Settings, *, clock: Clock = utcnow):
         self.settings = settings
         self.clock = clock
-        self._worker = None
+        self._worker: Worker | None = None
 
     # -- building -------------------------------------------------------------------------
 
@@ -102,19 +106,19 @@ class App:
                            intake, replies)
 
     @cached_property
-    def broker(self):  # type: ignore[no-untyped-def]
+    def broker(self):
         from mailbot.outbound.broker import make_broker
 
         return make_broker(self.settings.broker_url)
 
     @cached_property
-    def sender(self):  # type: ignore[no-untyped-def]
+    def sender(self):
         from mailbot.outbound.senders import sender_from_url
 
         return sender_from_url(self.settings.smtp_url, self.settings.outbox_dir)
 
     @cached_property
-    def actors(self):  # type: ignore[no-untyped-def]
+    def actors(self):
         from mailbot.outbound.actors import setup_actors
 
         return setup_actors(self.broker, self.deliver, autoclose_fn=self.autoclose)
@@ -234,9 +238,9 @@ class App:
                 log.warning("mail %s: database conflict in its batch; trying once more", parsed.mail_key)
                 results[index] = self._process_parsed(parsed, raws[index], mailbox, service, now, tries=1)
             else:
-                self._logged(parsed.mail_key, results[index])  # type: ignore[arg-type]
+                self._logged(parsed.mail_key, results[index])  # type: ignore[arg-type]  # set in its savepoint above
         assert all(result is not None for result in results), "a mail of the batch got no result"
-        return results  # type: ignore[return-value]
+        return results  # type: ignore[return-value]  # no None left: asserted just above
 
     @staticmethod
     def _logged(key: str, result: MailResult) -> MailResult:

@@ -99,7 +99,7 @@ def check_imap(settings: Settings) -> Iterator[Check]:
     from mailbot.mailboxes import configured_mailboxes, imap_options
 
     for mailbox in configured_mailboxes(settings):
-        def probe(target=mailbox.target) -> str:  # type: ignore[no-untyped-def]
+        def probe(target=mailbox.target) -> str:
             box = ImapMailbox(target, imap_options(settings), timeout=TIMEOUT)
             box.connect()
             try:

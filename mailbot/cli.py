@@ -35,7 +35,7 @@ cli.add_typer(failed_cli, name="failed")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def make_app(*, upgrade: bool = True):  # type: ignore[no-untyped-def]
+def make_app(*, upgrade: bool = True):
     from mailbot.app import App
 
     app = App(load_settings())

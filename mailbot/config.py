@@ -39,7 +39,7 @@ def _split_commas(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         items = value.split(",")
     else:
-        items = list(value)  # type: ignore[call-overload]
+        items = list(value)  # type: ignore[call-overload]  # a list or tuple given in code, not a str
     return tuple(item.strip().lower() for item in items if item.strip())
 
 
@@ -276,7 +276,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; a bad value raises ConfigError with one line naming the variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic checks each value (ValidationError below)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = error["loc"]

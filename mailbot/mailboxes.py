@@ -69,7 +69,7 @@ def start_watchers(app: App, stop: threading.Event) -> list[threading.Thread]:
     for mailbox in configured_mailboxes(s):
         name = mailbox.target.mailbox
 
-        def lease(name: str = name):  # type: ignore[no-untyped-def]
+        def lease(name: str = name):
             return make_lease(app.db.engine, app.db.sessions, name, holder=HOLDER, ttl=s.lease_seconds)
 
         watcher = MailboxWatcher(mailbox.target, options, handler_for(app, mailbox), lease=lease,

@@ -58,14 +58,14 @@ def failed_retry(app: App, mail_id: int) -> MailResult:
         mail.mail_key = f"retried:{mail.id}:{mail.mail_key}"[:998]
     result = app.process(raw, mailbox, service=_service_of(app, mailbox))
     with app.db.transaction() as session:
-        mail = session.get(ProcessedMail, mail_id)
-        if mail is not None:
-            mail.reason = f"{mail.reason}\nretried: {result.outcome}" + (
+        kept = session.get(ProcessedMail, mail_id)
+        if kept is not None:
+            kept.reason = f"{kept.reason}\nretried: {result.outcome}" + (
                 f" as mail {result.mail_id}" if getattr(result, "mail_id", None) else "")
     return result
 
 
-def _service_of(app: App, mailbox: str):  # type: ignore[no-untyped-def]
+def _service_of(app: App, mailbox: str):
     """The service of the configured mailbox the mail came from, for its type and group."""
     from mailbot.mailboxes import configured_mailboxes
 
@@ -75,7 +75,7 @@ def _service_of(app: App, mailbox: str):  # type: ignore[no-untyped-def]
     return app.service
 
 
-def _failed(session, mail_id: int) -> ProcessedMail:  # type: ignore[no-untyped-def]
+def _failed(session, mail_id: int) -> ProcessedMail:
     mail = session.get(ProcessedMail, mail_id)
     if mail is None:
         raise NotFound(f"no recorded mail {mail_id}")

@@ -30,7 +30,7 @@ PERIODIC_SECONDS = 60
 def _stop_event() -> threading.Event:
     stop = threading.Event()
 
-    def _handler(signum, _frame):  # type: ignore[no-untyped-def]
+    def _handler(signum, _frame):
         log.info("signal %s received, stopping", signum)
         stop.set()
 
@@ -81,13 +81,13 @@ def _batched(items: Iterable[T], size: int) -> Iterator[tuple[T, ...]]:
 
 
 class _plain:
-    def __init__(self, items):  # type: ignore[no-untyped-def]
+    def __init__(self, items):
         self.items = items
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         return self.items
 
-    def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+    def __exit__(self, *exc):
         return False
 
 
@@ -152,7 +152,7 @@ def run_forever(app: App) -> None:
     app.close()
 
 
-def poll_once(app: App):  # type: ignore[no-untyped-def]
+def poll_once(app: App):
     from mailbot.mailboxes import poll_all_once
 
     if app.uses_stub_broker:

@@ -7,6 +7,7 @@ the handler has returned.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 #: Every outcome a handler may report, and what it means for the mail.
@@ -40,7 +41,7 @@ class MailHandler(Protocol):
     adapter then leaves the mail where it is, or asks the sender to retry, and nothing is lost.
     """
 
-    def __call__(self, raw: bytes, mailbox: str) -> MailResult: ...
+    def __call__(self, raw: bytes, mailbox: str, /) -> MailResult: ...
 
 
 class BatchMailHandler(Protocol):
@@ -51,4 +52,4 @@ class BatchMailHandler(Protocol):
     unexpected error (database down, bug): then none of the mails is marked done.
     """
 
-    def __call__(self, raws: list[bytes], mailbox: str) -> list[MailResult]: ...
+    def __call__(self, raws: list[bytes], mailbox: str, /) -> Sequence[MailResult]: ...

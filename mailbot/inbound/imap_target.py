@@ -6,6 +6,7 @@ from __future__ import annotations
 import ssl
 import subprocess
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from urllib.parse import unquote, urlsplit
 
 from mailbot.errors import ConfigError, MailbotError
@@ -56,7 +57,7 @@ class ImapTarget:
         """The name the app records mail under: the account and folder, never the password."""
         return f"imap://{self.user}@{self.host}:{self.port}/{self.folder}"
 
-    def ssl_context(self) -> ssl.SSLContext:
+    def ssl_context(self) -> SSLContext:  # `ssl` here is the field, not the module
         """Certificates and host names are checked unless MAILBOT_IMAP_TLS_VERIFY=false."""
         context = ssl.create_default_context()
         if not self.tls_verify:

@@ -52,7 +52,7 @@ def to_rfc822(raw: bytes) -> bytes:
         msg.close()
 
 
-def _complete(mail: EmailMessage, msg) -> None:  # type: ignore[no-untyped-def]
+def _complete(mail: EmailMessage, msg) -> None:
     """Fill what extract-msg leaves out of the headers it makes from a .msg's properties."""
     for name in _EMPTY_IS_ABSENT:
         if name in mail and not str(mail[name]).strip():

@@ -38,15 +38,15 @@ def setup_actors(broker: dramatiq.Broker, deliver_fn: Callable[[int], Any],
         except DeliveryError as exc:
             log.info("notification %s stays in the outbox for the relay: %s", notification_id, exc)
 
-    sender = dramatiq.actor(send_notification, broker=broker, actor_name="send_notification",
-                            queue_name=QUEUE, **SEND_OPTIONS)
+    sender = dramatiq.actor(broker=broker, actor_name="send_notification",
+                            queue_name=QUEUE, **SEND_OPTIONS)(send_notification)
     closer = None
     if autoclose_fn is not None:
         def autoclose(*ids: int) -> None:
             autoclose_fn(*ids)
 
-        closer = dramatiq.actor(autoclose, broker=broker, actor_name="autoclose",
-                                queue_name=QUEUE, **AUTOCLOSE_OPTIONS)
+        closer = dramatiq.actor(broker=broker, actor_name="autoclose",
+                                queue_name=QUEUE, **AUTOCLOSE_OPTIONS)(autoclose)
     return Actors(send_notification=sender, autoclose=closer)
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.backoff import capped_delay
@@ -42,7 +42,7 @@ def retry_delay(attempts: int, *, first: timedelta = FIRST_RETRY, longest: timed
     return timedelta(seconds=capped_delay(attempts, first.total_seconds(), longest.total_seconds()))
 
 
-def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+def _claimable(now: datetime):
     return or_(Notification.status == "pending",
                and_(Notification.status == "sending", Notification.claimed_until < now))
 
@@ -107,7 +107,7 @@ def _claim(session: Session, notification_id: int, when: datetime, claim: timede
                 .execution_options(synchronize_session=False))
     if session.get_bind().dialect.update_returning:
         return session.execute(claiming.returning(*_SENT_COLUMNS)).one_or_none()
-    if not session.execute(claiming).rowcount:
+    if not cast(CursorResult[Any], session.execute(claiming)).rowcount:  # an UPDATE gives a CursorResult
         return None
     return session.execute(select(*_SENT_COLUMNS).where(Notification.id == notification_id)).one()
 
@@ -132,7 +132,7 @@ def due_notification_ids(session: Session, now: datetime, limit: int = 100, *,
     still queued; a row whose hand-over to the queue failed has `next_attempt_at` set and is
     due at once.
     """
-    never_tried = Notification.next_attempt_at.is_(None)
+    never_tried: ColumnElement[bool] = Notification.next_attempt_at.is_(None)
     if created_before is not None:
         never_tried = and_(never_tried, Notification.created_at < created_before)
     query = (select(Notification.id)

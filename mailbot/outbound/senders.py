@@ -16,7 +16,7 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from mailbot.errors import ConfigError, DeliveryError
@@ -41,7 +41,7 @@ def _utc_now() -> datetime:
 def as_wire_bytes(message: Message, *, linesep: str = "\r\n", utf8: bool = False) -> bytes:
     """The mail as written to a file or over SMTP, in the message's own policy; `utf8` writes
     non-ASCII headers raw (SMTPUTF8) where that policy can."""
-    changes: dict[str, object] = {"linesep": linesep}
+    changes: dict[str, Any] = {"linesep": linesep}
     if utf8 and hasattr(message.policy, "utf8"):
         changes["utf8"] = True
     buffer = io.BytesIO()

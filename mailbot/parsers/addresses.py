@@ -15,7 +15,7 @@ In any of them an address written where the name goes (`"a@b.example"`, `a@b.exa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -38,7 +38,7 @@ def _address(name: str, email: str) -> Address | None:
     return Address(name, email)
 
 
-def parse_addresses(values: list[object]) -> tuple[Address, ...]:
+def parse_addresses(values: Sequence[object]) -> tuple[Address, ...]:
     """Every usable address of some To/Cc/From header values, in order, without duplicates."""
     texts = [re.sub(r"\r?\n[ \t]*", " ", raw_header_text(v)) for v in values]
     try:
@@ -53,7 +53,7 @@ def parse_addresses(values: list[object]) -> tuple[Address, ...]:
     return tuple(found.values())
 
 
-def first_address(values: list[object]) -> Address | None:
+def first_address(values: Sequence[object]) -> Address | None:
     """The first address of a Reply-To header, or None when there is none at all."""
     if not values:
         return None
@@ -104,7 +104,7 @@ def message_ids(value: object) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def first_message_id(values: list[object]) -> str:
+def first_message_id(values: Sequence[object]) -> str:
     """The first valid Message-ID among several headers, "" when none is usable."""
     for value in values:
         ids = message_ids(value)

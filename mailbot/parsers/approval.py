@@ -163,8 +163,8 @@ def read_reply(subject: str, new_text: str) -> ApprovalIntent:
     if kind == APPROVE:
         return ApprovalIntent(APPROVE)
     if kind == REFUSE:
-        text_says_refuse = from_text is not None and from_text[0] == REFUSE
-        return ApprovalIntent(REFUSE, _reason(from_text[1] if text_says_refuse else new_text))
+        said = from_text[1] if from_text is not None and from_text[0] == REFUSE else new_text
+        return ApprovalIntent(REFUSE, _reason(said))
     if from_text is None:
         return ApprovalIntent(OTHER)
     kind, rest = from_text

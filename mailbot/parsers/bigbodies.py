@@ -9,6 +9,7 @@ import os
 import re
 from email.message import Message
 from email.parser import BytesFeedParser
+from mmap import mmap
 
 from mailbot.parsers import mime
 
@@ -27,7 +28,7 @@ _NOT_TEXT_LINE = re.compile(rb"-|[ \t]|From |[!-9;-~]+[ \t]*:")
 _LINE_BREAKS = b"\r\v\f\x1c\x1d\x1e"  # line ends to the parser besides \n
 
 
-def parse(raw: bytes, start: int = 0) -> Message:
+def parse(raw: bytes | mmap, start: int = 0) -> Message:
     """The stdlib parse of `raw` from offset `start`, where the leaves with a large base64 body
     carry a mime.RawBody."""
     cuts = _find_cuts(raw, start)
@@ -42,7 +43,7 @@ def parse(raw: bytes, start: int = 0) -> Message:
     return _feed(raw, [], b"", start)
 
 
-def _find_cuts(raw: bytes, pos: int) -> list[tuple[int, int, int]]:
+def _find_cuts(raw: bytes | mmap, pos: int) -> list[tuple[int, int, int]]:
     """(start, end of the last line's text, end) of each run of base64 lines after an empty line.
 
     Such a run holds no boundary (no `-`), no header (no `:` nor leading space) and no empty
@@ -60,7 +61,7 @@ def _find_cuts(raw: bytes, pos: int) -> list[tuple[int, int, int]]:
     return cuts
 
 
-def _long_line_end(raw: bytes, start: int) -> int:
+def _long_line_end(raw: bytes | mmap, start: int) -> int:
     """The end of the line at `start` (after its line end) when it is a long line of plain
     text the parser would keep whole as one body line; else `start`."""
     newline = raw.find(b"\n", start)
@@ -73,7 +74,7 @@ def _long_line_end(raw: bytes, start: int) -> int:
     return end
 
 
-def _run_end(raw: bytes, start: int) -> int:
+def _run_end(raw: bytes | mmap, start: int) -> int:
     """Where the base64 lines from `start` end: after the last line ending, or at the end of a
     mail whose last line has none. Lines of one width are checked a block at a time in C."""
     pos = start
@@ -86,7 +87,8 @@ def _run_end(raw: bytes, start: int) -> int:
                 pos += count * stride
             else:
                 count //= 2
-    pos = _LINES.match(raw, pos).end()  # the last, shorter lines; or lines of uneven widths
+    rest = _LINES.match(raw, pos)  # the last, shorter lines; or lines of uneven widths
+    pos = rest.end() if rest else pos  # always a match: the pattern matches the empty string
     last = _LAST_LINE.match(raw, pos)
     return len(raw) if last and last.end() == len(raw) else pos
 
@@ -100,14 +102,14 @@ def _uniform(block: bytes, count: int, stride: int, eol: bytes) -> bool:
     return block.translate(None, _B64) == eol * count
 
 
-def _token(raw: bytes) -> bytes:
+def _token(raw: bytes | mmap) -> bytes:
     while True:  # letters and digits only: a body line to the parser, never a header or boundary
         token = b"MailbotCut" + os.urandom(8).hex().encode()
         if raw.find(token) < 0:
             return token
 
 
-def _feed(raw: bytes, cuts: list[tuple[int, int, int]], token: bytes, pos: int) -> Message:
+def _feed(raw: bytes | mmap, cuts: list[tuple[int, int, int]], token: bytes, pos: int) -> Message:
     feed = BytesFeedParser()
     with memoryview(raw) as view:
         for index, (start, text_end, end) in enumerate(cuts + [(len(raw), len(raw), len(raw))]):
@@ -119,7 +121,7 @@ def _feed(raw: bytes, cuts: list[tuple[int, int, int]], token: bytes, pos: int) 
     return feed.close()
 
 
-def _put_back(msg: Message, raw: bytes, cuts: list[tuple[int, int, int]], token: bytes) -> bool:
+def _put_back(msg: Message, raw: bytes | mmap, cuts: list[tuple[int, int, int]], token: bytes) -> bool:
     """Leave a RawBody where the walk only decodes the body, give the text back everywhere else;
     False if some placeholder is not where it should be (then the mail is parsed again whole)."""
     marker = token.decode()
@@ -131,7 +133,7 @@ def _put_back(msg: Message, raw: bytes, cuts: list[tuple[int, int, int]], token:
             value = getattr(part, name, None)
             if isinstance(value, str) and marker in value:
                 setattr(part, name, _restore(value, marker, raw, cuts, seen))
-        payload = part._payload
+        payload = part._payload  # type: ignore[attr-defined]  # the parsed body itself, not a copy
         if isinstance(payload, list):
             inner = in_message or part.get_content_maintype() != "multipart"
             stack.extend((child, inner) for child in payload if isinstance(child, Message))
@@ -141,16 +143,17 @@ def _put_back(msg: Message, raw: bytes, cuts: list[tuple[int, int, int]], token:
                 index = _check(int(whole.group(1)), whole.group(2) or "", raw, cuts, seen)
                 start, text_end, end = cuts[index]
                 first_pad = raw.find(b"=", start, text_end)
-                padding = text_end - first_pad if first_pad >= 0 else 0
+                padding: int | None = text_end - first_pad if first_pad >= 0 else 0
                 if first_pad >= 0 and not _PAD_TAIL.fullmatch(raw, first_pad, end):
                     padding = None
-                part._payload = mime.RawBody(raw, start, end if whole.group(2) else text_end, padding)
+                body = mime.RawBody(raw, start, end if whole.group(2) else text_end, padding)
+                part._payload = body  # type: ignore[attr-defined]  # the body stays in the raw bytes, not copied
             else:
-                part._payload = _restore(payload, marker, raw, cuts, seen)
+                part._payload = _restore(payload, marker, raw, cuts, seen)  # type: ignore[attr-defined]  # the cut text put back
     return len(seen) == len(cuts)
 
 
-def _text(raw: bytes, start: int, end: int) -> str:
+def _text(raw: bytes | mmap, start: int, end: int) -> str:
     """Bytes of the mail as the parser reads them: ASCII, other bytes surrogate-escaped."""
     with memoryview(raw) as view:
         return str(view[start:end], "ascii", "surrogateescape")
@@ -160,7 +163,7 @@ class _Misplaced(Exception):
     """A placeholder the parser did not keep as the line it was given."""
 
 
-def _check(index: int, line_end: str, raw: bytes, cuts: list[tuple[int, int, int]], seen: set[int]) -> int:
+def _check(index: int, line_end: str, raw: bytes | mmap, cuts: list[tuple[int, int, int]], seen: set[int]) -> int:
     """The cut a placeholder names, once only, followed by its own line ending or by none
     (the parser drops the last line ending of a part before a boundary)."""
     if index >= len(cuts) or index in seen:
@@ -172,7 +175,7 @@ def _check(index: int, line_end: str, raw: bytes, cuts: list[tuple[int, int, int
     return index
 
 
-def _restore(text: str, marker: str, raw: bytes, cuts: list[tuple[int, int, int]], seen: set[int]) -> str:
+def _restore(text: str, marker: str, raw: bytes | mmap, cuts: list[tuple[int, int, int]], seen: set[int]) -> str:
     """`text` with each placeholder replaced by the base64 lines it stood for."""
     out: list[str] = []
     pos = 0

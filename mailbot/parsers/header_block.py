@@ -19,6 +19,7 @@ that ends the block; a line that is followed by no header line is where the body
 from __future__ import annotations
 
 import re
+from mmap import mmap
 
 MAX_LINES = 5
 MAX_BYTES = 1024
@@ -26,7 +27,7 @@ _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")  # a field name, then a colon (R
 _BOM = b"\xef\xbb\xbf"
 
 
-def start(raw: bytes) -> int:
+def start(raw: bytes | mmap) -> int:
     """The offset of the first header line: 0 unless up to MAX_LINES lines (MAX_BYTES in all)
     that are not header lines come before a header line."""
     head = bytes(raw[:MAX_BYTES + 1000])  # the junk, and the start of the header line after it
@@ -47,7 +48,7 @@ MAX_HEADER_BLOCK = 256 * 1024
 _BLOCK_END = re.compile(rb"\r?\n\r?\n")
 
 
-def without_stray_lines(raw: bytes, start: int = 0) -> bytes | None:
+def without_stray_lines(raw: bytes | mmap, start: int = 0) -> bytes | None:
     """The mail from `start` with the stray lines of its header block left out, or None when
     the block has none (or no end within MAX_HEADER_BLOCK bytes)."""
     end = _BLOCK_END.search(bytes(raw[start:start + MAX_HEADER_BLOCK]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from mmap import mmap
 
 # Fields added or rewritten on the way: by relays, receiving servers and their filters, the
 # delivery agent and the mail store. A name ending in `*` stands for every name starting so.
@@ -86,7 +87,7 @@ def is_transport_header(name: str) -> bool:
     return name in _EXACT or name.startswith(_PREFIXES)
 
 
-def content_digest(raw: bytes) -> str:
+def content_digest(raw: bytes | mmap) -> str:
     """The sha256 (hex) of the mail without its transport headers; `raw` may be a memory map."""
     digest = hashlib.sha256()
     start = _skip_envelope(raw)
@@ -100,7 +101,7 @@ def content_digest(raw: bytes) -> str:
     return digest.hexdigest()
 
 
-def _skip_envelope(raw: bytes) -> int:
+def _skip_envelope(raw: bytes | mmap) -> int:
     start = 3 if raw[:3] == b"\xef\xbb\xbf" else 0
     if raw[start:start + 5] == b"From ":  # the mbox envelope line: who delivered it, and when
         newline = raw.find(b"\n", start)
@@ -124,7 +125,7 @@ def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
     return [(name, b" ".join(b" ".join(parts).split())) for name, parts in fields]
 
 
-def _update_body(digest: hashlib._Hash, raw: bytes, start: int) -> None:
+def _update_body(digest: hashlib._Hash, raw: bytes | mmap, start: int) -> None:
     """Feeds the body with CRLF made LF and its trailing blanks dropped, a chunk at a time so
     that a huge body is never copied whole."""
     stop = len(raw)

@@ -59,7 +59,7 @@ def parse_message_file(
         return _parse(mapped, helpdesk_address, subject_tag, own_message_id_domain, max_text)
 
 
-def _parse(raw: bytes, helpdesk: str, tag: str, own_domain: str | None, max_text: int | None) -> ParsedMessage:
+def _parse(raw: bytes | mmap.mmap, helpdesk: str, tag: str, own_domain: str | None, max_text: int | None) -> ParsedMessage:
     try:
         start = header_block.start(raw)  # past junk lines before the headers, without a copy
         msg = bigbodies.parse(raw, start)

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
+from mmap import mmap
 
 from mailbot.parsers import longtext
 from mailbot.parsers.addresses import first_message_id
@@ -123,7 +124,7 @@ def _best_alternative(children: list[Message]) -> Message | None:
     return children[-1] if children else None
 
 
-def _safe(getter, *args):  # type: ignore[no-untyped-def]
+def _safe(getter, *args):
     try:
         return getter(*args)
     except Exception:  # noqa: BLE001 - compat32 accessors raise on some malformed parameters
@@ -141,7 +142,7 @@ class RawBody:
     `raw[start:end]` is the text the parser would have kept, `padding` its trailing `=` count,
     or None when `=` also appears before the end (then only the stdlib decoders say what it is)."""
 
-    raw: bytes  # or any buffer: an mmap of the mail file
+    raw: bytes | mmap  # the mail, or a memory map of the mail file
     start: int
     end: int
     padding: int | None
@@ -169,21 +170,21 @@ class RawBody:
 def _release_payload(part: Message) -> bytes:
     """The decoded payload of a leaf part; the part's encoded text is dropped afterwards, so
     that a large attachment is held once (decoded), not three times (text, bytes, decoded)."""
-    payload = part._payload
+    payload = part._payload  # type: ignore[attr-defined]  # the parsed body itself, not a copy
     cte = str(part.get("content-transfer-encoding", ""))
     if isinstance(payload, RawBody):
         data = payload.decode()
         # The two base64 paths below read the encoding name differently; both apply here.
         if data is not None and (cte.lower() == "base64" or (cte.strip().lower() == "base64"
                                                               and payload.size > _B64_CHUNK)):
-            part._payload = ""
+            part._payload = ""  # type: ignore[attr-defined]  # drops the parsed text: a big body is held once
             return data
-        part._payload = payload = payload.text()
+        part._payload = payload = payload.text()  # type: ignore[attr-defined]  # the RawBody replaced by its text
     if cte.strip().lower() == "base64" and isinstance(payload, str) and len(payload) > _B64_CHUNK:
         data = _b64decode_chunked(payload)
     else:
         data = payload_bytes(part)
-    part._payload = ""
+    part._payload = ""  # type: ignore[attr-defined]  # drops the parsed text: a big body is held once
     return data
 
 
@@ -212,7 +213,7 @@ def decoded_only_on_release(part: Message) -> bool:
     """Whether the walk reads this leaf through _release_payload or part_text alone (or not at
     all), so that its body may stay a RawBody; any other reading needs the parser's text."""
     ctype = part.get_content_type()
-    if isinstance(part._payload, list) or ctype.startswith("message/") or ctype in ORIGINAL_TYPES:
+    if part.is_multipart() or ctype.startswith("message/") or ctype in ORIGINAL_TYPES:
         return False
     if ctype in TEXT_TYPES and is_body(part):  # part_text reads unencoded bodies from the raw bytes
         return str(part.get("content-transfer-encoding", "")).strip().lower() in _UNENCODED
@@ -220,14 +221,14 @@ def decoded_only_on_release(part: Message) -> bool:
 
 
 def part_text(part: Message) -> str:
-    if isinstance(part._payload, RawBody):  # an unencoded body: its bytes are the raw mail's
-        with memoryview(part._payload.raw) as view:
-            data = bytes(view[part._payload.start:part._payload.end])
-        part._payload = ""
+    if isinstance(part._payload, RawBody):  # type: ignore[attr-defined]  # an unencoded body: its bytes are the raw mail's
+        with memoryview(part._payload.raw) as view:  # type: ignore[attr-defined]  # a RawBody, read in place
+            data = bytes(view[part._payload.start:part._payload.end])  # type: ignore[attr-defined]  # a RawBody, read in place
+        part._payload = ""  # type: ignore[attr-defined]  # drops the body: it is held once
     else:
         data = payload_bytes(part)
-    if isinstance(part._payload, str) and len(part._payload) > _B64_CHUNK:
-        part._payload = ""  # a large body is held once, as its text, not also as the parser's lines
+    if isinstance(part._payload, str) and len(part._payload) > _B64_CHUNK:  # type: ignore[attr-defined]  # the text as parsed
+        part._payload = ""  # type: ignore[attr-defined]  # a large body is held once, as its text, not also as the parser's lines
     text = decode_bytes(data, _safe(part.get_content_charset))
     del data
     if part.get_content_type() == "text/plain" and str(part.get_param("format", "")).lower() == "flowed":

@@ -21,7 +21,7 @@ def is_tnef(attachment: Attachment) -> bool:
         attachment.content_type in TNEF_TYPES or attachment.filename.lower() == "winmail.dat")
 
 
-def unpack(attachment: Attachment, sanitise) -> tuple[Attachment, ...]:  # type: ignore[no-untyped-def]
+def unpack(attachment: Attachment, sanitise) -> tuple[Attachment, ...]:
     """The files inside a winmail.dat; the winmail.dat itself when it holds none or is broken,
     so that nothing the sender attached is lost. `sanitise(name, content_type, index)`."""
     try:

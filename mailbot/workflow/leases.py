@@ -7,9 +7,9 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, Engine, or_, select, text, update
+from sqlalchemy import Connection, CursorResult, Engine, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -103,12 +103,13 @@ class RowLease:
     def acquire(self) -> bool:
         now = self.clock()
         with self.sessions() as session:
-            taken = session.execute(
+            result = session.execute(
                 update(MailboxState)
                 .where(MailboxState.mailbox == self.mailbox,
                        or_(MailboxState.holder == self.holder, MailboxState.lease_until.is_(None),
                            MailboxState.lease_until < now))
-                .values(holder=self.holder, lease_until=now + self.ttl)).rowcount
+                .values(holder=self.holder, lease_until=now + self.ttl))
+            taken = cast(CursorResult[Any], result).rowcount  # an UPDATE gives a CursorResult
             if taken == 0 and session.get(MailboxState, self.mailbox) is None:
                 session.add(MailboxState(mailbox=self.mailbox, last_uid=0, holder=self.holder,
                                          lease_until=now + self.ttl))
@@ -151,8 +152,9 @@ class UidState:
 
     def save(self, mailbox: str, uidvalidity: int, last_uid: int) -> None:
         with self.sessions() as session:
-            changed = session.execute(update(MailboxState).where(MailboxState.mailbox == mailbox)
-                                      .values(uidvalidity=uidvalidity, last_uid=last_uid)).rowcount
+            result = session.execute(update(MailboxState).where(MailboxState.mailbox == mailbox)
+                                     .values(uidvalidity=uidvalidity, last_uid=last_uid))
+            changed = cast(CursorResult[Any], result).rowcount  # an UPDATE gives a CursorResult
             if not changed:
                 session.add(MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, holder=""))
             try:

@@ -20,7 +20,7 @@ class Status(StrEnum):
 GLPI_CODE = {Status.NEW: 1, Status.ASSIGNED: 2, Status.PLANNED: 3, Status.WAITING: 4,
              Status.SOLVED: 5, Status.CLOSED: 6}
 
-LABELS = {
+LABELS: dict[str, dict[str, str]] = {  # keyed by the status value (a Status is that str)
     "fr": {Status.NEW: "nouveau", Status.ASSIGNED: "en cours (attribué)",
            Status.PLANNED: "en cours (planifié)", Status.WAITING: "en attente",
            Status.SOLVED: "résolu", Status.CLOSED: "clos"},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
@@ -60,7 +60,7 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 
 def list_query(session: Session, *, status: str | None = None, view: str = "global",
-               as_email: str | None = None, limit: int = 200) -> Select[tuple[int]]:
+               as_email: str | None = None, limit: int = 200) -> Select[int]:
     """The ids of the tickets a view shows, most recently updated first; open and solved
     tickets unless a status is asked for.
 
@@ -79,7 +79,7 @@ def list_query(session: Session, *, status: str | None = None, view: str = "glob
                 ticket_assignees.c.user_id == me.id, ticket_assignees.c.ticket_id == Ticket.id)
             query = query.where(assigned.exists())
         else:
-            query = query.where(Ticket.group_id == me.group_id) if me.group_id else query.where(False)
+            query = query.where(Ticket.group_id == me.group_id) if me.group_id else query.where(false())
     return query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)
 
 
