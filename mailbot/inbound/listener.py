@@ -73,7 +73,8 @@ class _Delivery:
             log.exception("mail from %s could not be recorded; asked the sender to retry",
                           envelope.mail_from)
             return self._reply(False, envelope.rcpt_tos)
-        log.info("mail from %s: %s", envelope.mail_from, getattr(result, "outcome", result))
+        log.info("mail from %s%s: %s", envelope.mail_from, " (TLS)" if session.ssl else "",
+                 getattr(result, "outcome", result))
         return self._reply(True, envelope.rcpt_tos)
 
     def _reply(self, recorded: bool, recipients: list[str]) -> str:
