@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from jinja2 import StrictUndefined
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from mailbot.config import Settings
@@ -49,6 +50,13 @@ def missing_for_tests(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set, so a missing corpus fails the run)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def strict_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every mail a test renders fails on a value missing from its template's context, instead
+    of printing blank text as production does (mailbot.outbound.render.UNDEFINED)."""
+    monkeypatch.setattr("mailbot.outbound.render.UNDEFINED", StrictUndefined)
 
 
 @pytest.fixture

@@ -41,7 +41,8 @@ def _person(user: User) -> Person:
 
 def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "title": ticket.title, "status": ticket.status, "type": ticket.type,
-            "urgency": ticket.urgency, "requester": ticket.requester.email}
+            "urgency": ticket.urgency, "requester": ticket.requester.email,
+            "requester_name": ticket.requester.name or ""}
 
 
 def _technicians(session: Session, ticket: Ticket) -> list[Person]:

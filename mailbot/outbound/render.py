@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import binascii
+import logging
+import re
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import Message
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
-from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from jinja2 import ChainableUndefined, Environment, PackageLoader, pass_context
+from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, make_logging_undefined, pass_context
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.workflow.states import LABELS
+
+log = logging.getLogger("mailbot.render")
 
 # The source tree's templates/ folder, installed as this package (pyproject.toml): found the same
 # way by an editable install (`make venv`) and a wheel, whatever the working directory.
@@ -46,9 +52,16 @@ WEEKDAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {hour}h{minute:02d}",
-                "en": "{weekday} {day} {month} {year} at {hour}:{minute:02d}"}
-TIME_FORMATS = {"fr": "{hour}h{minute:02d}", "en": "{hour}:{minute:02d}"}
+DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {time}", "en": "{weekday} {day} {month} {year} at {time}"}
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+# What a value missing from a template's context prints. Production keeps the mail going (a
+# blank, and a warning in the log naming the value); the tests swap in StrictUndefined
+# (tests/conftest.py), so a template asking for a value its context lacks fails there.
+UNDEFINED: type[Undefined] = make_logging_undefined(log, ChainableUndefined)
+
+
 class _Compat32Smtp(Compat32):
     """compat32 stores header values as given and only folds them (RFC 2047 for non-ASCII) when
     written: several times cheaper than the header registry's parse on every assignment and
@@ -90,6 +103,18 @@ def flatten(value: object) -> str:
     return " ".join(str(value or "").splitlines()).strip()
 
 
+def day_number(day: int, language: str) -> str:
+    """French writes the first of the month "1er" (1er décembre); English and other days as digits."""
+    return "1er" if language == "fr" and day == 1 else str(day)
+
+
+def clock_time(hour: int, minute: int, language: str) -> str:
+    """French "14 h 30" and "14 h" (no-break spaces, so it never splits), English "14:30"."""
+    if language == "fr":
+        return f"{hour}{NBSP}h{NBSP}{minute:02d}" if minute else f"{hour}{NBSP}h"
+    return f"{hour}:{minute:02d}"
+
+
 def _to_datetime(value: Any) -> datetime | None:
     if not value:
         return None
@@ -107,15 +132,19 @@ def _local_date(ctx: Any, value: Any, since: Any = None) -> str:
     local = moment.astimezone(ctx["timezone"])
     start = _to_datetime(since)
     if start is not None and start.astimezone(ctx["timezone"]).date() == local.date():
-        return TIME_FORMATS[language].format(hour=local.hour, minute=local.minute)
+        return clock_time(local.hour, local.minute, language)
     return DATE_FORMATS[language].format(
-        weekday=WEEKDAYS[language][local.weekday()], day=local.day,
-        month=MONTHS[language][local.month - 1], year=local.year, hour=local.hour, minute=local.minute)
+        weekday=WEEKDAYS[language][local.weekday()], day=day_number(local.day, language),
+        month=MONTHS[language][local.month - 1], year=local.year, time=clock_time(local.hour, local.minute, language))
 
 
-def _duration(minutes: Any) -> str:
+@pass_context
+def _duration(ctx: Any, minutes: Any) -> str:
+    """French "1 h 30", "2 h", "15 min" (no-break spaces); English "1h30", "2h00", "15 min"."""
     hours, rest = divmod(int(minutes or 0), 60)
-    return f"{hours}h{rest:02d}" if hours else f"{rest} min"
+    if not hours:
+        return f"{rest}{NBSP}min" if ctx["language"] == "fr" else f"{rest} min"
+    return clock_time(hours, rest, "fr") if ctx["language"] == "fr" else f"{hours}h{rest:02d}"
 
 
 def _nl2br(text: Any) -> Markup:
@@ -132,12 +161,36 @@ def _task_state(ctx: Any, state: Any) -> str:
     return TASK_STATES[ctx["language"]].get(str(state), str(state or ""))
 
 
-def _environment(templates_package: str, *, html: bool) -> Environment:
+# French typography in the templates' own words: a no-break space before `:` and inside « »,
+# a narrow one before `; ! ?`, where the template has an ordinary space. Values (titles, texts,
+# the reply marker, commands) are never touched.
+FRENCH_SPACES = ((re.compile(r" (?=:)"), NBSP), (re.compile(r" (?=[;!?])"), NNBSP),
+                 (re.compile(r"(?<=«) "), NBSP), (re.compile(r" (?=»)"), NBSP))
+
+
+def french_spaces(text: str) -> str:
+    for pattern, space in FRENCH_SPACES:
+        text = pattern.sub(space, text)
+    return text
+
+
+class FrenchTypography(Extension):
+    """Applies `french_spaces` to the literal text of the templates under fr/ as they compile."""
+
+    def filter_stream(self, stream: TokenStream) -> TokenStream | Iterator[Token]:
+        if not (stream.name or "").startswith("fr/"):
+            return stream
+        return (Token(token.lineno, token.type, french_spaces(token.value)) if token.type == "data" else token
+                for token in stream)
+
+
+def _environment(templates_package: str, *, html: bool, undefined: type[Undefined]) -> Environment:
     env = Environment(
         loader=PackageLoader(templates_package, "."),
         # HTML parts escape every value; text parts must show `<` and `&` as typed.
         autoescape=html,
-        undefined=ChainableUndefined,
+        undefined=undefined,
+        extensions=[FrenchTypography],
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -149,9 +202,16 @@ def _environment(templates_package: str, *, html: bool) -> Environment:
     return env
 
 
-@lru_cache(maxsize=8)
-def _environments(templates_package: str) -> tuple[Environment, Environment]:
-    return _environment(templates_package, html=False), _environment(templates_package, html=True)
+_ENVIRONMENTS: dict[tuple[str, type[Undefined]], tuple[Environment, Environment]] = {}
+
+
+def _environments(templates_package: str, undefined: type[Undefined]) -> tuple[Environment, Environment]:
+    """The text and HTML environments, built once for each templates package and UNDEFINED."""
+    key = (templates_package, undefined)
+    if key not in _ENVIRONMENTS:
+        _ENVIRONMENTS[key] = (_environment(templates_package, html=False, undefined=undefined),
+                              _environment(templates_package, html=True, undefined=undefined))
+    return _ENVIRONMENTS[key]
 
 
 def subject_for(notification: Renderable, subject_tag: str, language: str) -> str:
@@ -217,10 +277,12 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         "subject": subject,
         "helpdesk": helpdesk_address,
         "actor_name": flatten((context.get("actor") or {}).get("name") or (context.get("actor") or {}).get("email")),
+        # the requester's name when known, else the address (rows written before names were kept)
+        "requester_name": flatten((ticket or {}).get("requester_name") or (ticket or {}).get("requester")),
         "approve_url": mailto(helpdesk_address, f"{ticket_subject} APPROVE") if ticket else "",
         "refuse_url": mailto(helpdesk_address, f"{ticket_subject} REFUSE") if ticket else "",
     }
-    text_env, html_env = _environments(templates_package)
+    text_env, html_env = _environments(templates_package, UNDEFINED)
     name = f"{language}/{notification.event}"
     text = text_env.get_template(f"{name}.txt").render(variables)
     html = html_env.get_template(f"{name}.html").render(variables)

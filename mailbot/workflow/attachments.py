@@ -24,13 +24,16 @@ class AttachmentLimits:
     blocked_extensions: frozenset[str] = BLOCKED_EXTENSIONS
 
 
-def refusal(attachment: Attachment, limits: AttachmentLimits) -> str | None:
+def refusal(attachment: Attachment, limits: AttachmentLimits) -> dict[str, str] | None:
+    """Why an attachment is refused, or None: `reason` in English (the ticket's history), and a
+    `code` with its `detail` that the mail templates put in the recipient's language."""
     # the whole text of a cut body is part of the mail the helpdesk accepted, whatever its size
     if attachment.size > limits.max_bytes and not attachment.whole_body:
-        return f"larger than {limits.max_bytes // (1024 * 1024)} MiB"
+        mib = str(limits.max_bytes // (1024 * 1024))
+        return {"code": "too_large", "detail": mib, "reason": f"larger than {mib} MiB"}
     suffix = "." + attachment.filename.rpartition(".")[2].lower() if "." in attachment.filename else ""
     if suffix in limits.blocked_extensions:
-        return f"files of type {suffix} are not accepted"
+        return {"code": "blocked_type", "detail": suffix, "reason": f"files of type {suffix} are not accepted"}
     return None
 
 
@@ -41,7 +44,7 @@ def attach(ticket: Ticket, attachments: tuple[Attachment, ...], *, store: Docume
     for attachment in attachments:
         why = refusal(attachment, limits)
         if why is not None:
-            refused.append({"filename": attachment.filename, "reason": why})
+            refused.append({"filename": attachment.filename, **why})
             continue
         store.store(attachment.sha256, attachment.data)
         ticket.documents.append(Document(

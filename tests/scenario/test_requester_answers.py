@@ -66,7 +66,7 @@ def test_merci_keeps_it_solved_and_says_when_it_will_close(helpdesk):
     mails = {m.to: m for m in helpdesk.new_mails()}
     assert sorted(mails) == sorted([LOIC, PROF, TECH])
     assert "2 décembre 2026" not in mails[LOIC].text  # closes 24 h after 30 Nov 09:00 UTC
-    assert "1 décembre 2026" in mails[LOIC].text
+    assert "le mardi 1er décembre 2026 à 10\u00a0h." in mails[LOIC].text  # 09:00 UTC is 10 h in Paris
 
 
 def test_mailbot_autoclose_closes_what_is_due_and_tells_the_requester(helpdesk):

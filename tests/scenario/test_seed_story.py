@@ -26,6 +26,7 @@ def test_the_seed_story_from_first_mail_to_automatic_closing(helpdesk):
     ack = next(m for m in mails if m.to == LOIC)
     assert ack.subject == "[Ticket #1] Ordinateur très lent"
     to_tech = next(m for m in mails if m.to == TECH)
+    assert "Un nouveau ticket #1 a été ouvert par Loïc Medori\u00a0:" in to_tech.text
 
     # 2. a technician takes it and says it is in hand
     helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#take\nJe m'en occupe ce matin.",
@@ -52,6 +53,7 @@ def test_the_seed_story_from_first_mail_to_automatic_closing(helpdesk):
     assert ticket["history"][-1]["from"] == "assigned" and ticket["history"][-1]["to"] == "waiting"
     mails = helpdesk.new_mails()
     assert recipients(mails) == [LOIC] and "Barrette mémoire commandée" in mails[0].text
+    assert "Votre demande #1 a été mise en attente par Camille Tech." in mails[0].text
 
     # 5. a planned task brings it back from waiting, to planned
     helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent",
@@ -119,7 +121,11 @@ def test_the_seed_story_from_first_mail_to_automatic_closing(helpdesk):
     ticket = helpdesk.show(1)
     assert ticket["status"] == "closed" and ticket["closed_at"] is not None
     assert ticket["solutions"][-1]["status"] == "accepted"
-    assert recipients(helpdesk.new_mails()) == sorted([LOIC, TECH])
+    mails = helpdesk.new_mails()
+    assert recipients(mails) == sorted([LOIC, TECH])
+    closing = next(m for m in mails if m.to == LOIC)
+    assert "Ce ticket est clos\u00a0: une réponse à ce message ouvrira un nouveau ticket." in closing.text
+    assert "Pour compléter" not in closing.text
     assert [(h["from"], h["to"]) for h in ticket["history"]] == [
         (None, "new"), ("new", "assigned"), ("assigned", "waiting"), ("waiting", "planned"),
         ("planned", "solved"), ("solved", "new"), ("new", "solved"), ("solved", "closed")]

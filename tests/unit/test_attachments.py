@@ -144,7 +144,10 @@ def test_a_blocked_program_is_refused_on_a_reply_too(desk):
     assert ticket["documents"] == []
     assert "outil.exe" in ticket["followups"][-1]["content"]
     told = [m for m in desk.new_mails() if m.to == NADIA and "outil.exe" in m.text]
-    assert len(told) == 1 and ".exe" in told[0].text
+    assert len(told) == 1
+    # the reason in the requester's language (French here), the ticket keeps it in English
+    assert "  - outil.exe\u00a0: les fichiers de type .exe ne sont pas acceptés" in told[0].text
+    assert "outil.exe (files of type .exe are not accepted)" in ticket["followups"][-1]["content"]
 
 
 def test_the_size_limit_is_read_from_the_environment(monkeypatch):

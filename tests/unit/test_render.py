@@ -13,14 +13,17 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from jinja2 import StrictUndefined, UndefinedError
 
-from mailbot.outbound.render import REPLY_MARKER, render
+from mailbot.outbound.render import REPLY_MARKER, UNDEFINED, render
 from mailbot.parsers.approval import read_reply
 from mailbot.parsers.quoting import strip_reply
 
 PARIS = ZoneInfo("Europe/Paris")
+# the value production renders with, read before tests/conftest.py swaps in StrictUndefined
+PRODUCTION_UNDEFINED = UNDEFINED
 TICKET = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type": "incident",
-          "urgency": 3, "requester": "loic.medori@lycee.example"}
+          "urgency": 3, "requester": "loic.medori@lycee.example", "requester_name": "Loïc Medori"}
 THREAD = {"in_reply_to": "CAB123@mail.lycee.example", "references": ["CAB123@mail.lycee.example"]}
 HELP = "#task [todo|done|info] DURÉE [@ DATE HEURE] [description]\n#hold [raison]"
 
@@ -45,15 +48,18 @@ ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
     "not_participant": {"original_subject": "Re: [Ticket #59] Ordinateur très lent"},
     "reason_please": {},
     "solved_reply": {"autoclose_at": "2026-12-02T09:00:00+00:00"},
-    "attachment_refused": {"attachments": [{"filename": "setup.exe", "reason": "blocked extension"}]},
+    "attachment_refused": {"attachments": [{"filename": "setup.exe", "code": "blocked_type", "detail": ".exe",
+                                            "reason": "files of type .exe are not accepted"}]},
 }
 ALL_EVENTS = [*EVENT_CONTEXTS, *ANSWER_CONTEXTS]
 
 
 def outbox_row(event: str, language: str = "fr", **context: Any) -> SimpleNamespace:
     is_answer = event in ANSWER_CONTEXTS
+    # the keys the outbox writes (mailbot/outbound/outbox.py): events say whether they are private
     base = {"ticket": dict(TICKET), "actor": None if is_answer else {"name": "Jean Tech", "email": "tech@lycee.example"},
-            "thread": dict(THREAD), "recipient_role": "sender" if is_answer else "requester"}
+            "thread": dict(THREAD), "recipient_role": "sender" if is_answer else "requester",
+            **({} if is_answer else {"private": False})}
     defaults = ANSWER_CONTEXTS.get(event) or EVENT_CONTEXTS.get(event, {})
     return SimpleNamespace(event=event, recipient="loic.medori@lycee.example", language=language,
                            message_id="mailbot.59.3f2a9c@lycee.example", is_answer=is_answer,
@@ -144,7 +150,7 @@ def test_line_breaks_in_a_recipient_cannot_add_headers() -> None:
     assert message["Bcc"] is None
 
 
-@pytest.mark.parametrize(("language", "approve", "refuse"), [("fr", "répondez « OK »", "« Je refuse »"),
+@pytest.mark.parametrize(("language", "approve", "refuse"), [("fr", "répondez «\u00a0OK\u00a0»", "«\u00a0Je refuse\u00a0»"),
                                                              ("en", 'reply "OK"', '"Refuse"')])
 def test_solved_mail_explains_approval_and_links_both_answers(language: str, approve: str, refuse: str) -> None:
     text, html = parts(rendered(outbox_row("solved", language)))
@@ -160,7 +166,7 @@ def test_solved_mail_explains_approval_and_links_both_answers(language: str, app
 def test_solved_mail_gives_the_closing_date_in_the_configured_time_zone() -> None:
     paris, _ = parts(rendered(outbox_row("solved", "fr")))
     montreal, _ = parts(rendered(outbox_row("solved", "en"), timezone=ZoneInfo("America/Montreal")))
-    assert "clos automatiquement le mercredi 2 décembre 2026 à 10h00" in paris
+    assert "clos automatiquement le mercredi 2 décembre 2026 à 10\u00a0h." in paris
     assert "closed automatically on Wednesday 2 December 2026 at 4:00" in montreal
 
 
@@ -176,10 +182,16 @@ def test_technicians_are_not_asked_to_approve_the_solution() -> None:
     assert "Le ticket #59 a été résolu par Jean Tech" in text
 
 
-def test_the_replies_the_solved_mail_suggests_are_understood() -> None:
+@pytest.mark.parametrize(("language", "example", "reason"), [
+    ("fr", "Je refuse, le problème est toujours là", "le problème est toujours là"),
+    ("en", "Refuse, the problem is still there", "the problem is still there")])
+@pytest.mark.parametrize("event", ["solved", "reason_please"])
+def test_the_replies_the_mails_suggest_are_understood(event: str, language: str, example: str, reason: str) -> None:
+    text, html = parts(rendered(outbox_row(event, language)))
+    assert example in text and example in visible_text(html)
+    refusal = read_reply("RE: [Ticket #59] Ordinateur très lent", example)
+    assert (refusal.kind, refusal.reason) == ("refuse", reason)
     assert read_reply("RE: [Ticket #59] Ordinateur très lent", "OK").kind == "approve"
-    refusal = read_reply("RE: [Ticket #59] Ordinateur très lent", "Je refuse, l'imprimante n'imprime toujours pas")
-    assert (refusal.kind, refusal.reason) == ("refuse", "l'imprimante n'imprime toujours pas")
     assert read_reply("[Ticket #59] REFUSE", "Toujours lent").kind == "refuse"
 
 
@@ -191,9 +203,9 @@ def test_a_reply_typed_above_the_marker_keeps_only_the_new_text() -> None:
 
 def test_task_dates_are_shown_in_the_time_zone() -> None:
     text, html = parts(rendered(outbox_row("task_added", "fr")))
-    assert "Prévue le mardi 1 décembre 2026 à 14h00, jusqu'à 15h30." in text
-    assert "Durée : 1h30" in text and "État : à faire" in text
-    assert "mardi 1 décembre 2026 à 14h00" in html
+    assert "Prévue le mardi 1er décembre 2026 à 14\u00a0h, jusqu'à 15\u00a0h\u00a030." in text
+    assert "Durée\u00a0: 1\u00a0h\u00a030" in text and "État\u00a0: à faire" in text
+    assert "mardi 1er décembre 2026 à 14\u00a0h" in html
 
 
 def test_answer_without_ticket_answers_the_original_subject() -> None:
@@ -217,7 +229,7 @@ def test_command_errors_list_each_rejected_line_then_the_help() -> None:
         {"line_number": 2, "line": "#tsk 1h", "reason": "unknown command"},
         {"line_number": 4, "line": "#task 99x", "reason": "bad duration"}])
     text, html = parts(rendered(row))
-    assert "Ligne 2 : #tsk 1h" in text and "Ligne 4 : #task 99x" in text
+    assert "Ligne 2\u00a0: #tsk 1h" in text and "Ligne 4\u00a0: #task 99x" in text
     assert text.index("bad duration") < text.index("#hold [raison]")
     assert "<code>#task 99x</code>" in html
 
@@ -229,7 +241,7 @@ def test_private_followup_says_it_is_private() -> None:
 
 def test_accents_survive_the_trip_through_the_wire() -> None:
     text, html = parts(rendered(outbox_row("ticket_created", "fr")))
-    assert "« Ordinateur très lent »" in text
+    assert "«\u00a0Ordinateur très lent\u00a0»" in text
     assert "à démarrer" in html
 
 
@@ -297,3 +309,175 @@ def test_a_non_ascii_recipient_address_is_written_as_utf8_not_encoded_words() ->
     row.recipient = "élève@lycée.example"
     _, wire = _wire_round_trip(row)
     assert "To: élève@lycée.example\r\n".encode() in wire
+
+
+def footer_of(text: str) -> str:
+    return text.replace("\r\n", "\n").split("\n-- \n", 1)[1]
+
+
+# --- every template, strictly --------------------------------------------------------------
+
+# answers that can be about no ticket (an unknown sender, a stranger, commands in a new mail)
+WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors"}
+ROLES = {event: ["requester", "observer", "technician"] for event in EVENT_CONTEXTS} | {
+    event: ["sender"] for event in ANSWER_CONTEXTS}
+
+
+def test_every_template_has_a_context_here() -> None:
+    """A new template without a realistic context below would escape the strict rendering."""
+    from importlib.resources import files
+
+    for language in ("fr", "en"):
+        names = {entry.name.rsplit(".", 1)[0] for entry in files("mailbot.templates").joinpath(language).iterdir()
+                 if entry.name.endswith((".txt", ".html"))}
+        assert names - {"base"} == set(ALL_EVENTS)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(("event", "role"), [(event, role) for event, roles in ROLES.items() for role in roles])
+def test_every_template_renders_with_strict_undefined(event: str, language: str, role: str) -> None:
+    import mailbot.outbound.render as render_module
+
+    assert render_module.UNDEFINED is StrictUndefined  # tests/conftest.py: a missing value raises
+    for ticket in [TICKET, {**TICKET, "status": "closed"}] + ([None] if event in WITHOUT_TICKET else []):
+        text, html = parts(rendered(outbox_row(event, language, recipient_role=role, ticket=ticket)))
+        assert text.splitlines()[0] == REPLY_MARKER
+        assert visible_text(html).splitlines()[0] == REPLY_MARKER
+
+
+def test_a_value_missing_from_the_context_fails_under_strict_undefined() -> None:
+    row = outbox_row("followup_added")
+    del row.context["text"]
+    with pytest.raises(UndefinedError, match="'text' is undefined"):
+        rendered(row)
+
+
+def test_in_production_a_missing_value_prints_blank_and_is_logged(monkeypatch: pytest.MonkeyPatch,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    import mailbot.outbound.render as render_module
+
+    monkeypatch.setattr(render_module, "UNDEFINED", PRODUCTION_UNDEFINED)
+    row = outbox_row("followup_added")
+    del row.context["text"]
+    text, _ = parts(rendered(row))
+    assert "Jean Tech a ajouté un message au ticket #59\u00a0:" in text
+    assert "'text' is undefined" in caplog.text
+
+
+# --- French ------------------------------------------------------------------------------
+
+def test_the_first_of_the_month_is_1er_and_times_are_14_h_30_in_french() -> None:
+    task = {**EVENT_CONTEXTS["task_added"]["task"], "begin": "2026-12-01T13:30:00+00:00",
+            "end": "2026-12-01T15:00:00+00:00", "duration_minutes": 45}
+    french, french_html = parts(rendered(outbox_row("task_added", "fr", task=task)))
+    assert "Prévue le mardi 1er décembre 2026 à 14\u00a0h\u00a030, jusqu'à 16\u00a0h." in french
+    assert "Durée\u00a0: 45\u00a0min" in french
+    assert "mardi 1er décembre 2026 à 14\u00a0h\u00a030" in french_html
+    english, _ = parts(rendered(outbox_row("task_added", "en", task=task)))
+    assert "Planned on Tuesday 1 December 2026 at 14:30, until 16:00." in english
+    assert "Duration: 45 min" in english
+
+
+def test_other_days_keep_their_number() -> None:
+    text, _ = parts(rendered(outbox_row("solved", "fr", autoclose_at="2026-12-11T08:05:00+00:00")))
+    assert "clos automatiquement le vendredi 11 décembre 2026 à 9\u00a0h\u00a005." in text
+
+
+@pytest.mark.parametrize(("role", "sentence"), [
+    ("requester", "Votre demande #59 a été mise en attente par Jean Tech."),
+    ("observer", "Le ticket #59 a été mis en attente par Jean Tech.")])
+def test_on_hold_agrees_with_the_noun(role: str, sentence: str) -> None:
+    text, html = parts(rendered(outbox_row("status_waiting", "fr", recipient_role=role)))
+    assert sentence in text
+    assert sentence.replace("#59", "<strong>#59</strong>") in html
+
+
+@pytest.mark.parametrize(("role", "sentence"), [
+    ("requester", "Elle fait suite au ticket #41, qui était clos."),
+    ("technician", "Il fait suite au ticket #41, qui était clos.")])
+def test_a_follow_up_ticket_agrees_with_the_noun(role: str, sentence: str) -> None:
+    text, html = parts(rendered(outbox_row("ticket_created", "fr", recipient_role=role, follows_ticket_id=41)))
+    assert sentence in text and sentence in visible_text(html)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("event", ["closed", "solution_approved"])
+def test_a_closed_ticket_does_not_ask_for_more(event: str, language: str) -> None:
+    text, html = parts(rendered(outbox_row(event, language, ticket={**TICKET, "status": "closed"})))
+    footer = footer_of(text)
+    expected = {"fr": "Ce ticket est clos\u00a0: une réponse à ce message ouvrira un nouveau ticket.",
+                "en": "This ticket is closed: a reply to this message will open a new ticket."}[language]
+    assert expected in footer and expected in html
+    for part in (text, html):
+        assert "Pour compléter" not in part and "To add to this ticket" not in part
+
+
+def test_an_open_ticket_still_invites_a_reply() -> None:
+    text, _ = parts(rendered(outbox_row("followup_added", ticket={**TICKET, "status": "assigned"})))
+    assert "Pour compléter ce ticket, répondez à ce message" in footer_of(text)
+
+
+def _every_french_mail() -> list[str]:
+    mails = []
+    for event, roles in ROLES.items():
+        for role in roles:
+            text, html = parts(rendered(outbox_row(event, "fr", recipient_role=role, follows_ticket_id=41)))
+            mails += [text, visible_text(html)]
+    return mails
+
+
+def test_french_mails_use_gender_neutral_wording() -> None:
+    for mail in _every_french_mail():
+        for word in ("technicien", "demandeur", "observateur", "tenu informé"):
+            assert word not in mail.lower()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("event", ["solved", "reason_please"])
+def test_examples_speak_of_no_device_the_ticket_is_not_about(event: str, language: str) -> None:
+    text, html = parts(rendered(outbox_row(event, language)))
+    for word in ("imprim", "printer"):
+        assert word not in text.lower() and word not in html.lower()
+
+
+@pytest.mark.parametrize("event", ["ticket_created", "solution_approved", "solution_refused"])
+def test_the_requester_is_named_by_name(event: str) -> None:
+    row = outbox_row(event, "fr", recipient_role="technician", actor=None)
+    text, html = parts(rendered(row))
+    assert "Loïc Medori" in text and "Loïc Medori" in html
+    body = text.replace("\r\n", "\n").split("\n-- \n", 1)[0]
+    assert "loic.medori@lycee.example" not in body
+
+
+def test_without_a_name_the_requester_is_named_by_address() -> None:
+    text, _ = parts(rendered(outbox_row("ticket_created", "en", recipient_role="technician",
+                                        ticket={**TICKET, "requester_name": ""})))
+    assert "A new ticket #59 was opened by loic.medori@lycee.example:" in text
+
+
+def test_french_punctuation_has_no_break_spaces_but_values_are_kept_as_typed() -> None:
+    for mail in _every_french_mail():
+        assert not re.search(r" [:;!?»]|« ", mail.replace(REPLY_MARKER, "")), mail
+    title = "Wi-Fi : coupé ; salle 204 ! Pourquoi ? « urgent »"
+    text, html = parts(rendered(outbox_row("ticket_created", "fr", ticket={**TICKET, "title": title})))
+    assert text.splitlines()[0] == REPLY_MARKER == "##- Répondez au-dessus de cette ligne / Reply above this line -##"
+    assert f"«\u00a0{title}\u00a0»" in text
+    assert "Bonjour," in text and "Ticket #59\u00a0: " + title + " (état\u00a0: résolu)" in text
+    assert "Nous avons bien reçu votre demande. Elle est enregistrée sous le numéro #59\u00a0:" in text
+
+
+def test_french_question_and_exclamation_marks_take_a_narrow_no_break_space() -> None:
+    text, html = parts(rendered(outbox_row("solved", "fr")))
+    assert "Le problème est-il réglé\u202f?" in text and "Le problème est-il réglé\u202f?" in html
+
+
+@pytest.mark.parametrize(("language", "line"), [
+    ("fr", "  - setup.exe\u00a0: les fichiers de type .exe ne sont pas acceptés"),
+    ("en", "  - setup.exe: files of type .exe are not accepted")])
+def test_attachment_refusals_are_in_the_recipients_language(language: str, line: str) -> None:
+    big = {"filename": "video.mp4", "code": "too_large", "detail": "25", "reason": "larger than 25 MiB"}
+    row = outbox_row("attachment_refused", language,
+                     attachments=[*ANSWER_CONTEXTS["attachment_refused"]["attachments"], big])
+    text, html = parts(rendered(row))
+    assert line in text.splitlines()
+    assert {"fr": "plus de 25 Mio", "en": "larger than 25 MiB"}[language] in html
