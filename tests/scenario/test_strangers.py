@@ -2,6 +2,8 @@
 ticket"): kept on the ticket as a private note, the technicians told, the writer refused with
 the ticket named, and no user made for an unknown writer."""
 
+from tests.scenario.helpdesk import Helpdesk
+
 LOIC = "loic.medori@lycee.example"
 TECH = "camille.tech@lycee.example"
 STRANGER = "dominique.voisin@lycee.example"
@@ -72,3 +74,17 @@ def test_a_reply_to_a_closed_ticket_still_opens_a_new_one_for_an_unknown_writer(
     result = helpdesk.send(STRANGER, SUBJECT, "Le mien est toujours lent.")
     assert result.outcome == "ticket" and result.ticket_id != 1
     assert helpdesk.show(result.ticket_id)["requester"] == STRANGER
+
+
+def test_under_the_reject_policy_an_unknown_writers_reply_is_refused_as_unknown_and_not_kept(tmp_path):
+    desk = Helpdesk(tmp_path, unknown_senders="reject")
+    try:
+        desk.cli("users", "add", LOIC)
+        desk.send(LOIC, "Ordinateur très lent", "L'ordinateur 203-02 est très lent.")
+        desk.new_mails()
+        result = desk.send(STRANGER, SUBJECT, "Le mien aussi est lent.")
+        assert (result.outcome, result.reason) == ("refused", "unknown sender")
+        assert desk.show(1)["followups"] == []
+        assert [m.to for m in desk.new_mails()] == [STRANGER]
+    finally:
+        desk.close()
