@@ -45,9 +45,9 @@ SIGN_OFFS_EN = (
     "have a good day", "have a great day", "have a good weekend", "have a nice weekend",
     "talk soon", "see you", "br", "rgds",
 )
-# Words that may follow a sign-off phrase on its line: `Merci à vous`, `Thank you all`.
+# Words that may stand among sign-off phrases on a line: `Merci à vous`, `Thanks and regards`.
 FILLERS = frozenset({"a", "vous", "toi", "tous", "toutes", "et", "encore", "de", "nouveau",
-                     "again", "all", "everyone", "to", "you"})
+                     "again", "all", "everyone", "to", "you", "and"})
 GREETINGS = ("bonjour", "bonsoir", "salut", "coucou", "bonjour à tous", "bonjour à toutes et à tous",
              "hello", "hi", "hey", "dear", "good morning", "good afternoon", "hello all", "hi all")
 # Titles that may stand between a greeting and a name: `Bonjour M. Medori,`
@@ -55,7 +55,7 @@ TITLES = frozenset({"m", "mme", "mlle", "mr", "mrs", "ms", "dr", "madame", "mons
 
 CARD_WORDS = 6  # a signature card line below the name: `Lycée Jean Moulin`, `Tél. 01 23 45 67 89`
 MAX_BLOCK_LINES = 12  # a sign-off block is never longer than this (blank lines included)
-MAX_SIGN_OFF_WORDS = 6  # a sign-off line: the phrase, fillers and names
+MAX_SIGN_OFF_WORDS = 8  # a sign-off line: phrases, fillers and names
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?…:;]\s*$")
@@ -111,12 +111,19 @@ def _looks_like_a_name(words: list[tuple[str, str]], names: frozenset[str]) -> b
 
 
 def _is_sign_off(words: list[tuple[str, str]], names: frozenset[str]) -> bool:
-    """A phrase of the table, then fillers and names: `Bonne journée, Camille`, `Merci à vous`."""
+    """Phrases of the table and fillers, then names: `Bonne journée, Camille`, `Merci à vous`,
+    `Merci et bonne journée`."""
     rest = _after_phrase(words, _SIGN_OFFS)
     if rest is None or len(words) > MAX_SIGN_OFF_WORDS:
         return False
-    names_said = [word for word in rest if word[0] not in FILLERS]
-    return not names_said or _looks_like_a_name(names_said, names)
+    while rest:
+        if rest[0][0] in FILLERS:
+            rest = rest[1:]
+        elif (after := _after_phrase(rest, _SIGN_OFFS)) is not None:
+            rest = after
+        else:
+            break
+    return not rest or _looks_like_a_name(rest, names)
 
 
 def _is_phone(line: str) -> bool:

@@ -27,6 +27,8 @@ CAMILLE = name_parts("Camille Tech", "camille.tech@lycee.example")
     "Cdlt,\nCamille",
     "À bientôt,\nCamille",
     "Camille T.",
+    "Merci, bonne journée",
+    "Merci et bonne fin de journée à tous,\nCamille",
     # English
     "Best regards",
     "Kind regards,\nCamille",
@@ -34,6 +36,7 @@ CAMILLE = name_parts("Camille Tech", "camille.tech@lycee.example")
     "Thank you all!",
     "Cheers, Camille",
     "Many thanks\n\nCamille",
+    "Thanks and regards,\nCamille",
     # signature blocks and phones
     "-- \nCamille Tech\nTechnicienne informatique\nLycée Jean Moulin",
     "Envoyé de mon iPhone",
@@ -75,6 +78,8 @@ def test_a_message_keeps_its_sentences_and_loses_its_sign_off(text, message):
     "Bonjour, je passe demain.",
     "OK",
     "Bonne nouvelle : le disque est sain.",
+    "Merci, bonne journée pour les tests de demain",
+    "Thanks and sorry for the delay",
 ])
 def test_real_sentences_stay(text):
     assert strip_signoff(text, CAMILLE) == text
