@@ -88,3 +88,19 @@ def test_under_the_reject_policy_an_unknown_writers_reply_is_refused_as_unknown_
         assert [m.to for m in desk.new_mails()] == [STRANGER]
     finally:
         desk.close()
+
+
+def test_a_strangers_attachments_are_named_in_the_note_and_not_stored(helpdesk):
+    from email.message import EmailMessage
+
+    loics_ticket_taken(helpdesk)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = STRANGER, helpdesk.settings.helpdesk_address, SUBJECT
+    msg["Message-ID"] = "<stranger-photo@client.example>"
+    msg.set_content("Voici la photo de mon écran.")
+    msg.add_attachment(b"\x89PNG fake", maintype="image", subtype="png", filename="ecran-203.png")
+    helpdesk.app.process(msg.as_bytes(), "direct")
+
+    ticket = helpdesk.show(1)
+    assert "ecran-203.png" in ticket["followups"][-1]["content"]
+    assert ticket["documents"] == []
