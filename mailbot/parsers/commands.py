@@ -6,12 +6,13 @@ letter (`#task`, `#Tâche`); `# title`, `#59` and `##- marker -##` are plain tex
 that is not a command is an error, since technicians type them on purpose. Names, aliases
 and arguments are read case- and accent-insensitively; a `:` after the name is allowed.
 
-Remaining text: the mail's new text without its command lines, stripped, is
-`CommandParse.remaining_text`. It is the description of each `#task` written without an
-inline description, and the solution of a `#solve` without inline text; otherwise the
-handler keeps it as a followup. `TaskCommand.description` and `SolveCommand.text` hold only
-what was written on the command line ("" when nothing), and
-`CommandParse.uses_remaining_text` says whether the remaining text was consumed that way.
+Remaining text: the mail's new text without its command lines and, when there is at least
+one command line, without the sign-off at its end (`signoff.strip_signoff`, given the
+sender's name parts as `names`), stripped, is `CommandParse.remaining_text`. It is the
+description of each `#task` written without an inline description, and the solution of a
+`#solve` without inline text; otherwise the handler keeps it as a followup.
+`TaskCommand.description` and `SolveCommand.text` hold only what was written on the command
+line ("" when nothing), and `CommandParse.uses_remaining_text` says whether the remaining text was consumed that way.
 
 Checked here (no database needed): unknown command, bad duration or date, urgency, type,
 email syntax, missing or extra arguments, more than 20 command lines, a command that may be
@@ -48,6 +49,7 @@ from mailbot.parsers.command_values import (
     UrgencyCommand,
 )
 from mailbot.parsers.durations import parse_duration, parse_planning
+from mailbot.parsers.signoff import strip_signoff
 
 MAX_COMMAND_LINES = 20
 
@@ -139,8 +141,9 @@ class _Context:
     now: datetime
 
 
-def parse_commands(text: str, *, tz: ZoneInfo, now: datetime) -> CommandParse:
-    """Read the command lines of a mail's new text (`now` aware, for the task state)."""
+def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[str] = frozenset()) -> CommandParse:
+    """Read the command lines of a mail's new text (`now` aware, for the task state); `names`
+    are the words the sender signs with (`signoff.name_parts`)."""
     context = _Context(tz, now)
     commands: list[Command] = []
     errors: list[CommandError] = []
@@ -170,6 +173,8 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime) -> CommandParse:
             continue
         commands.append(replace(command, line_number=number, line=line))
     remaining = "\n".join(kept).strip()
+    if count:
+        remaining = strip_signoff(remaining, names)
     commands, mail_errors = _check_together(commands, remaining)
     errors = sorted([*errors, *mail_errors], key=lambda e: e.line_number)
     return CommandParse(tuple(commands), tuple(errors), remaining)

@@ -23,12 +23,12 @@ _HISTORY_START = re.compile(
     re.IGNORECASE,
 )
 # Mobile "sent from" lines: they end what the writer typed.
-_SENT_FROM = re.compile(
+SENT_FROM = re.compile(
     r"^(?:Envoy[ée] de|Envoy[ée] depuis|Envoy[ée] à partir de|Sent from|Sent with|"
     r"Get Outlook for|Obtenir Outlook pour|Télécharger Outlook pour)\b.{0,50}$",
     re.IGNORECASE,
 )
-_SIGNATURE = re.compile(r"^--\s*$")
+SIGNATURE_SEPARATOR = re.compile(r"^--\s*$")  # the `-- ` line above a signature
 _TRAILING_SEPARATOR = re.compile(r"^\s*(?:[_=-]{5,}|\*{5,})\s*$")
 
 _CLIENT_HEADERS = EmailMessage(text="", languages=["fr", "en"]).HEADER_REGEX
@@ -96,9 +96,9 @@ def strip_reply(text: str) -> str:
     lines = normalise_spaces(text).split("\n")
     kept = _cut_at_marker(lines)
     kept = _cut_at_client_header(kept)
-    kept = _cut_at_first(kept, _HISTORY_START, _SENT_FROM)
+    kept = _cut_at_first(kept, _HISTORY_START, SENT_FROM)
     kept = _drop_quoted(kept)
-    kept = _cut_at_first(kept, _SIGNATURE)
+    kept = _cut_at_first(kept, SIGNATURE_SEPARATOR)
     result = _tidy(_drop_trailing_separators(kept))
     if result:
         return result

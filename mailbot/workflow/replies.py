@@ -1,5 +1,6 @@
 """A mail about an existing ticket (SPEC §2–§5): a followup by a participant, technician
-commands, the requester's answer to a solution, or a new ticket when the old one is closed."""
+commands, the requester's answer to a solution, a new ticket when the old one is closed, or
+a reply by someone who takes no part in the ticket, kept as a private note and refused."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.orm import Session
 
 from mailbot.parsers.approval import is_thank_you
-from mailbot.parsers.types import ParsedMessage
+from mailbot.parsers.types import Address, ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.attachments import attach
 from mailbot.workflow.events import Answer, Event
@@ -40,15 +41,10 @@ class Replies:
 
     def handle(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
                now: datetime) -> MailResult:
-        from mailbot.workflow.service import MailResult
-
         if ticket.status == Status.CLOSED:
             return self._on_closed(session, parsed, user, ticket, now)
         if not acts.is_participant(ticket, user):
-            answer = Answer("not_participant", to=user.email, ticket_id=None, language=user.language,
-                            context={"original_subject": parsed.subject, "ticket_id": ticket.id})
-            return MailResult("refused", reason=f"{user.email} takes no part in ticket #{ticket.id}",
-                              answers=[answer])
+            return self.from_stranger(session, parsed, Address(user.name, user.email), user, ticket, now)
         acts.remember_message(session, parsed.message_id, ticket)
         handler = None
         if user.is_technician and parsed.sender_source in AUTHOR_HEADERS:
@@ -57,6 +53,26 @@ class Replies:
             handler = self.requester_on_solved
         result = handler(session, parsed, user, ticket, now) if handler else None
         return result or self.followup(session, parsed, user, ticket, now)
+
+    def from_stranger(self, session: Session, parsed: ParsedMessage, sender: Address, user: User | None,
+                      ticket: Ticket, now: datetime) -> MailResult:
+        """A reply by someone who takes no part in the ticket (known or not): refused, with the
+        ticket named, and kept on the ticket as a private note that the technicians are told of."""
+        from mailbot.workflow.service import MailResult
+
+        content = f"Reply from {sender}, who takes no part in this ticket (kept for the technicians only):\n\n" \
+                  f"{parsed.new_text or parsed.subject}"
+        if parsed.attachments:
+            content += "\n\nAttachments not added: " + ", ".join(a.filename for a in parsed.attachments)
+        acts.add_followup(ticket, author=user, content=content, private=True, source="mail", now=now)
+        acts.remember_message(session, parsed.message_id, ticket)
+        event = Event("followup_added", ticket.id, user.id if user else None, private=True,
+                      context={"text": content})
+        answer = Answer("not_participant", to=sender.email, ticket_id=ticket.id,
+                        language=user.language if user else None,
+                        context={"original_subject": parsed.subject, "ticket_id": ticket.id})
+        return MailResult("refused", ticket.id, f"{sender.email} takes no part in ticket #{ticket.id};"
+                          " kept as a private note", events=[event], answers=[answer])
 
     def followup(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket, now: datetime,
                  *, private: bool = False) -> MailResult:

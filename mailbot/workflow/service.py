@@ -1,6 +1,8 @@
 """Handling one parsed mail (SPEC §3, §8): record it once, guard against machines, find the
-sender and the ticket, then create a ticket or add to one. Returns what happened and the
-events and answers that the outbox turns into mail, in the caller's transaction."""
+sender and the ticket, then create a ticket or add to one. An unknown sender becomes a user
+only when their mail is accepted (a reply to an open ticket is not: they take no part in it).
+Returns what happened and the events and answers that the outbox turns into mail, in the
+caller's transaction."""
 
 from __future__ import annotations
 
@@ -99,6 +101,9 @@ class MailService:
             why = self.config.senders.refusal(sender.email)
             if why is not None:
                 return self._refuse_stranger(parsed, sender.email, why)
+            if ticket is not None and ticket.status != Status.CLOSED:
+                # someone unknown takes no part in an open ticket: refused, so no user is made
+                return self.replies.from_stranger(session, parsed, sender, None, ticket, now)
             user = create_user(session, sender, now)
         if ticket is None:
             return self.intake.open(session, parsed, user, now, answered=not machine_ok)

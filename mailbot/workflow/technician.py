@@ -1,5 +1,5 @@
 """A technician's reply (SPEC §4): read the command lines, check them all, apply them all
-or none, keep the rest of the text as a followup, and answer errors or #help."""
+or none, keep the rest of the text (without its sign-off) as a followup, and answer errors or #help."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
 from mailbot.parsers.authresults import vouched
+from mailbot.parsers.signoff import name_parts
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.autoclose import close_automatically
@@ -41,7 +42,8 @@ class TechnicianReplies:
                  now: datetime) -> MailResult:
         from mailbot.workflow.service import MailResult
 
-        parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now)
+        names = name_parts(user.name, parsed.sender.name, user.email)
+        parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now, names=names)
         if not parse.commands and not parse.errors:
             return self._plain_followup(session, parsed, user, ticket, now)
         errors = [(e.line_number, e.line, e.reason) for e in parse.errors]

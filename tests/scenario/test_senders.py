@@ -43,14 +43,16 @@ def test_only_allowed_domains_may_open_tickets(tmp_path):
         desk.close()
 
 
-def test_a_strangers_reply_is_refused_with_a_notice_and_the_ticket_is_unchanged(helpdesk):
+def test_a_strangers_reply_is_refused_with_a_notice_and_kept_only_as_a_private_note(helpdesk):
     helpdesk.send(LOIC, "Imprimante", "En panne")
     ack = next(m for m in helpdesk.new_mails() if m.to == LOIC)
     before = helpdesk.show(1)
     result = helpdesk.send("voisin@lycee.example", "Re: " + ack.subject, "Moi aussi !", in_reply_to=ack.message_id)
     assert result.outcome == "refused"
-    assert helpdesk.show(1)["followups"] == before["followups"]
-    (notice,) = helpdesk.new_mails()
+    after = helpdesk.show(1)
+    assert after["status"] == before["status"]
+    assert [(f["private"], "Moi aussi !" in f["content"]) for f in after["followups"]] == [(True, True)]
+    (notice,) = helpdesk.new_mails()  # no technician yet: nobody else to tell
     assert notice.to == "voisin@lycee.example"
 
 
