@@ -39,6 +39,9 @@ def test_an_unknown_writers_reply_is_a_private_note_and_makes_no_user(helpdesk):
     refusal = mails[STRANGER]
     assert refusal.subject.startswith("[Ticket #1]")
     assert "ticket #1" in refusal.text
+    assert "transmis à l'équipe technique" in refusal.text
+    # the refusal tells nothing of the ticket itself: no footer with its title and status
+    assert "état" not in refusal.text and "Pour compléter ce ticket" not in refusal.text
 
 
 def test_a_known_persons_reply_to_someone_elses_ticket_is_kept_under_their_name(helpdesk):
