@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 TICKET_TYPES = ("incident", "request")
-# MAILBOT_DATABASE_URL: PostgreSQL URLs without a driver are read as psycopg 3, the driver mailbot installs
+# MAILBOT_DATABASE_URL: PostgreSQL URLs without a driver are read as psycopg 3, the driver mailbot installs;
+# a URL whose driver is not installed stops mailbot at start with this hint
 POSTGRES_WITHOUT_DRIVER = ("postgres", "postgresql")
 POSTGRES_DRIVER = "postgresql+psycopg"
 
@@ -177,10 +178,9 @@ class Settings(BaseSettings):
             raise ValueError(f"not a database URL: '{value}'") from exc
         if url.drivername in POSTGRES_WITHOUT_DRIVER:  # the form hosting providers hand out
             return POSTGRES_DRIVER + value[len(url.drivername):]
-        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg" \
-                and not _driver_installed(url):
-            raise ValueError(f"the driver of '{url.drivername}://…' is not installed; mailbot comes with "
-                             f"psycopg 3: write '{POSTGRES_DRIVER}://…' (or 'postgresql://…')")
+        if url.drivername != POSTGRES_DRIVER and not _driver_installed(url):
+            raise ValueError(f"the driver of '{url.drivername}://…' is not installed; mailbot comes with SQLite "
+                             f"and PostgreSQL through psycopg 3: write '{POSTGRES_DRIVER}://…' (or 'postgresql://…')")
         return value
 
     @field_validator("broker_url")
