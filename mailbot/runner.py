@@ -132,13 +132,13 @@ class Periodic:
 ADD_TECHNICIAN = "mailbot users add EMAIL --name NAME --technician"
 
 
-def _no_password(url: str) -> str:
+def without_password(url: str) -> str:
     """A server URL as it may be shown: the same, without its password."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{host}" if parts.username else host))
 
 
 def banner(app: App) -> list[tuple[int, str]]:
@@ -147,18 +147,18 @@ def banner(app: App) -> list[tuple[int, str]]:
     from mailbot.workflow.directory import count_technicians
 
     settings = app.settings
-    sources = [f"IMAP {_no_password(m.url)}" for m in settings.imap_mailboxes]
+    sources = [f"IMAP {without_password(m.url)}" for m in settings.imap_mailboxes]
     if settings.listen_target is not None:
         sources.append(f"listener {settings.listen_target}" + (" (STARTTLS)" if settings.listen_tls_cert else ""))
-    sending = (f"SMTP {_no_password(settings.smtp_url)}" if settings.smtp_url
+    sending = (f"SMTP {without_password(settings.smtp_url)}" if settings.smtp_url
                else f"outbox folder {settings.outbox_dir.resolve()}")
-    queue = (f"broker {_no_password(settings.broker_url)} (`mailbot worker` sends)" if settings.broker_url
+    queue = (f"broker {without_password(settings.broker_url)} (`mailbot worker` sends)" if settings.broker_url
              else "in-process (this process sends)")
     with app.db.transaction() as session:
         technicians = count_technicians(session)
     lines = [(logging.INFO, f"mailbot {version('mailbot')} starting"),
              (logging.INFO, f"helpdesk address: {settings.helpdesk_address}"),
-             (logging.INFO, f"database: {_no_password(settings.database_url)}"),
+             (logging.INFO, f"database: {without_password(settings.database_url)}"),
              (logging.INFO, f"mail comes in by: {'; '.join(sources) or 'nothing'}"),
              (logging.INFO, f"notifications go to: {sending}; queue: {queue}"),
              (logging.INFO, f"technicians: {technicians}")]
