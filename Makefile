@@ -1,27 +1,34 @@
 # mailbot's two everyday commands: `make run` and `make test`.
-# Both create .venv when missing and reinstall only when pyproject.toml changed.
+# Both create .venv when missing and reinstall only when pyproject.toml changed: `make run`
+# installs mailbot alone, `make test` (and `make lint`, `make venv`) mailbot with the test tools.
 
 PYTHON ?= python3
 VENV := .venv
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
 .PHONY: run test lint venv
 
-venv: $(STAMP)
+venv: $(TEST_STAMP)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/python -m pip install -q -e '.[test]'
-	@touch $(STAMP)
+# a venv with the test tools has mailbot too: it counts as installed for `make run`
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	@if [ -f $(TEST_STAMP) ] && [ $(TEST_STAMP) -nt pyproject.toml ]; then touch $(RUN_STAMP); \
+	else $(VENV)/bin/python -m pip install -q -e . && touch $(RUN_STAMP); fi
 
-run: $(STAMP)
+$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@touch $(TEST_STAMP)
+
+run: $(RUN_STAMP)
 	exec $(VENV)/bin/mailbot run
 
 # ruff and mypy read their settings from pyproject.toml
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check mailbot tests bench
 	$(VENV)/bin/mypy
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.exc import OperationalError
@@ -18,21 +19,41 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-cli = typer.Typer(help="mailbot: an email-driven helpdesk.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
-db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
-users_cli = typer.Typer(help="People: requesters and technicians.", no_args_is_help=True)
-tickets_cli = typer.Typer(help="Looking at tickets.", no_args_is_help=True)
+# Plain click help (no rich boxes): the metavars below show as `--as EMAIL`, flags without one.
+PLAIN: dict[str, Any] = {"no_args_is_help": True, "rich_markup_mode": None}
+cli = typer.Typer(help="mailbot: an email-driven helpdesk.", pretty_exceptions_enable=False,
+                  add_completion=False, **PLAIN)
+db_cli = typer.Typer(help="The database schema.", **PLAIN)
+users_cli = typer.Typer(help="People: requesters and technicians.", **PLAIN)
+tickets_cli = typer.Typer(help="Looking at tickets.", **PLAIN)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tickets_cli, name="tickets")
-kb_cli = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+kb_cli = typer.Typer(help="The knowledge base.", **PLAIN)
 cli.add_typer(kb_cli, name="kb")
 failed_cli = typer.Typer(help="Mails that could not be processed, notifications that could not be sent.",
-                         no_args_is_help=True)
+                         **PLAIN)
 cli.add_typer(failed_cli, name="failed")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (times in UTC, ISO 8601).")]
+TicketId = Annotated[int, typer.Argument(metavar="ID", help="The ticket's number.", show_default=False)]
+MailId = Annotated[int, typer.Argument(metavar="ID", help="The failed mail's number (mailbot failed list).",
+                                       show_default=False)]
+DEFAULT_LIMIT = 200
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        typer.echo(f"mailbot {version('mailbot')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(_version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                    help="Print mailbot's version and exit.")] = False) -> None:
+    """mailbot: an email-driven helpdesk."""
 
 
 def make_app(*, upgrade: bool = True):
@@ -48,6 +69,11 @@ def _print_json(value: object) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def _tz() -> tzinfo:
+    """MAILBOT_TIMEZONE: the text output shows every time in it."""
+    return load_settings().tz
+
+
 def _read(query: Callable[[Session], T]) -> T:
     """Run a read-only query in one transaction of the configured database."""
     app = make_app()
@@ -55,10 +81,13 @@ def _read(query: Callable[[Session], T]) -> T:
         return query(session)
 
 
-def _emit(value: object, as_json: bool, lines: Callable[[], Iterable[str]]) -> None:
-    """Print `value` as JSON, or its text lines."""
+def _emit(value: object, as_json: bool, lines: Callable[[], Iterable[str]], *, empty: str = "") -> None:
+    """Print `value` as JSON, or its text lines; `empty` says so when there is none."""
     if as_json:
         _print_json(value)
+        return
+    if empty and not value:
+        typer.echo(empty)
         return
     for line in lines():
         typer.echo(line)
@@ -90,7 +119,8 @@ def poll(once: Annotated[bool, typer.Option("--once", help="One pass, then exit.
 
 
 @cli.command()
-def ingest(files: Annotated[list[str] | None, typer.Argument(help="Files, folders or - for stdin.")] = None,
+def ingest(files: Annotated[list[str] | None, typer.Argument(metavar="FILE",
+                                                             help="Files, folders or - for stdin.")] = None,
            ) -> None:
     """Process raw RFC 822 mails from files or stdin, in order."""
     from mailbot.runner import ingest_sources
@@ -100,7 +130,7 @@ def ingest(files: Annotated[list[str] | None, typer.Argument(help="Files, folder
 
 
 @cli.command()
-def worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) -> None:
+def worker(threads: Annotated[int, typer.Option(metavar="N", min=1, help="Worker threads.")] = 4) -> None:
     """Run dramatiq workers for the configured broker (MAILBOT_BROKER_URL)."""
     from mailbot.runner import run_workers
 
@@ -133,11 +163,12 @@ def db_upgrade() -> None:
 
 
 @users_cli.command("add")
-def users_add(email: str,
-              name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
+def users_add(email: Annotated[str, typer.Argument(metavar="EMAIL", help="Their mail address.", show_default=False)],
+              name: Annotated[str, typer.Option("--name", metavar="NAME", help="Full name.")] = "",
               technician: Annotated[bool, typer.Option("--technician", help="Technician role.")] = False,
-              group: Annotated[str | None, typer.Option("--group", help="Technicians' group.")] = None,
-              language: Annotated[str | None, typer.Option("--language", help="fr or en.")] = None) -> None:
+              group: Annotated[str | None, typer.Option("--group", metavar="GROUP", help="Technicians' group.")] = None,
+              language: Annotated[str | None, typer.Option("--language", metavar="fr|en",
+                                                           help="Language of their mails.")] = None) -> None:
     """Add a person, or update them when the address is known."""
     from mailbot.workflow.directory import upsert_user
 
@@ -157,51 +188,74 @@ def users_list(as_json: JsonFlag = False) -> None:
     users = _read(lambda session: [user_json(u) for u in all_users(session)])
     _emit(users, as_json, lambda: (
         f"{u['email']:<40} {u['name']:<30} {'technician' if u['technician'] else 'requester':<10} "
-        f"{u['group'] or '':<15} {u['language'] or ''}" for u in users))
+        f"{u['group'] or '':<15} {u['language'] or ''}" for u in users),
+        empty="no users yet (mailbot users add EMAIL --name NAME [--technician])")
 
 
 @tickets_cli.command("list")
-def tickets_list(status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
-                 view: Annotated[str, typer.Option(help="personal, group or global.")] = "global",
-                 as_email: Annotated[str | None, typer.Option("--as", help="The technician's address.")] = None,
+def tickets_list(status: Annotated[str | None, typer.Option(metavar="STATUS", help=(
+                     "Only this status: new, assigned, planned, waiting, solved or closed."))] = None,
+                 view: Annotated[str, typer.Option(metavar="VIEW", help="personal, group or global.")] = "global",
+                 as_email: Annotated[str | None, typer.Option("--as", metavar="EMAIL",
+                                                              help="The technician whose view it is.")] = None,
+                 limit: Annotated[int, typer.Option(metavar="N", min=1, help="Show at most N tickets.")]
+                 = DEFAULT_LIMIT,
+                 show_all: Annotated[bool, typer.Option("--all", help="Show every ticket (no --limit).")] = False,
                  as_json: JsonFlag = False) -> None:
-    """The technicians' views: open tickets, most recently updated first."""
+    """The technicians' views: open tickets, most recently updated first, after how many there are."""
+    from mailbot.textview import count_line, local_time
     from mailbot.workflow.states import Status
-    from mailbot.workflow.views import VIEWS, list_tickets, summary_json
+    from mailbot.workflow.views import VIEWS, count_tickets, list_tickets, summary_json
 
     if status is not None and status not in {s.value for s in Status}:
         raise MailbotError(f"--status: unknown status {status!r} (one of {', '.join(s.value for s in Status)})")
     if view not in VIEWS:
         raise MailbotError(f"--view: unknown view {view!r} (one of {', '.join(VIEWS)})")
-    rows = _read(lambda session: [summary_json(t) for t in list_tickets(
-        session, status=status, view=view, as_email=as_email)])
-    _emit(rows, as_json, lambda: (
-        f"#{row['id']:<6} {row['status']:<9} {row['title'][:50]:<50} {row['requester']}" for row in rows))
+    where = {"status": status, "view": view, "as_email": as_email}
+    rows, total = _read(lambda session: (
+        [summary_json(t) for t in list_tickets(session, **where, limit=None if show_all else limit)],
+        count_tickets(session, **where)))
+    what = f"{status} tickets" if status else "open tickets"
+    what += {"personal": f" assigned to {as_email}", "group": f" of {as_email}'s group"}.get(view, "")
+    if as_json:
+        if len(rows) < total:  # stdout stays the JSON list; the cut is said on stderr
+            typer.echo(f"mailbot: {count_line(len(rows), total, what)}", err=True)
+        _print_json(rows)
+        return
+    tz = _tz()
+    typer.echo(count_line(len(rows), total, what))
+    for row in rows:
+        typer.echo(f"#{row['id']:<6} {row['status']:<9} {local_time(row['updated_at'], tz)}  "
+                   f"{row['title'][:50]:<50} {row['requester']}")
 
 
 @tickets_cli.command("show")
-def tickets_show(ticket_id: int, as_json: JsonFlag = False) -> None:
+def tickets_show(ticket_id: TicketId, as_json: JsonFlag = False) -> None:
     """One ticket, whole."""
     from mailbot.textview import ticket_text
     from mailbot.workflow.views import get_ticket, ticket_json
 
     data = _read(lambda session: ticket_json(get_ticket(session, ticket_id)))
-    _emit(data, as_json, lambda: [ticket_text(data)])
+    _emit(data, as_json, lambda: [ticket_text(data, _tz())])
 
 
 @kb_cli.command("list")
 def kb_list(as_json: JsonFlag = False) -> None:
     """List the knowledge-base articles."""
+    from mailbot.textview import local_time
     from mailbot.workflow.kb import all_articles, article_json
 
     articles = _read(lambda session: [article_json(a) for a in all_articles(session)])
     _emit(articles, as_json, lambda: (
-        f"{a['id']:<5} {a['title'][:60]:<60} " + (f"(from ticket #{a['ticket']})" if a["ticket"] else "")
-        for a in articles))
+        f"{a['id']:<5} {local_time(a['created_at'], _tz())}  {a['title'][:60]:<60} "
+        + (f"(from ticket #{a['ticket']})" if a["ticket"] else "") for a in articles),
+        empty="no knowledge-base articles (a technician's #solve with #kb saves one)")
 
 
 @kb_cli.command("show")
-def kb_show(article_id: int, as_json: JsonFlag = False) -> None:
+def kb_show(article_id: Annotated[int, typer.Argument(metavar="ID", help="The article's number.",
+                                                      show_default=False)],
+            as_json: JsonFlag = False) -> None:
     """One knowledge-base article."""
     from mailbot.workflow.kb import article_json, get_article
 
@@ -225,39 +279,46 @@ def failed_list(as_json: JsonFlag = False) -> None:
     """The mails recorded as failed, then the notifications given up; oldest first."""
     from mailbot.operations import failed_list as list_failed
     from mailbot.operations import failed_notifications
+    from mailbot.textview import local_time
 
     app = make_app()
     rows, notifications = list_failed(app), failed_notifications(app)
     if as_json:
         _print_json({"mails": rows, "notifications": notifications})
         return
+    tz = app.settings.tz
+    if not rows:
+        typer.echo("no failed mail")
     for row in rows:
         error = (row["error"].splitlines() or [""])[-1]
-        typer.echo(f"{row['id']:<6} {row['received_at'][:19]} {row['sender'][:30]:<30} {row['subject'][:30]:<30} {error[:60]}")
-    if notifications:
-        typer.echo("\nnotifications given up:" if rows else "notifications given up:")
+        typer.echo(f"{row['id']:<6} {local_time(row['received_at'], tz)} {row['sender'][:30]:<30} "
+                   f"{row['subject'][:30]:<30} {error[:60]}")
+    typer.echo("\nnotifications given up:" if notifications else "no notification given up")
     for note in notifications:
         error = (note["error"].splitlines() or [""])[-1]
-        typer.echo(f"{note['id']:<6} {note['created_at'][:19]} {note['recipient'][:30]:<30} {note['event'][:20]:<20} "
-                   f"{note['attempts']:>3} attempt(s) {error[:60]}")
+        typer.echo(f"{note['id']:<6} {local_time(note['created_at'], tz)} {note['recipient'][:30]:<30} "
+                   f"{note['event'][:20]:<20} {note['attempts']:>3} attempt(s) {error[:60]}")
 
 
 @failed_cli.command("show")
-def failed_show(mail_id: int, as_json: JsonFlag = False) -> None:
+def failed_show(mail_id: MailId, as_json: JsonFlag = False) -> None:
     """One failed mail: where it came from, its error and its headers."""
     from mailbot.operations import failed_show as show_failed
+    from mailbot.textview import local_time
 
-    row = show_failed(make_app(), mail_id)
+    app = make_app()
+    row = show_failed(app, mail_id)
     if as_json:
         _print_json(row)
         return
+    shown = {**row, "received_at": local_time(row["received_at"], app.settings.tz)}
     for key in ("id", "mailbox", "received_at", "sender", "subject", "mail_key", "size"):
-        typer.echo(f"{key}: {row[key]}")
+        typer.echo(f"{key}: {shown[key]}")
     typer.echo(f"error:\n{row['error']}\n\nheaders:\n{row['headers']}")
 
 
 @failed_cli.command("retry")
-def failed_retry(mail_id: int) -> None:
+def failed_retry(mail_id: MailId) -> None:
     """Process a failed mail's kept raw bytes again."""
     from mailbot.operations import failed_retry as retry_failed
 

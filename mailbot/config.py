@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,7 +21,14 @@ from pydantic_settings import (
 from mailbot.errors import ConfigError
 from mailbot.inbound.listen_target import ListenTarget, server_tls_context
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
 TICKET_TYPES = ("incident", "request")
+# MAILBOT_DATABASE_URL: PostgreSQL URLs without a driver are read as psycopg 3, the driver mailbot installs;
+# a URL whose driver is not installed stops mailbot at start with this hint
+POSTGRES_WITHOUT_DRIVER = ("postgres", "postgresql")
+POSTGRES_DRIVER = "postgresql+psycopg"
 
 
 def _ticket_type(value: str) -> str:
@@ -54,6 +61,16 @@ def _check_url(value: str, schemes: tuple[str, ...]) -> str:
     except ValueError as exc:
         raise ValueError(f"bad port in '{value}'") from exc
     return value
+
+
+def _driver_installed(url: URL) -> bool:
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        url.get_dialect().import_dbapi()
+    except (ImportError, NoSuchModuleError):
+        return False
+    return True
 
 
 class MailboxSettings(BaseModel):
@@ -156,9 +173,14 @@ class Settings(BaseSettings):
         from sqlalchemy.exc import ArgumentError
 
         try:
-            make_url(value)
+            url = make_url(value)
         except ArgumentError as exc:
             raise ValueError(f"not a database URL: '{value}'") from exc
+        if url.drivername in POSTGRES_WITHOUT_DRIVER:  # the form hosting providers hand out
+            return POSTGRES_DRIVER + value[len(url.drivername):]
+        if url.drivername != POSTGRES_DRIVER and not _driver_installed(url):
+            raise ValueError(f"the driver of '{url.drivername}://…' is not installed; mailbot comes with SQLite "
+                             f"and PostgreSQL through psycopg 3: write '{POSTGRES_DRIVER}://…' (or 'postgresql://…')")
         return value
 
     @field_validator("broker_url")

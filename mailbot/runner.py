@@ -10,7 +10,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from importlib.metadata import version
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
@@ -127,10 +129,51 @@ class Periodic:
             return False
 
 
+ADD_TECHNICIAN = "mailbot users add EMAIL --name NAME --technician"
+
+
+def without_password(url: str) -> str:
+    """A server URL as it may be shown: the same, without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{host}" if parts.username else host))
+
+
+def banner(app: App) -> list[tuple[int, str]]:
+    """What `mailbot run` says first, as (log level, line): where mail comes from and goes, and
+    whether anyone will hear of new tickets."""
+    from mailbot.workflow.directory import count_technicians
+
+    settings = app.settings
+    sources = [f"IMAP {without_password(m.url)}" for m in settings.imap_mailboxes]
+    if settings.listen_target is not None:
+        sources.append(f"listener {settings.listen_target}" + (" (STARTTLS)" if settings.listen_tls_cert else ""))
+    sending = (f"SMTP {without_password(settings.smtp_url)}" if settings.smtp_url
+               else f"outbox folder {settings.outbox_dir.resolve()}")
+    queue = (f"broker {without_password(settings.broker_url)} (`mailbot worker` sends)" if settings.broker_url
+             else "in-process (this process sends)")
+    with app.db.transaction() as session:
+        technicians = count_technicians(session)
+    lines = [(logging.INFO, f"mailbot {version('mailbot')} starting"),
+             (logging.INFO, f"helpdesk address: {settings.helpdesk_address}"),
+             (logging.INFO, f"database: {without_password(settings.database_url)}"),
+             (logging.INFO, f"mail comes in by: {'; '.join(sources) or 'nothing'}"),
+             (logging.INFO, f"notifications go to: {sending}; queue: {queue}"),
+             (logging.INFO, f"technicians: {technicians}")]
+    if not technicians:
+        lines.append((logging.WARNING, "no technician: nobody is told of new tickets; "
+                                       f"add one with `{ADD_TECHNICIAN}`"))
+    return lines
+
+
 def run_forever(app: App) -> None:
     from mailbot.inbound.listener import Listener
     from mailbot.mailboxes import start_watchers
 
+    for level, line in banner(app):
+        log.log(level, "%s", line)
     stop = _stop_event()
     if app.uses_stub_broker:
         app.start_worker()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot.errors import MailbotError
@@ -42,6 +42,10 @@ def upsert_user(session: Session, email: str, *, name: str, technician: bool, gr
 
 def all_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.email)))
+
+
+def count_technicians(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(User.is_technician)) or 0
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
@@ -60,9 +60,9 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 
 def list_query(session: Session, *, status: str | None = None, view: str = "global",
-               as_email: str | None = None, limit: int = 200) -> Select[int]:
+               as_email: str | None = None, limit: int | None = 200) -> Select[int]:
     """The ids of the tickets a view shows, most recently updated first; open and solved
-    tickets unless a status is asked for.
+    tickets unless a status is asked for; at most `limit` of them (None: all).
 
     personal: assigned to `as_email`; group: in `as_email`'s group; global: all."""
     query = select(Ticket.id)
@@ -80,7 +80,14 @@ def list_query(session: Session, *, status: str | None = None, view: str = "glob
             query = query.where(assigned.exists())
         else:
             query = query.where(Ticket.group_id == me.group_id) if me.group_id else query.where(false())
-    return query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)
+    query = query.order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+    return query if limit is None else query.limit(limit)
+
+
+def count_tickets(session: Session, **view: Any) -> int:
+    """How many tickets a view holds in all (list_query's arguments, without the limit)."""
+    ids = list_query(session, **view, limit=None).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 def list_tickets(session: Session, **view: Any) -> list[Ticket]:

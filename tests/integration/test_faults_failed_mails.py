@@ -44,5 +44,5 @@ def test_a_failed_mail_is_listed_shown_and_retried_into_a_ticket(tmp_path, postg
     assert retried.returncode == 0, retried.stderr
     said = retried.stdout.decode().strip()
     assert said.startswith(f"mail {mail_id}: ticket #")
-    assert mailbot("failed", "list").stdout.decode().strip() == ""
+    assert mailbot("failed", "list").stdout.decode().splitlines() == ["no failed mail", "no notification given up"]
     assert b"Tableau blanc HS" in mailbot("tickets", "show", said.rsplit("#", 1)[1]).stdout

@@ -107,7 +107,8 @@ class Helpdesk:
         env.update({"MAILBOT_DATABASE_URL": self.settings.database_url,
                     "MAILBOT_OUTBOX_DIR": str(self.settings.outbox_dir),
                     "MAILBOT_DOCUMENTS_DIR": str(self.settings.documents_dir),
-                    "MAILBOT_HELPDESK_ADDRESS": self.settings.helpdesk_address})
+                    "MAILBOT_HELPDESK_ADDRESS": self.settings.helpdesk_address,
+                    "MAILBOT_TIMEZONE": self.settings.timezone})
         folder = self.tmp / "cli-cwd"
         folder.mkdir(exist_ok=True)
         with contextlib.chdir(folder):

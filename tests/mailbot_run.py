@@ -1,0 +1,37 @@
+"""`mailbot run` as a separate process, for the tests of what it says when it starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+READY = "Ctrl-C stops it"
+
+
+def start_log(folder: Path, timeout: float = 60, **env: str) -> list[dict[str, str]]:
+    """Start `mailbot run` in `folder` with only these MAILBOT_* variables (JSON logs), collect
+    its log records until it says it is running, stop it with SIGTERM; the records, in order."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    process = subprocess.Popen([MAILBOT, "run"], cwd=folder, env={**clean, **env, "MAILBOT_LOG_FORMAT": "json"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    killer = threading.Timer(timeout, process.kill)  # a mailbot that never gets ready fails the test
+    killer.start()
+    records: list[dict[str, str]] = []
+    try:
+        for line in process.stderr:
+            records.append(json.loads(line))
+            if READY in records[-1]["message"]:
+                break
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+        killer.cancel()
+    assert records and READY in records[-1]["message"], records
+    return records
