@@ -326,7 +326,7 @@ class App:
         s = self.settings
         return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(),
                        render_kwargs={"helpdesk_address": s.helpdesk_address, "subject_tag": s.subject_tag,
-                                      "timezone": s.tz},
+                                      "timezone": s.tz, "helpdesk_name": s.helpdesk_name},
                        first_retry=timedelta(seconds=s.retry_first_seconds),
                        longest_retry=timedelta(seconds=s.retry_max_seconds),
                        claim=timedelta(seconds=s.claim_seconds), max_attempts=s.delivery_max_attempts)

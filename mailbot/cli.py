@@ -29,6 +29,8 @@ tickets_cli = typer.Typer(help="Looking at tickets.", **PLAIN)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(tickets_cli, name="tickets")
+documents_cli = typer.Typer(help="The documents (attachments) stored on tickets.", **PLAIN)
+cli.add_typer(documents_cli, name="documents")
 kb_cli = typer.Typer(help="The knowledge base.", **PLAIN)
 cli.add_typer(kb_cli, name="kb")
 failed_cli = typer.Typer(help="Mails that could not be processed, notifications that could not be sent.",
@@ -237,6 +239,52 @@ def tickets_show(ticket_id: TicketId, as_json: JsonFlag = False) -> None:
 
     data = _read(lambda session: ticket_json(get_ticket(session, ticket_id)))
     _emit(data, as_json, lambda: [ticket_text(data, _tz())])
+
+
+@documents_cli.command("list")
+def documents_list(ticket_id: Annotated[int | None, typer.Option("--ticket", metavar="ID",
+                                                                  help="Only this ticket's documents.")] = None,
+                   as_json: JsonFlag = False) -> None:
+    """The stored documents under their original names, oldest first."""
+    from mailbot.workflow.views import document_json, list_documents
+
+    rows = _read(lambda session: [document_json(d) for d in list_documents(session, ticket_id)])
+    _emit(rows, as_json, lambda: (
+        f"{d['id']:<6} #{d['ticket']:<6} {d['size']:>10} {d['content_type'][:30]:<30} {d['filename']}"
+        for d in rows), empty="no documents" + (f" on ticket #{ticket_id}" if ticket_id is not None else ""))
+
+
+@documents_cli.command("get")
+def documents_get(document_id: Annotated[int, typer.Argument(metavar="ID", show_default=False,
+                                                             help="The document's number (documents list).")],
+                  output: Annotated[str | None, typer.Option("--output", "-o", metavar="PATH", help=(
+                      "Where to write it (a file or a folder; - for stdout). "
+                      "Default: its original name in the current folder."))] = None) -> None:
+    """Write a stored document out, under its original name unless --output says otherwise."""
+    from pathlib import Path
+
+    from mailbot.workflow.documents import DocumentStore, safe_filename
+    from mailbot.workflow.views import document_json, get_document
+
+    app = make_app()
+    with app.db.transaction() as session:
+        document = document_json(get_document(session, document_id))
+    stored = DocumentStore(app.settings.documents_dir).path_for(document["sha256"])
+    if not stored.is_file():
+        raise MailbotError(f"document {document_id}: its file {stored} is missing (MAILBOT_DOCUMENTS_DIR)")
+    data = stored.read_bytes()
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    name = safe_filename(document["filename"], f"document-{document_id}")
+    target = Path(output) if output else Path(name)
+    if target.is_dir():
+        target = target / name
+    if target.exists() and not output:
+        raise MailbotError(f"{target} already exists (--output PATH writes it elsewhere)")
+    target.write_bytes(data)
+    typer.echo(f"wrote {target} ({len(data)} bytes)", err=True)
 
 
 @kb_cli.command("list")

@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     outbox_dir: Path = Path("./outbox")
     documents_dir: Path = Path("./documents")
     helpdesk_address: str = "helpdesk@localhost"
+    # the sender name of every notification and the footer's signature; empty: the address alone
+    helpdesk_name: str = ""
     subject_tag: str = "Ticket"
     autoclose_hours: float = 24
     max_attachment_mb: float = Field(14, gt=0)
@@ -222,6 +224,13 @@ class Settings(BaseSettings):
         if "@" not in value or any(c.isspace() for c in value):
             raise ValueError(f"not a mail address: '{value}'")
         return value.lower()
+
+    @field_validator("helpdesk_name")
+    @classmethod
+    def _helpdesk_name(cls, value: str) -> str:
+        if not value.isprintable():  # a line break or control character would break the From header
+            raise ValueError("one line of printable text expected (no line break or control character)")
+        return value.strip()
 
     @field_validator("subject_tag")
     @classmethod

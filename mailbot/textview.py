@@ -55,7 +55,7 @@ def ticket_text(t: dict[str, Any], tz: tzinfo) -> str:
     for h in t["history"]:
         entries.append((h["at"], f"status {h['from'] or '-'} -> {h['to']} by {h['by'] or 'mailbot'}: {h['why']}"))
     for d in t["documents"]:
-        lines.append(f"  document {d['filename']} ({d['content_type']}, {d['size']} bytes)")
+        lines.append(f"  document {d['id']} {d['filename']} ({d['content_type']}, {d['size']} bytes)")
     for at, text in sorted(entries, key=lambda e: e[0] or ""):
         lines.append(f"[{when(at)}] {text}")
     return "\n".join(lines)

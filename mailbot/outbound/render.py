@@ -261,8 +261,10 @@ def _text_part(body: str, subtype: str) -> Message:
 
 
 def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str, timezone: ZoneInfo,
-           date: datetime | None = None, templates_package: str = TEMPLATES_PACKAGE) -> Message:
-    """The mail for one outbox row; `date` (default now) is the Date header."""
+           helpdesk_name: str = "", date: datetime | None = None,
+           templates_package: str = TEMPLATES_PACKAGE) -> Message:
+    """The mail for one outbox row; `date` (default now) is the Date header; `helpdesk_name`
+    (MAILBOT_HELPDESK_NAME) is the From's display name and signs the footer, none: the address alone."""
     language = notification.language if notification.language in LANGUAGES else DEFAULT_LANGUAGE
     context = dict(notification.context or {})
     subject = subject_for(notification, subject_tag, language)
@@ -276,6 +278,7 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         "marker": REPLY_MARKER,
         "subject": subject,
         "helpdesk": helpdesk_address,
+        "helpdesk_name": flatten(helpdesk_name),
         "actor_name": flatten((context.get("actor") or {}).get("name") or (context.get("actor") or {}).get("email")),
         # the requester's name when known, else the address (rows written before names were kept)
         "requester_name": flatten((ticket or {}).get("requester_name") or (ticket or {}).get("requester")),
@@ -288,7 +291,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     html = html_env.get_template(f"{name}.html").render(variables)
 
     message = Message(POLICY)
-    message["From"] = formataddr(("Helpdesk", flatten(helpdesk_address)))
+    # formataddr quotes a name with specials and RFC 2047-encodes a non-ASCII one
+    message["From"] = formataddr((flatten(helpdesk_name), flatten(helpdesk_address)))
     recipient = flatten(notification.recipient)
     # compat32 would RFC 2047-encode a non-ASCII address, which no client reads as an address:
     # written raw (UTF-8, surrogate-escaped here), as SMTPUTF8 wants it.

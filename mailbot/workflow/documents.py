@@ -7,6 +7,14 @@ import tempfile
 from pathlib import Path
 
 
+def safe_filename(name: str, fallback: str) -> str:
+    """The original name as a file name of the current folder: its last path part (no `../`, no
+    folder of the sender's machine), no control characters; `fallback` when nothing is left."""
+    last = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(c for c in last if c.isprintable()).strip()
+    return cleaned if cleaned not in ("", ".", "..") else fallback
+
+
 class DocumentStore:
     """Content-addressed files: `<root>/<ab>/<cd>/<sha256>`; storing twice writes once."""
 

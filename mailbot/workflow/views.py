@@ -10,7 +10,7 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
-from mailbot.workflow.models import Ticket, User, ticket_assignees
+from mailbot.workflow.models import Document, Ticket, User, ticket_assignees
 from mailbot.workflow.states import Status
 from mailbot.workflow.tickets import user_by_email
 
@@ -43,13 +43,36 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "tasks": [{"author": _email(t.author), "content": t.content, "state": t.state,
                    "duration_minutes": t.duration_minutes, "begin": _iso(t.begin), "end": _iso(t.end),
                    "private": t.private, "created_at": _iso(t.created_at)} for t in ticket.tasks],
-        "documents": [{"filename": d.filename, "content_type": d.content_type, "size": d.size,
+        "documents": [{"id": d.id, "filename": d.filename, "content_type": d.content_type, "size": d.size,
                        "sha256": d.sha256, "inline": d.inline} for d in ticket.documents],
         "solutions": [{"content": s.content, "author": _email(s.author), "status": s.status,
                        "reason": s.reason, "created_at": _iso(s.created_at)} for s in ticket.solutions],
         "history": [{"at": _iso(h.at), "by": _email(h.by), "from": h.from_status, "to": h.to_status,
                      "why": h.why} for h in ticket.history],
     }
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    """A stored document as `mailbot documents list` shows it: under its original name."""
+    return {"id": document.id, "ticket": document.ticket_id, "filename": document.filename,
+            "size": document.size, "content_type": document.content_type, "sha256": document.sha256,
+            "created_at": _iso(document.created_at)}
+
+
+def list_documents(session: Session, ticket_id: int | None = None) -> list[Document]:
+    """Every stored document, or one ticket's (which must exist), oldest first."""
+    query = select(Document).order_by(Document.id)
+    if ticket_id is not None:
+        get_ticket(session, ticket_id)
+        query = query.where(Document.ticket_id == ticket_id)
+    return list(session.scalars(query))
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document {document_id} (mailbot documents list shows them)")
+    return document
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket:

@@ -49,6 +49,7 @@ def test_mailboxes_can_be_tables_in_mailbot_toml(tmp_path):
     ("MAILBOT_LEASE_SECONDS", "1", "MAILBOT_LEASE_SECONDS:"),
     ("MAILBOT_MAX_TEXT_KB", "0", "MAILBOT_MAX_TEXT_KB: Input should be greater than or equal to 1"),
     ("MAILBOT_MAX_TEXT_KB", "lots", "MAILBOT_MAX_TEXT_KB:"),
+    ("MAILBOT_HELPDESK_NAME", "Assistance\nBcc: x@evil.example", "MAILBOT_HELPDESK_NAME: one line of printable"),
 ])
 def test_a_bad_value_is_one_line_naming_the_setting(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
@@ -61,3 +62,10 @@ def test_defaults_keep_certificate_checks_on_and_move_mail_to_processed():
     settings = load_settings()
     assert (settings.imap_tls_verify, settings.imap_mark, settings.imap_folder_processed) == (True, "move", "Processed")
     assert (settings.relay_seconds, settings.retry_first_seconds, settings.log_format) == (30, 30, "text")
+
+
+def test_the_helpdesk_name_is_read_as_typed(monkeypatch):
+    monkeypatch.setenv("MAILBOT_HELPDESK_NAME", " Assistance informatique – Lycée Jean Moulin ")
+    assert load_settings().helpdesk_name == "Assistance informatique – Lycée Jean Moulin"
+    monkeypatch.delenv("MAILBOT_HELPDESK_NAME")
+    assert load_settings().helpdesk_name == ""

@@ -86,7 +86,8 @@ def visible_text(html: str) -> str:
 def test_every_mail_has_the_helpdesk_headers_and_both_parts(event: str, language: str) -> None:
     message = rendered(outbox_row(event, language))
 
-    assert message["From"].addresses[0].display_name == "Helpdesk"
+    # without MAILBOT_HELPDESK_NAME: the address alone
+    assert message["From"].addresses[0].display_name == ""
     assert message["From"].addresses[0].addr_spec == "helpdesk@lycee.example"
     assert message["To"] == "loic.medori@lycee.example"
     assert message["Subject"] == "[Ticket #59] Ordinateur très lent"
@@ -275,7 +276,7 @@ def test_every_mail_parses_back_exactly_with_non_ascii_and_line_breaks(event: st
     one_line_title = " ".join(title.splitlines()).strip()
     assert parsed["Subject"] == f"[Ticket #59] {one_line_title}"
     assert (parsed["From"].addresses[0].display_name, parsed["From"].addresses[0].addr_spec) == (
-        "Helpdesk", "helpdesk@lycee.example")
+        "", "helpdesk@lycee.example")
     assert parsed["To"] == "loic.medori@lycee.example"
     assert parsed["Message-ID"] == "<mailbot.59.3f2a9c@lycee.example>"
     assert parsed["In-Reply-To"] == "<CAB-é X-Evil: 1@mail.lycee.example>"
@@ -481,3 +482,42 @@ def test_attachment_refusals_are_in_the_recipients_language(language: str, line:
     text, html = parts(rendered(row))
     assert line in text.splitlines()
     assert {"fr": "plus de 25 Mio", "en": "larger than 25 MiB"}[language] in html
+
+
+HELPDESK_NAME = "Assistance informatique – Lycée Jean Moulin"
+FOOTER_LINES = {"fr": "Message envoyé automatiquement par {} (helpdesk@lycee.example).",
+                "en": "Sent automatically by {} (helpdesk@lycee.example)."}
+NO_NAME = {"fr": "le helpdesk", "en": "the helpdesk"}
+
+
+@pytest.mark.parametrize("name", [HELPDESK_NAME, 'Support "IT", Lycée (bât. B)', "Helpdesk"])
+@pytest.mark.parametrize("event", ["ticket_created", "help"])
+def test_the_helpdesk_name_is_the_sender_name_and_parses_back(event: str, name: str) -> None:
+    message = render(outbox_row(event), helpdesk_address="helpdesk@lycee.example", subject_tag="Ticket",
+                     timezone=PARIS, helpdesk_name=name)
+    from mailbot.outbound.senders import as_wire_bytes
+
+    wire = as_wire_bytes(message)
+    headers = wire.split(b"\r\n\r\n", 1)[0]
+    assert headers.isascii()  # the name as RFC 2047 encoded words, never raw UTF-8 in a header
+    parsed = message_from_bytes(wire, policy=default)
+    sender = parsed["From"].addresses[0]  # type: ignore[union-attr]
+    assert (sender.display_name, sender.addr_spec) == (name, "helpdesk@lycee.example")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_footer_is_signed_with_the_helpdesk_name(language: str) -> None:
+    message = render(outbox_row("ticket_created", language), helpdesk_address="helpdesk@lycee.example",
+                     subject_tag="Ticket", timezone=PARIS, helpdesk_name=HELPDESK_NAME)
+    text, html = parts(message_from_bytes(message.as_bytes(), policy=default))  # type: ignore[arg-type]
+    line = FOOTER_LINES[language].format(HELPDESK_NAME)
+    assert text.rstrip().splitlines()[-1] == line
+    assert visible_text(html).splitlines()[-1] == line
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_without_a_name_the_footer_names_the_helpdesk_by_its_address(language: str) -> None:
+    text, html = parts(rendered(outbox_row("ticket_created", language)))
+    line = FOOTER_LINES[language].format(NO_NAME[language])
+    assert text.rstrip().splitlines()[-1] == line
+    assert visible_text(html).splitlines()[-1] == line
