@@ -98,3 +98,13 @@ def test_no_documents_says_so(helpdesk):
     helpdesk.send("prof@lycee.example", "Wifi en panne", "Plus de wifi.")
     assert helpdesk.cli("documents", "list").strip() == "no documents"
     assert helpdesk.cli("documents", "list", "--ticket", "1").strip() == "no documents on ticket #1"
+
+
+def test_get_never_overwrites_a_file_of_the_current_folder(helpdesk, tmp_path):
+    send_with_attachment(helpdesk, NAME, PNG)
+    (tmp_path / NAME).write_bytes(b"mine")
+
+    done = mailbot(helpdesk, tmp_path, "documents", "get", "1")
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [f"mailbot: {NAME} already exists (--output PATH writes it elsewhere)"]
+    assert (tmp_path / NAME).read_bytes() == b"mine"
