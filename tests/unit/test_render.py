@@ -487,3 +487,56 @@ def test_attachment_refusals_are_in_the_recipients_language(language: str, line:
     text, html = parts(rendered(row))
     assert line in text.splitlines()
     assert {"fr": "plus de 25 Mio", "en": "larger than 25 MiB"}[language] in html
+
+
+# --- command hints and what the subject says happened -----------------------------------------
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_technician_notification_carries_the_hints_of_the_status_and_the_requester_none(language: str) -> None:
+    ticket = {**TICKET, "status": "new"}
+    text, html = parts(rendered(outbox_row("ticket_created", language, recipient_role="technician", ticket=ticket)))
+    head = text.split("\n-- \n")[0]  # above the footer separator
+    assert "#take – " in head and "#task 0h15 … – " in head and "#solve … – " in head
+    assert "#help" in head
+    assert "#take – " in visible_text(html) and "#solve … – " in visible_text(html)
+    for role in ("requester", "observer"):
+        text, html = parts(rendered(outbox_row("ticket_created", language, recipient_role=role, ticket=ticket)))
+        assert "#take" not in text and "#take" not in html and "#help" not in text
+
+
+def test_hints_follow_the_status_and_a_closed_ticket_has_none() -> None:
+    text, _ = parts(rendered(outbox_row("solved", "fr", recipient_role="technician")))
+    assert "#close … – clôt le ticket" in text and "#take" not in text
+    text, html = parts(rendered(outbox_row("closed", "fr", recipient_role="technician",
+                                           ticket={**TICKET, "status": "closed"})))
+    assert "#close" not in text and "#help" not in text and "#help" not in html
+
+
+@pytest.mark.parametrize(("event", "role", "language", "subject"), [
+    ("solved", "requester", "fr", "[Ticket #59] Résolu – merci de confirmer\u00a0: Ordinateur très lent"),
+    ("solved", "requester", "en", "[Ticket #59] Solved – please confirm: Ordinateur très lent"),
+    ("solved", "technician", "fr", "[Ticket #59] Résolu\u00a0: Ordinateur très lent"),
+    ("solved", "observer", "en", "[Ticket #59] Solved: Ordinateur très lent"),
+    ("closed", "requester", "fr", "[Ticket #59] Clos\u00a0: Ordinateur très lent"),
+    ("closed", "technician", "en", "[Ticket #59] Closed: Ordinateur très lent"),
+    ("command_errors", "sender", "fr", "[Ticket #59] Commandes refusées\u00a0: Ordinateur très lent"),
+    ("command_errors", "sender", "en", "[Ticket #59] Commands refused: Ordinateur très lent"),
+    ("ticket_created", "requester", "fr", "[Ticket #59] Ordinateur très lent"),
+    ("followup_added", "technician", "en", "[Ticket #59] Ordinateur très lent"),
+])
+def test_the_subject_says_what_happened_after_the_ticket_tag(event: str, role: str, language: str,
+                                                             subject: str) -> None:
+    assert rendered(outbox_row(event, language, recipient_role=role))["Subject"] == subject
+
+
+@pytest.mark.parametrize(("event", "role", "language"), [
+    ("solved", "requester", "fr"), ("solved", "requester", "en"), ("solved", "technician", "fr"),
+    ("closed", "requester", "fr"), ("closed", "requester", "en"),
+    ("command_errors", "sender", "fr"), ("command_errors", "sender", "en")])
+def test_a_reply_to_such_a_subject_names_the_ticket_and_keeps_its_title(event: str, role: str, language: str) -> None:
+    from mailbot.parsers.ticket_ref import make_title, subject_ticket_id
+
+    subject = rendered(outbox_row(event, language, recipient_role=role))["Subject"]
+    for reply in (f"Re: {subject}", f"RE : {subject}", f"TR: Re: {subject}", subject):
+        assert subject_ticket_id(reply) == 59
+        assert make_title(reply, "ok") == "Ordinateur très lent"
