@@ -26,3 +26,17 @@ def test_the_technician_gets_the_hints_of_the_status_and_the_requester_does_not(
     helpdesk.send(LOIC, f"Re: {solved.subject}", "Oui, merci !")
     ticket = helpdesk.show(1)
     assert ticket["status"] == "closed" and ticket["title"] == "Ordinateur très lent"
+
+
+def test_a_reply_to_the_closing_subject_opens_a_ticket_with_the_plain_title(helpdesk: Helpdesk) -> None:
+    helpdesk.cli("users", "add", TECH, "--technician")
+    helpdesk.send(LOIC, "Ordinateur très lent", "Il met 10 minutes à démarrer.")
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#close Mémoire ajoutée.")
+    [closed] = [m for m in helpdesk.new_mails() if m.to == LOIC and m.subject.startswith("[Ticket #1] Clos")]
+    assert closed.subject == "[Ticket #1] Clos\u00a0: Ordinateur très lent"
+    assert "#close" not in closed.text and "#help" not in closed.text
+
+    helpdesk.send(LOIC, f"RE: {closed.subject}", "Il est de nouveau lent ce matin.")
+    follow = helpdesk.show(2)
+    assert follow["title"] == "Ordinateur très lent" and follow["follows_ticket"] == 1
+    assert helpdesk.show(1)["title"] == "Ordinateur très lent"
