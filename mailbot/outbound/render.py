@@ -20,7 +20,9 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
+from mailbot.outbound.hints import hint_lines
 from mailbot.parsers.quoting import REPLY_MARKER
+from mailbot.parsers.ticket_ref import SUBJECT_WORDS
 from mailbot.workflow.states import LABELS
 
 log = logging.getLogger("mailbot.render")
@@ -214,11 +216,22 @@ def _environments(templates_package: str, undefined: type[Undefined]) -> tuple[E
     return _ENVIRONMENTS[key]
 
 
+def subject_words(event: str, role: str | None, language: str) -> str:
+    """What happened, for the subject (SUBJECT_WORDS): the row for this event and recipient role,
+    else the event's row for anyone; "" for a mail whose subject is only the ticket."""
+    words = SUBJECT_WORDS.get((event, role)) or SUBJECT_WORDS.get((event, None)) or {}
+    return words.get(language, "")
+
+
 def subject_for(notification: Renderable, subject_tag: str, language: str) -> str:
     context = notification.context or {}
     ticket = context.get("ticket")
     if ticket:
-        return flatten(f"[{subject_tag} #{ticket['id']}] {flatten(ticket.get('title'))}")
+        # the tag first, so that a reply's subject still names the ticket wherever clients cut it
+        words = subject_words(notification.event, context.get("recipient_role"), language)
+        colon = f"{NBSP}: " if language == "fr" else ": "
+        happened = f"{words}{colon}" if words else ""
+        return flatten(f"[{subject_tag} #{ticket['id']}] {happened}{flatten(ticket.get('title'))}")
     original = flatten(context.get("original_subject"))
     if original:
         return original if original.lower().startswith("re:") else f"Re: {original}"
@@ -284,6 +297,9 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         "requester_name": flatten((ticket or {}).get("requester_name") or (ticket or {}).get("requester")),
         "approve_url": mailto(helpdesk_address, f"{ticket_subject} APPROVE") if ticket else "",
         "refuse_url": mailto(helpdesk_address, f"{ticket_subject} REFUSE") if ticket else "",
+        # the commands that make sense now, for technicians only (mailbot/outbound/hints.py)
+        "hints": (hint_lines(str(ticket.get("status")), language)
+                  if ticket and context.get("recipient_role") == "technician" else ()),
     }
     text_env, html_env = _environments(templates_package, UNDEFINED)
     name = f"{language}/{notification.event}"

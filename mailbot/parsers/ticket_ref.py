@@ -14,6 +14,21 @@ _PREFIX_RE = re.compile(
     r"^\s*(?:" + "|".join(sorted(REPLY_PREFIXES, key=len, reverse=True)) + r")\s*(?:\[\d+\])?\s*:\s*",
     re.IGNORECASE,
 )
+# What happened, as our own subjects say it between the tag and the title
+# (`[Ticket #59] Clos : Ordinateur très lent`), keyed by (event, recipient role or None for
+# anyone) then language. A reply's subject carries the words back: `strip_subject` removes
+# them after our tag, so they never become a title.
+SUBJECT_WORDS: dict[tuple[str, str | None], dict[str, str]] = {
+    ("solved", "requester"): {"fr": "Résolu – merci de confirmer", "en": "Solved – please confirm"},
+    ("solved", None): {"fr": "Résolu", "en": "Solved"},
+    ("closed", None): {"fr": "Clos", "en": "Closed"},
+    ("command_errors", None): {"fr": "Commandes refusées", "en": "Commands refused"},
+}
+_WORDS_RE = re.compile(
+    r"^(?:" + "|".join(sorted((re.escape(words) for row in SUBJECT_WORDS.values() for words in row.values()),
+                              key=len, reverse=True)) + r")\s*:\s*",
+    re.IGNORECASE,
+)
 _MAX_TICKET_ID = 2_147_483_647  # a SQL INTEGER: larger numbers cannot be one of our tickets
 
 
@@ -60,7 +75,7 @@ def strip_subject(subject: str, subject_tag: str = "Ticket") -> str:
         before = text
         leading_tag = tag_re.match(text)
         if leading_tag:
-            text = text[leading_tag.end() :]
+            text = _WORDS_RE.sub("", text[leading_tag.end() :].strip())
         text = _PREFIX_RE.sub("", text).strip()
         if text == before:
             break

@@ -52,6 +52,11 @@ ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
                                             "reason": "files of type .exe are not accepted"}]},
 }
 ALL_EVENTS = [*EVENT_CONTEXTS, *ANSWER_CONTEXTS]
+# What the subject says happened, between the tag and the title, for the rows of `outbox_row`
+# (events to the requester, answers to their sender); other mails carry the title alone.
+HAPPENED = {("solved", "fr"): "Résolu – merci de confirmer\u00a0: ", ("solved", "en"): "Solved – please confirm: ",
+            ("closed", "fr"): "Clos\u00a0: ", ("closed", "en"): "Closed: ",
+            ("command_errors", "fr"): "Commandes refusées\u00a0: ", ("command_errors", "en"): "Commands refused: "}
 
 
 def outbox_row(event: str, language: str = "fr", **context: Any) -> SimpleNamespace:
@@ -90,7 +95,7 @@ def test_every_mail_has_the_helpdesk_headers_and_both_parts(event: str, language
     assert message["From"].addresses[0].display_name == ""
     assert message["From"].addresses[0].addr_spec == "helpdesk@lycee.example"
     assert message["To"] == "loic.medori@lycee.example"
-    assert message["Subject"] == "[Ticket #59] Ordinateur très lent"
+    assert message["Subject"] == f"[Ticket #59] {HAPPENED.get((event, language), '')}Ordinateur très lent"
     assert message["Message-ID"] == "<mailbot.59.3f2a9c@lycee.example>"
     assert message["In-Reply-To"] == "<CAB123@mail.lycee.example>"
     assert message["References"] == "<CAB123@mail.lycee.example>"
@@ -274,7 +279,7 @@ def test_every_mail_parses_back_exactly_with_non_ascii_and_line_breaks(event: st
     parsed, wire = _wire_round_trip(row)
 
     one_line_title = " ".join(title.splitlines()).strip()
-    assert parsed["Subject"] == f"[Ticket #59] {one_line_title}"
+    assert parsed["Subject"] == f"[Ticket #59] {HAPPENED.get((event, language), '')}{one_line_title}"
     assert (parsed["From"].addresses[0].display_name, parsed["From"].addresses[0].addr_spec) == (
         "", "helpdesk@lycee.example")
     assert parsed["To"] == "loic.medori@lycee.example"
@@ -331,7 +336,8 @@ def test_every_template_has_a_context_here() -> None:
     for language in ("fr", "en"):
         names = {entry.name.rsplit(".", 1)[0] for entry in files("mailbot.templates").joinpath(language).iterdir()
                  if entry.name.endswith((".txt", ".html"))}
-        assert names - {"base"} == set(ALL_EVENTS)
+        # base and the parts it includes (`_hints`) are rendered by every mail
+        assert {name for name in names if name != "base" and not name.startswith("_")} == set(ALL_EVENTS)
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -521,3 +527,56 @@ def test_without_a_name_the_footer_names_the_helpdesk_by_its_address(language: s
     line = FOOTER_LINES[language].format(NO_NAME[language])
     assert text.rstrip().splitlines()[-1] == line
     assert visible_text(html).splitlines()[-1] == line
+
+
+# --- command hints and what the subject says happened -----------------------------------------
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_technician_notification_carries_the_hints_of_the_status_and_the_requester_none(language: str) -> None:
+    ticket = {**TICKET, "status": "new"}
+    text, html = parts(rendered(outbox_row("ticket_created", language, recipient_role="technician", ticket=ticket)))
+    head = text.split("\n-- \n")[0]  # above the footer separator
+    assert "#take – " in head and "#task 0h15 … – " in head and "#solve … – " in head
+    assert "#help" in head
+    assert "#take – " in visible_text(html) and "#solve … – " in visible_text(html)
+    for role in ("requester", "observer"):
+        text, html = parts(rendered(outbox_row("ticket_created", language, recipient_role=role, ticket=ticket)))
+        assert "#take" not in text and "#take" not in html and "#help" not in text
+
+
+def test_hints_follow_the_status_and_a_closed_ticket_has_none() -> None:
+    text, _ = parts(rendered(outbox_row("solved", "fr", recipient_role="technician")))
+    assert "#close … – clôt le ticket" in text and "#take" not in text
+    text, html = parts(rendered(outbox_row("closed", "fr", recipient_role="technician",
+                                           ticket={**TICKET, "status": "closed"})))
+    assert "#close" not in text and "#help" not in text and "#help" not in html
+
+
+@pytest.mark.parametrize(("event", "role", "language", "subject"), [
+    ("solved", "requester", "fr", "[Ticket #59] Résolu – merci de confirmer\u00a0: Ordinateur très lent"),
+    ("solved", "requester", "en", "[Ticket #59] Solved – please confirm: Ordinateur très lent"),
+    ("solved", "technician", "fr", "[Ticket #59] Résolu\u00a0: Ordinateur très lent"),
+    ("solved", "observer", "en", "[Ticket #59] Solved: Ordinateur très lent"),
+    ("closed", "requester", "fr", "[Ticket #59] Clos\u00a0: Ordinateur très lent"),
+    ("closed", "technician", "en", "[Ticket #59] Closed: Ordinateur très lent"),
+    ("command_errors", "sender", "fr", "[Ticket #59] Commandes refusées\u00a0: Ordinateur très lent"),
+    ("command_errors", "sender", "en", "[Ticket #59] Commands refused: Ordinateur très lent"),
+    ("ticket_created", "requester", "fr", "[Ticket #59] Ordinateur très lent"),
+    ("followup_added", "technician", "en", "[Ticket #59] Ordinateur très lent"),
+])
+def test_the_subject_says_what_happened_after_the_ticket_tag(event: str, role: str, language: str,
+                                                             subject: str) -> None:
+    assert rendered(outbox_row(event, language, recipient_role=role))["Subject"] == subject
+
+
+@pytest.mark.parametrize(("event", "role", "language"), [
+    ("solved", "requester", "fr"), ("solved", "requester", "en"), ("solved", "technician", "fr"),
+    ("closed", "requester", "fr"), ("closed", "requester", "en"),
+    ("command_errors", "sender", "fr"), ("command_errors", "sender", "en")])
+def test_a_reply_to_such_a_subject_names_the_ticket_and_keeps_its_title(event: str, role: str, language: str) -> None:
+    from mailbot.parsers.ticket_ref import make_title, subject_ticket_id
+
+    subject = rendered(outbox_row(event, language, recipient_role=role))["Subject"]
+    for reply in (f"Re: {subject}", f"RE : {subject}", f"TR: Re: {subject}", subject):
+        assert subject_ticket_id(reply) == 59
+        assert make_title(reply, "ok") == "Ordinateur très lent"
