@@ -4,6 +4,7 @@ ticket. The templates phrase it in the technician's language."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mailbot.parsers import commands as c
@@ -18,7 +19,7 @@ KINDS: dict[type[c.Command], str | None] = {
 }
 
 
-def applied_items(commands: list[c.Command], author: User, took: bool, followup: bool,
+def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
                   private: bool) -> list[dict[str, Any]]:
     """The items in the order the technician reads them: taking first, then each command."""
     items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
