@@ -76,3 +76,21 @@ def test_help_alone_gets_the_help_not_a_confirmation(helpdesk):
 
     reply, = to_tech(helpdesk.new_mails())
     assert "appliquées" not in reply.text and "#task" in reply.text
+
+
+def test_confirmations_fall_under_the_hourly_limit_of_automatic_answers(tmp_path):
+    from tests.scenario.helpdesk import Helpdesk
+
+    helpdesk = Helpdesk(tmp_path, automail_limit=2)
+    try:
+        notice = open_ticket(helpdesk)
+        for minutes in (10, 20, 30):
+            helpdesk.send(TECH, SUBJECT, f"#task done 0h{minutes} Essai", in_reply_to=notice.message_id)
+        assert len(to_tech(helpdesk.new_mails())) == 2  # the third is held back, the tasks all kept
+        assert [t["duration_minutes"] for t in helpdesk.show(1)["tasks"]] == [10, 20, 30]
+        helpdesk.clock.advance(hours=1, minutes=1)
+        helpdesk.send(TECH, SUBJECT, "#task done 0h05 Essai", in_reply_to=notice.message_id)
+        confirmation, = to_tech(helpdesk.new_mails())
+        assert "Temps passé au total\u00a0: 1\u00a0h\u00a005" in confirmation.text
+    finally:
+        helpdesk.close()
