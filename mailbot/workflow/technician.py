@@ -1,5 +1,6 @@
 """A technician's reply (SPEC §4): read the command lines, check them all, apply them all
-or none, keep the rest of the text (without its sign-off) as a followup, and answer errors or #help."""
+or none, keep the rest of the text (without its sign-off) as a followup, and answer once:
+what was applied (the confirmation), the refused lines, or #help."""
 
 from __future__ import annotations
 
