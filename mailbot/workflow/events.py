@@ -31,7 +31,7 @@ class Event:
 class Answer:
     """An automatic answer to the sender of an incoming mail (rate-limited, SPEC §6).
 
-    kind: command_errors, help, refused_sender, not_participant, reason_please,
+    kind: commands_applied, command_errors, help, refused_sender, not_participant, reason_please,
     solved_reply, attachment_refused.
     """
 

@@ -1,5 +1,6 @@
 """A technician's reply (SPEC §4): read the command lines, check them all, apply them all
-or none, keep the rest of the text (without its sign-off) as a followup, and answer errors or #help."""
+or none, keep the rest of the text (without its sign-off) as a followup, and answer once:
+what was applied (the confirmation), the refused lines, or #help."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mailbot.parsers.signoff import name_parts
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.autoclose import close_automatically
+from mailbot.workflow.confirmation import applied_items, summary
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.handlers import HANDLERS, CommandContext, Refused, resume_action
 from mailbot.workflow.models import Ticket, User
@@ -59,17 +61,26 @@ class TechnicianReplies:
         if errors:
             return self._unprocessed(ticket, user, parsed, errors, now)
         ctx.dry = False
+        had_it = any(a.id == user.id for a in ticket.assignees)
         self._run(parse, ctx)
         events = ctx.events
         text = parse.remaining_text
-        if text and not parse.uses_remaining_text:
+        followup = bool(text and not parse.uses_remaining_text)
+        if followup:
             acts.add_followup(ticket, author=user, content=text, private=ctx.private, now=now)
             events.insert(0, Event("followup_added", ticket.id, user.id, private=ctx.private,
                                    context={"text": text}))
         if ticket.status == Status.SOLVED and self.config.autoclose_hours == 0:
             events.append(close_automatically(ticket, now, "automatic closing is immediate"))
-        answers = [Answer("help", to=user.email, ticket_id=ticket.id, language=user.language,
-                          context={"help": c.help_text(user.language or "fr")})] if ctx.wants_help else []
+        help_text = c.help_text(user.language or "fr") if ctx.wants_help else ""
+        items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
+                              followup=followup, private=ctx.private)
+        if items:  # silence is never the only sign of success: one confirmation, #help included
+            answers = [Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
+                              context={**summary(ticket, items), "help": help_text})]
+        else:
+            answers = [Answer("help", to=user.email, ticket_id=ticket.id, language=user.language,
+                              context={"help": help_text})] if help_text else []
         return MailResult("followup", ticket.id, "commands applied", events=events, answers=answers)
 
     def _context(self, session: Session, ticket: Ticket, user: User, now: datetime,

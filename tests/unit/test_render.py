@@ -44,6 +44,10 @@ ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
     "command_errors": {"errors": [{"line_number": 3, "line": "#tsk 1h", "reason": "unknown command"}],
                        "help": HELP},
     "help": {"help": HELP},
+    "commands_applied": {"applied": [{"kind": "taken"},
+                                     {"kind": "task", "duration_minutes": 15, "state": "done", "begin": None},
+                                     {"kind": "followup"}],
+                         "status": "assigned", "total_minutes": 45, "help": ""},
     "refused_sender": {"reason": "unknown sender", "original_subject": "Imprimante en panne"},
     "not_participant": {"original_subject": "Re: [Ticket #59] Ordinateur très lent"},
     "reason_please": {},
@@ -238,6 +242,30 @@ def test_command_errors_list_each_rejected_line_then_the_help() -> None:
     assert "Ligne 2\u00a0: #tsk 1h" in text and "Ligne 4\u00a0: #task 99x" in text
     assert text.index("bad duration") < text.index("#hold [raison]")
     assert "<code>#task 99x</code>" in html
+
+
+def test_commands_applied_says_what_was_done_the_status_and_the_time_spent() -> None:
+    text, html = parts(rendered(outbox_row("commands_applied")))
+    text = text.replace("\r\n", "\n")
+    assert "Vos commandes ont été appliquées au ticket #59\u00a0:" in text
+    assert "  - pris en charge\n  - tâche de 15\u00a0min ajoutée (fait)\n  - votre texte ajouté comme suivi\n" in text
+    assert "État\u00a0: en cours (attribué)" in text
+    assert "Temps passé au total\u00a0: 45\u00a0min" in text
+    assert "<li>tâche de 15\u00a0min ajoutée (fait)</li>" in html
+    assert "Les commandes disponibles" not in text  # the help only when #help was asked
+
+
+def test_commands_applied_in_english_with_a_planned_task_and_the_help() -> None:
+    row = outbox_row("commands_applied", "en", help=HELP, total_minutes=90, status="planned", applied=[
+        {"kind": "task", "duration_minutes": 90, "state": "todo", "begin": "2026-12-01T13:00:00+00:00"},
+        {"kind": "observer", "email": "cpe@lycee.example"}])
+    text, html = parts(rendered(row))
+    text = text.replace("\r\n", "\n")
+    assert "  - 1h30 task added (to do), planned for Tuesday 1 December 2026 at 14:00\n" in text
+    assert "  - cpe@lycee.example now follows the ticket\n" in text
+    assert "Status: in progress (planned)" in text and "Total time spent: 1h30" in text
+    assert text.index("Total time spent") < text.index("#hold [raison]")
+    assert "<li>cpe@lycee.example now follows the ticket</li>" in html
 
 
 def test_private_followup_says_it_is_private() -> None:

@@ -1,0 +1,55 @@
+"""What a technician's command mail applied, as plain values for the confirmation answer
+(`commands_applied`): one item per thing done, the status reached and the time spent on the
+ticket. The templates phrase it in the technician's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mailbot.parsers import commands as c
+from mailbot.workflow.models import Ticket, User
+
+# command -> item kind (the template says it in words); None: shown through another item
+KINDS: dict[type[c.Command], str | None] = {
+    c.TaskCommand: "task", c.PrivateCommand: None, c.HoldCommand: "waiting", c.ResumeCommand: "resumed",
+    c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.SolveCommand: "solved", c.KbCommand: "kb",
+    c.CloseCommand: "closed", c.TypeCommand: "type", c.UrgencyCommand: "urgency", c.AssetCommand: "asset",
+    c.HelpCommand: None,
+}
+
+
+def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
+                  private: bool) -> list[dict[str, Any]]:
+    """The items in the order the technician reads them: taking first, then each command."""
+    items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
+    for cmd in commands:
+        kind = KINDS.get(type(cmd))
+        if kind is None:
+            continue
+        item: dict[str, Any] = {"kind": kind}
+        if isinstance(cmd, c.AssignCommand):
+            if cmd.email is None or cmd.email.lower() == author.email.lower():
+                continue  # #take: said by "taken" (or nothing new when already assigned)
+            item["email"] = cmd.email
+        elif isinstance(cmd, c.TaskCommand):
+            item.update(duration_minutes=cmd.duration_minutes, state=cmd.state,
+                        begin=cmd.begin.isoformat() if cmd.begin else None)
+        elif isinstance(cmd, c.ObserverCommand):
+            item["email"] = cmd.email
+        elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
+            item["value"] = str(cmd.value)
+        elif isinstance(cmd, c.AssetCommand):
+            item["name"] = cmd.name
+        items.append(item)
+    if followup:
+        items.append({"kind": "followup"})
+    if private:
+        items.append({"kind": "private"})
+    return items
+
+
+def summary(ticket: Ticket, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The confirmation's context: the items, the ticket's status and its total time spent."""
+    return {"applied": items, "status": str(ticket.status),
+            "total_minutes": sum(task.duration_minutes or 0 for task in ticket.tasks)}
