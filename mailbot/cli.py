@@ -263,21 +263,13 @@ def documents_get(document_id: Annotated[int, typer.Argument(metavar="ID", show_
     """Write a stored document out, under its original name unless --output says otherwise."""
     from pathlib import Path
 
-    from mailbot.workflow.documents import DocumentStore, safe_filename
-    from mailbot.workflow.views import document_json, get_document
+    from mailbot.operations import document_file
 
-    app = make_app()
-    with app.db.transaction() as session:
-        document = document_json(get_document(session, document_id))
-    stored = DocumentStore(app.settings.documents_dir).path_for(document["sha256"])
-    if not stored.is_file():
-        raise MailbotError(f"document {document_id}: its file {stored} is missing (MAILBOT_DOCUMENTS_DIR)")
-    data = stored.read_bytes()
+    name, data = document_file(make_app(), document_id)
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    name = safe_filename(document["filename"], f"document-{document_id}")
     target = Path(output) if output else Path(name)
     if target.is_dir():
         target = target / name

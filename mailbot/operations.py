@@ -1,5 +1,5 @@
-"""Operator commands on what failed: list failed mails and the notifications given up, show a
-failed mail, process its kept raw bytes again."""
+"""Operator commands: list failed mails and the notifications given up, show a failed mail,
+process its kept raw bytes again; read a stored document back."""
 
 from __future__ import annotations
 
@@ -82,3 +82,16 @@ def _failed(session, mail_id: int) -> ProcessedMail:
     if mail.outcome != "failed":
         raise MailbotError(f"mail {mail_id} is not a failed mail (it was {mail.outcome})")
     return mail
+
+
+def document_file(app: App, document_id: int) -> tuple[str, bytes]:
+    """A stored document's original name (safe as a file name of the current folder) and bytes."""
+    from mailbot.workflow.documents import DocumentStore, safe_filename
+    from mailbot.workflow.views import document_json, get_document
+
+    with app.db.transaction() as session:
+        document = document_json(get_document(session, document_id))
+    stored = DocumentStore(app.settings.documents_dir).path_for(document["sha256"])
+    if not stored.is_file():
+        raise MailbotError(f"document {document_id}: its file {stored} is missing (MAILBOT_DOCUMENTS_DIR)")
+    return safe_filename(document["filename"], f"document-{document_id}"), stored.read_bytes()

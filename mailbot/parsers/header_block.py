@@ -23,7 +23,8 @@ from mmap import mmap
 
 MAX_LINES = 5
 MAX_BYTES = 1024
-_HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")  # a field name, then a colon (RFC 5322 §3.6.8)
+# a field name (group 1), then a colon (RFC 5322 §3.6.8; obsolete syntax allows blanks before it)
+FIELD_NAME = re.compile(rb"([!-9;-~]+)[ \t]*:")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -31,31 +32,31 @@ def start(raw: bytes | mmap) -> int:
     """The offset of the first header line: 0 unless up to MAX_LINES lines (MAX_BYTES in all)
     that are not header lines come before a header line."""
     head = bytes(raw[:MAX_BYTES + 1000])  # the junk, and the start of the header line after it
-    if _HEADER_LINE.match(head):
+    if FIELD_NAME.match(head):
         return 0
     pos = len(_BOM) if head.startswith(_BOM) else 0
     for _ in range(MAX_LINES):
-        if _HEADER_LINE.match(head, pos):
+        if FIELD_NAME.match(head, pos):
             return pos
         eol = head.find(b"\n", pos, MAX_BYTES)
         if eol < 0:
             return 0
         pos = eol + 1
-    return pos if _HEADER_LINE.match(head, pos) else 0
+    return pos if FIELD_NAME.match(head, pos) else 0
 
 
 MAX_HEADER_BLOCK = 256 * 1024
-_BLOCK_END = re.compile(rb"\r?\n\r?\n")
+BLOCK_END = re.compile(rb"\r?\n\r?\n")  # the blank line after the header block
 
 
 def without_stray_lines(raw: bytes | mmap, start: int = 0) -> bytes | None:
     """The mail from `start` with the stray lines of its header block left out, or None when
     the block has none (or no end within MAX_HEADER_BLOCK bytes)."""
-    end = _BLOCK_END.search(bytes(raw[start:start + MAX_HEADER_BLOCK]))
+    end = BLOCK_END.search(bytes(raw[start:start + MAX_HEADER_BLOCK]))
     if end is None:
         return None
     lines = bytes(raw[start:start + end.start()]).split(b"\n")
-    is_header = [bool(_HEADER_LINE.match(line)) or line[:1] in (b" ", b"\t") for line in lines]
+    is_header = [bool(FIELD_NAME.match(line)) or line[:1] in (b" ", b"\t") for line in lines]
     if all(is_header):
         return None
     last_header = max((i for i, ok in enumerate(is_header) if ok and lines[i][:1] not in (b" ", b"\t")),

@@ -19,8 +19,9 @@ transport header can only ever join two copies of one mail, never two different 
 from __future__ import annotations
 
 import hashlib
-import re
 from mmap import mmap
+
+from mailbot.parsers.header_block import BLOCK_END, FIELD_NAME
 
 # Fields added or rewritten on the way: by relays, receiving servers and their filters, the
 # delivery agent and the mail store. A name ending in `*` stands for every name starting so.
@@ -63,8 +64,6 @@ MAX_KEY = 998  # the column's length
 _MAX_ID = MAX_KEY - 1 - DIGEST_IN_KEY
 _EXACT = frozenset(name for name in TRANSPORT_HEADERS if not name.endswith("*"))
 _PREFIXES = tuple(name[:-1] for name in TRANSPORT_HEADERS if name.endswith("*"))
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_FIELD_NAME = re.compile(rb"([!-9;-~]+)[ \t]*:")
 _CHUNK = 1 << 20
 
 
@@ -91,7 +90,7 @@ def content_digest(raw: bytes | mmap) -> str:
     """The sha256 (hex) of the mail without its transport headers; `raw` may be a memory map."""
     digest = hashlib.sha256()
     start = _skip_envelope(raw)
-    end = _HEADER_END.search(raw, start)
+    end = BLOCK_END.search(raw, start)
     head_end, body_start = (end.start(), end.end()) if end else (len(raw), len(raw))
     for name, value in _fields(bytes(raw[start:head_end])):
         if not is_transport_header(name.decode("ascii", "replace")):
@@ -117,7 +116,7 @@ def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
         if line[:1] in (b" ", b"\t") and fields:
             fields[-1][1].append(line)
             continue
-        match = _FIELD_NAME.match(line)
+        match = FIELD_NAME.match(line)
         if match:
             fields.append((match.group(1).lower(), [line[match.end():]]))
         else:
