@@ -3,21 +3,18 @@ survived, several mailboxes have their own ticket type and group, and flag-only 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
-from services import free_port
+from services import LOOPBACK, CuttableProxy
 
 pytestmark = pytest.mark.integration
 
@@ -43,53 +40,6 @@ def wait_until(check, timeout: float, what: str, log: Path | None = None):  # ty
         time.sleep(0.1)
     tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
     pytest.fail(f"{what} did not happen within {timeout}s\n{tail}")
-
-
-class Cuttable:
-    """A TCP relay to the IMAP server that the test can cut (every connection dropped, nothing
-    listening) and restore: the network going away under mailbot. Stopping Dovecot alone
-    leaves its running IMAP sessions alive."""
-
-    def __init__(self, port: int):
-        self.upstream = port
-        self.port = free_port()
-        self.sockets: list[socket.socket] = []
-        self.listener: socket.socket | None = None
-        self.restore()
-
-    def restore(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(16)
-        self.listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        for sock in [self.listener, *self.sockets]:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        self.sockets.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.upstream))
-            self.sockets += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
 
 
 class Mailbot:
@@ -156,7 +106,9 @@ def test_a_new_mail_is_picked_up_at_once_by_idle_while_mailbot_runs(mailbot, ima
 
 
 def test_the_imap_server_restarting_under_a_running_mailbot_loses_nothing(mailbot, imap_mailbox, smtp_sink):
-    relay = Cuttable(imap_mailbox.port)
+    # the network going away under mailbot: stopping Dovecot alone leaves its IMAP sessions alive
+    relay = CuttableProxy((LOOPBACK, imap_mailbox.port))
+    relay.restore()
     mailbot.env["MAILBOT_IMAP_URL"] = imap_mailbox.imap_url.replace(f":{imap_mailbox.port}/", f":{relay.port}/")
     _, log = mailbot.start("run")
     imap_mailbox.append(mail("a@lycee.example", "Avant"))
