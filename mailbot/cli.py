@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import OperationalError
 
+from mailbot.cli_kb import kb_cli
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError, MailbotError
 
@@ -31,7 +32,6 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(tickets_cli, name="tickets")
 documents_cli = typer.Typer(help="The documents (attachments) stored on tickets.", **PLAIN)
 cli.add_typer(documents_cli, name="documents")
-kb_cli = typer.Typer(help="The knowledge base.", **PLAIN)
 cli.add_typer(kb_cli, name="kb")
 failed_cli = typer.Typer(help="Mails that could not be processed, notifications that could not be sent.",
                          **PLAIN)
@@ -277,30 +277,6 @@ def documents_get(document_id: Annotated[int, typer.Argument(metavar="ID", show_
         raise MailbotError(f"{target} already exists (--output PATH writes it elsewhere)")
     target.write_bytes(data)
     typer.echo(f"wrote {target} ({len(data)} bytes)", err=True)
-
-
-@kb_cli.command("list")
-def kb_list(as_json: JsonFlag = False) -> None:
-    """List the knowledge-base articles."""
-    from mailbot.textview import local_time
-    from mailbot.workflow.kb import all_articles, article_json
-
-    articles = _read(lambda session: [article_json(a) for a in all_articles(session)])
-    _emit(articles, as_json, lambda: (
-        f"{a['id']:<5} {local_time(a['created_at'], _tz())}  {a['title'][:60]:<60} "
-        + (f"(from ticket #{a['ticket']})" if a["ticket"] else "") for a in articles),
-        empty="no knowledge-base articles (a technician's #solve with #kb saves one)")
-
-
-@kb_cli.command("show")
-def kb_show(article_id: Annotated[int, typer.Argument(metavar="ID", help="The article's number.",
-                                                      show_default=False)],
-            as_json: JsonFlag = False) -> None:
-    """One knowledge-base article."""
-    from mailbot.workflow.kb import article_json, get_article
-
-    article = _read(lambda session: article_json(get_article(session, article_id)))
-    _emit(article, as_json, lambda: [f"{article['title']}\n\n{article['content']}"])
 
 
 @cli.command()

@@ -74,7 +74,9 @@ class Intake:
         answers = refused_attachments(ticket, requester, refused, now) if answered else []
         event = Event("ticket_created", ticket.id, requester.id, context={
             "text": content, "follows_ticket_id": follows.id if follows else None,
-            "kb_articles": kb.suggestions(session, title, limit=3)},
+            # the requester is shown published articles only; technicians see drafts too
+            "kb_articles": kb.suggestions(session, title, content, published_only=True),
+            "kb_suggestions": kb.suggestions(session, title, content, published_only=False)},
             silent_for=() if answered else (requester.id,))
         return MailResult("ticket", ticket.id, events=[event], answers=answers)
 

@@ -1,34 +1,64 @@
-"""The knowledge base: articles saved from solutions, and suggestions for a new ticket."""
+"""The knowledge base (SPEC §10): articles saved from solutions as drafts, edited, published
+and unpublished by technicians, each change kept as a revision; and the articles suggested
+for a new ticket. Searching is workflow/kb_search.py."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.workflow.models import KbArticle
+from mailbot.errors import NotFound
+from mailbot.workflow.kb_search import Hit, search
+from mailbot.workflow.models import KbArticle, KbRevision, User
 
-_WORD = re.compile(r"\w{4,}")
+DRAFT, PUBLISHED = "draft", "published"
+SUGGESTIONS = 3
+SUGGESTION_TEXT_WORDS = 24  # a ticket's title and the start of its text: kb_words.MAX_TERMS
 
-
-def suggestions(session: Session, title: str, limit: int = 3) -> list[dict[str, Any]]:
-    """Up to `limit` articles whose title shares a word of four letters or more with `title`."""
-    words = sorted({w.lower() for w in _WORD.findall(title)}, key=len, reverse=True)[:5]
-    if not words:
-        return []
-    rows = session.scalars(select(KbArticle).where(
-        or_(*[KbArticle.title.ilike(f"%{w}%") for w in words])).order_by(KbArticle.id.desc()).limit(limit))
-    return [{"id": a.id, "title": a.title} for a in rows]
+# The least score a suggested article needs, per search engine (scores are each engine's own).
+# Measured by `bench/kb_quality.py` on tests/data/kb_corpus.json: the scores of the expected
+# article for the corpus's queries against the best score for its off-topic ones (docs/KB.md).
+MIN_SCORE = {"sqlite": 3.0, "postgresql": 0.3}
 
 
 def save_article(session: Session, *, title: str, content: str, ticket_id: int | None,
-                 author_id: int | None, now: datetime) -> KbArticle:
-    article = KbArticle(title=title, content=content, ticket_id=ticket_id, author_id=author_id, created_at=now)
+                 author_id: int | None, now: datetime, category: str | None = None,
+                 status: str = DRAFT) -> KbArticle:
+    """A new article (a draft unless said otherwise), with its first revision."""
+    article = KbArticle(title=title, content=content, ticket_id=ticket_id, author_id=author_id, created_at=now,
+                        status=status, category=category, updated_at=now)
     session.add(article)
+    _revise(article, "created", author_id, now)
+    session.flush()
     return article
+
+
+def edit(article: KbArticle, *, title: str, content: str, by: User | None, now: datetime,
+         category: str | None = None) -> None:
+    """Replace the title and text (and the category when one is given)."""
+    article.title, article.content = title, content
+    if category:
+        article.category = category
+    article.updated_at = now
+    _revise(article, "edited", by.id if by else None, now)
+
+
+def set_status(article: KbArticle, status: str, *, by: User | None, now: datetime) -> bool:
+    """Publish or unpublish; False when the article already had that status (nothing kept)."""
+    if article.status == status:
+        return False
+    article.status = status
+    article.updated_at = now
+    _revise(article, "published" if status == PUBLISHED else "unpublished", by.id if by else None, now)
+    return True
+
+
+def _revise(article: KbArticle, action: str, by_id: int | None, now: datetime) -> None:
+    article.revisions.append(KbRevision(at=now, by_id=by_id, action=action, title=article.title,
+                                        content=article.content, status=article.status, category=article.category))
 
 
 def all_articles(session: Session) -> list[KbArticle]:
@@ -36,14 +66,37 @@ def all_articles(session: Session) -> list[KbArticle]:
 
 
 def get_article(session: Session, article_id: int) -> KbArticle:
-    from mailbot.errors import NotFound
-
     article = session.get(KbArticle, article_id)
     if article is None:
         raise NotFound(f"no knowledge-base article {article_id}")
     return article
 
 
+def relevant(session: Session, hits: list[Hit]) -> list[Hit]:
+    """The hits scoring at least the measured threshold of the session's engine."""
+    floor = MIN_SCORE.get(session.get_bind().dialect.name, 0.0)
+    return [hit for hit in hits if hit.score >= floor]
+
+
+def suggestions(session: Session, title: str, text: str = "", *, published_only: bool,
+                limit: int = SUGGESTIONS) -> list[dict[str, Any]]:
+    """Up to `limit` articles relevant to a new ticket, as plain values for the notification."""
+    query = " ".join([title, *text.split()[:SUGGESTION_TEXT_WORDS]])
+    return [hit_json(hit) for hit in relevant(session, search(session, query, published_only=published_only,
+                                                              limit=limit))]
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """A search result as plain values: `extract` keeps the kb_search START/STOP marks."""
+    return {"id": hit.id, "title": hit.title, "status": hit.status, "category": hit.category,
+            "extract": hit.extract, "score": round(hit.score, 4)}
+
+
 def article_json(article: KbArticle) -> dict[str, Any]:
     return {"id": article.id, "title": article.title, "content": article.content, "ticket": article.ticket_id,
-            "created_at": article.created_at.isoformat()}
+            "status": article.status, "category": article.category,
+            "created_at": article.created_at.isoformat(),
+            "updated_at": article.updated_at.isoformat() if article.updated_at else None,
+            "revisions": [{"at": r.at.isoformat(), "by": r.by.email if r.by else None, "action": r.action,
+                           "title": r.title, "status": r.status, "category": r.category}
+                          for r in article.revisions]}

@@ -212,6 +212,11 @@ class StatusChange(Base):
 
 
 class KbArticle(Base):
+    """A knowledge-base article (SPEC §10): a draft seen by technicians until published.
+
+    Its search index is kept by the database itself (migration 0004): an FTS5 table fed by
+    triggers on SQLite, a generated `tsvector` column on PostgreSQL; see workflow/kb_search.py."""
+
     __tablename__ = "kb_articles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,6 +225,29 @@ class KbArticle(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, published
+    category: Mapped[str | None] = mapped_column(String(100), default=None)
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    revisions: Mapped[list[KbRevision]] = relationship(order_by="KbRevision.id", cascade="all, delete-orphan")
+
+
+class KbRevision(Base):
+    """One change of a knowledge-base article: who, when, what, and the article after it."""
+
+    __tablename__ = "kb_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    action: Mapped[str] = mapped_column(String(20))  # created, edited, published, unpublished, category
+    title: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(100), default=None)
+
+    by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class ThreadMessage(Base):

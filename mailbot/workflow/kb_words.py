@@ -1,0 +1,84 @@
+"""The words of a knowledge-base search: what someone typed (or a new ticket's title and text)
+turned into a few search terms, French and English alike.
+
+Accents and case are dropped, then common words (`le`, `de`, `the`, `bonjour`, `merci`, …),
+then each word is stemmed by the French and the English Snowball stemmers
+(`imprimantes` → `imprim`, `passwords` → `password`). The SQLite index, which does not stem,
+looks these stems up as prefixes (`imprim*`); PostgreSQL stems with its own `french` and
+`english` configurations and is given the folded words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+MAX_TERMS = 24  # a long ticket text: the first words say most of what it is about
+MIN_PREFIX = 3  # a shorter stem is looked up whole (`pc`, `ip`), never as a prefix
+
+# Words that say nothing about the problem: grammar words and the politeness of a request.
+STOPWORDS = frozenset("""
+a ai aie ainsi alors apres au aucun aussi autre aux avant avec avez avoir avons bien bonjour bonsoir
+ca car ce ceci cela celle celui ces cet cette chez ci comme comment cordialement dans de depuis des
+deux donc dont du elle elles en encore entre est et etait ete etre eu faire fait fois il ils je jour
+la le les leur leurs lors lui ma mais me meme merci mes moi mon ne ni nos notre nous on ont ou par pas
+peu peut peux plus pour pourriez pourtant puis quand que quel quelle qui sa sans se ses si son sont
+sous suis sur svp ta te tes toi ton tous tout tres tu un une vos votre vous y
+about after again all also am an and any are as at be been before being but by can could did do does
+doing dear for from had has have having he hello her here hi his how i if in into is it its just me
+my no not now of off on once only or our out over please regards she should so some than thanks
+thank that the their them then there these they this those to too under until up very was we were
+what when where which while who why will with would you your
+""".split())
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The search terms of a query: `words` folded (for PostgreSQL), `stems` (for SQLite)."""
+
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: `Clé USB` → `cle usb`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """The shorter of the French and English stems of a folded word."""
+    french = _stemmer("french").stemWord(word)
+    english = _stemmer("english").stemWord(word)
+    return min(french, english, key=len)
+
+
+@lru_cache(maxsize=2)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(language)
+
+
+def terms(text: str, limit: int = MAX_TERMS) -> Terms:
+    """The distinct meaningful words of `text`, in order, at most `limit`."""
+    words: list[str] = []
+    for word in _WORD.findall(fold(text)):
+        if len(word) < 2 or word in STOPWORDS or word.isdigit() or word in words:
+            continue
+        words.append(word)
+        if len(words) == limit:
+            break
+    stems: list[str] = []
+    for word in words:
+        s = stem(word)
+        if s not in stems:
+            stems.append(s)
+    return Terms(tuple(words), tuple(stems))
