@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from mailbot.outbound.hints import hint_lines
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.parsers.ticket_ref import SUBJECT_WORDS
+from mailbot.workflow.kb_search import START, STOP, marked
 from mailbot.workflow.states import LABELS
 
 log = logging.getLogger("mailbot.render")
@@ -149,6 +150,21 @@ def _duration(ctx: Any, minutes: Any) -> str:
     return clock_time(hours, rest, "fr") if ctx["language"] == "fr" else f"{hours}h{rest:02d}"
 
 
+def _kb_extract_text(extract: Any) -> str:
+    """A knowledge-base extract with the words found between asterisks."""
+    return marked(str(extract or ""))
+
+
+def _kb_extract_html(extract: Any) -> Markup:
+    """A knowledge-base extract, escaped, with the words found in <mark>."""
+    parts = str(extract or "").split(START)
+    html = escape(parts[0])
+    for part in parts[1:]:
+        found, _, rest = part.partition(STOP)
+        html += Markup("<mark>") + escape(found) + Markup("</mark>") + escape(rest)
+    return Markup(html)
+
+
 def _nl2br(text: Any) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
 
@@ -200,7 +216,8 @@ def _environment(templates_package: str, *, html: bool, undefined: type[Undefine
         auto_reload=False,
     )
     env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
-                       status_label=_status_label, task_state=_task_state)
+                       status_label=_status_label, task_state=_task_state,
+                       kb_extract=_kb_extract_html if html else _kb_extract_text)
     return env
 
 

@@ -16,6 +16,11 @@ class Command:
     line_number: int = 0
     line: str = ""
 
+    @property
+    def touches_ticket(self) -> bool:
+        """False for a command that neither takes nor changes the ticket (#search, #kb publish N)."""
+        return True
+
 
 @dataclass(frozen=True)
 class TaskCommand(Command):
@@ -63,7 +68,29 @@ class SolveCommand(Command):
 
 @dataclass(frozen=True)
 class KbCommand(Command):
+    """`#kb [category]` with #solve saves the solution as a draft; `#kb edit|publish|unpublish N`
+    acts on article N (edit: the mail's text is the new title, first line, and text)."""
+
     command: ClassVar[str] = "kb"
+    action: str = "save"  # save, edit, publish, unpublish
+    article_id: int | None = None
+    category: str | None = None
+
+    @property
+    def touches_ticket(self) -> bool:
+        return self.action == "save"
+
+
+@dataclass(frozen=True)
+class SearchCommand(Command):
+    """`#search words`: the best knowledge-base articles, in the answer to the technician."""
+
+    command: ClassVar[str] = "search"
+    words: str
+
+    @property
+    def touches_ticket(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -116,4 +143,5 @@ class CommandParse:
     def uses_remaining_text(self) -> bool:
         """Whether the remaining text is a task description or the solution (so no followup)."""
         return any(isinstance(c, TaskCommand) and not c.description
-                   or isinstance(c, SolveCommand) and not c.text for c in self.commands)
+                   or isinstance(c, SolveCommand) and not c.text
+                   or isinstance(c, KbCommand) and c.action == "edit" for c in self.commands)

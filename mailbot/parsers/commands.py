@@ -43,6 +43,7 @@ from mailbot.parsers.command_values import (
     ObserverCommand,
     PrivateCommand,
     ResumeCommand,
+    SearchCommand,
     SolveCommand,
     TaskCommand,
     TypeCommand,
@@ -90,9 +91,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "propose une solution ; sans texte, le texte du mail est la solution",
                 "proposes a solution; with no text, the text of the mail is the solution",
                 args_fr="[texte]", once=True),
-    CommandSpec("kb", ("bc",), "",
-                "avec #solve : enregistre aussi la solution dans la base de connaissances",
-                "with #solve: also saves the solution in the knowledge base"),
+    CommandSpec("kb", ("bc",), "[category] | edit N | publish N | unpublish N",
+                "avec #solve : enregistre aussi la solution comme brouillon dans la base de connaissances"
+                " (#kb imprimantes : dans cette catégorie) ; #kb edit N : le texte du mail remplace la fiche N"
+                " (titre sur la première ligne) ; #kb publish N : la montre aux demandeurs ; #kb unpublish N",
+                "with #solve: also saves the solution as a draft in the knowledge base"
+                " (#kb printers: in that category); #kb edit N: the text of the mail replaces article N"
+                " (title on the first line); #kb publish N: shows it to requesters; #kb unpublish N",
+                args_fr="[catégorie] | edit N | publish N | unpublish N"),
+    CommandSpec("search", ("chercher", "recherche"), "WORDS",
+                "répond avec les fiches de la base de connaissances qui correspondent le mieux",
+                "answers with the knowledge-base articles that match best", args_fr="MOTS"),
     CommandSpec("close", ("clore", "fermer"), "[text]",
                 "clôt le ticket ; le texte éventuel devient un suivi",
                 "closes the ticket; the optional text becomes a followup", args_fr="[texte]", once=True),
@@ -198,11 +207,28 @@ def _check_together(commands: list[Command], remaining: str) -> tuple[list[Comma
             kept.append(command)
     has_solve = any(isinstance(c, SolveCommand) for c in kept)
     for command in kept:
-        if isinstance(command, KbCommand) and not has_solve:
+        if isinstance(command, KbCommand) and command.action == "save" and not has_solve:
             errors.append(_error(command, "#kb needs a #solve in the same mail"))
+        if isinstance(command, KbCommand) and command.action == "edit" and not _title_and_text(remaining):
+            errors.append(_error(command, "#kb edit needs the new title on the first line of the mail"
+                                          " and the new text below it"))
         if isinstance(command, SolveCommand) and not command.text and not remaining:
             errors.append(_error(command, "a solution cannot be empty"))
     return kept, errors
+
+
+def _title_and_text(remaining: str) -> tuple[str, str] | None:
+    """A new article from a mail's remaining text: its first line and the rest, both needed."""
+    title, _, body = remaining.strip().partition("\n")
+    return (title.strip(), body.strip()) if title.strip() and body.strip() else None
+
+
+def kb_title_and_text(remaining: str) -> tuple[str, str]:
+    """The title and text that `#kb edit` takes from the remaining text (checked when parsing)."""
+    found = _title_and_text(remaining)
+    if found is None:
+        raise ValueError("no title and text")
+    return found
 
 
 def _error(command: Command, reason: str) -> CommandError:
@@ -296,6 +322,27 @@ def _assign(args: str, context: _Context) -> AssignCommand:
     return AssignCommand(_email(args, "assign"))
 
 
+KB_ACTIONS = {"edit": "edit", "modifier": "edit", "publish": "publish", "publier": "publish",
+              "unpublish": "unpublish", "depublier": "unpublish"}
+CATEGORY_MAX = 100
+
+
+def _kb(args: str, context: _Context) -> KbCommand:
+    words = args.split()
+    if not words:
+        return KbCommand()
+    action = KB_ACTIONS.get(_fold(words[0]))
+    if action is None:  # `#kb imprimantes`: the category of the article saved from the solution
+        if len(args) > CATEGORY_MAX:
+            raise ValueError(f"a knowledge-base category has at most {CATEGORY_MAX} characters")
+        return KbCommand(category=" ".join(words))
+    if len(words) < 2 or not words[1].lstrip("#").isdigit():
+        raise ValueError(f"#kb {words[0]} needs an article number, e.g. #kb {words[0]} 12")
+    if len(words) > 2:
+        raise ValueError(f"#kb {words[0]} takes only the article number")
+    return KbCommand(action=action, article_id=int(words[1].lstrip("#")))
+
+
 def _choice(table: dict, args: str, reason: str):
     value = table.get(" ".join(_fold(args).split()))
     if value is None:
@@ -318,7 +365,9 @@ _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
     "take": _no_argument(AssignCommand, "take"),
     "observer": lambda args, context: ObserverCommand(_email(args, "observer")),
     "solve": lambda args, context: SolveCommand(args),
-    "kb": _no_argument(KbCommand, "kb"),
+    "kb": _kb,
+    "search": lambda args, context: SearchCommand(_required(
+        args, "#search needs the words to look for, e.g. #search imprimante bourrage")),
     "close": lambda args, context: CloseCommand(args),
     "type": lambda args, context: TypeCommand(_choice(
         TYPES, args, "#type needs incident or request (demande), not '{args}'")),

@@ -4,7 +4,7 @@ ticket. The templates phrase it in the technician's language."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mailbot.parsers import commands as c
@@ -15,13 +15,14 @@ KINDS: dict[type[c.Command], str | None] = {
     c.TaskCommand: "task", c.PrivateCommand: None, c.HoldCommand: "waiting", c.ResumeCommand: "resumed",
     c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.SolveCommand: "solved", c.KbCommand: "kb",
     c.CloseCommand: "closed", c.TypeCommand: "type", c.UrgencyCommand: "urgency", c.AssetCommand: "asset",
-    c.HelpCommand: None,
+    c.HelpCommand: None, c.SearchCommand: "search",
 }
 
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
-                  private: bool) -> list[dict[str, Any]]:
-    """The items in the order the technician reads them: taking first, then each command."""
+                  private: bool, results: Mapping[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The items in the order the technician reads them: taking first, then each command;
+    `results` (by line number) is what the handlers found: articles, search hits."""
     items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
     for cmd in commands:
         kind = KINDS.get(type(cmd))
@@ -41,6 +42,9 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
             item["value"] = str(cmd.value)
         elif isinstance(cmd, c.AssetCommand):
             item["name"] = cmd.name
+        elif isinstance(cmd, c.KbCommand):
+            item.update(kind="kb" if cmd.action == "save" else f"kb_{cmd.action}", category=cmd.category)
+        item.update((results or {}).get(cmd.line_number, {}))
         items.append(item)
     if followup:
         items.append({"kind": "followup"})

@@ -14,12 +14,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
-from mailbot.workflow import kb, states
+from mailbot.workflow import kb, kb_search, states
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Event
-from mailbot.workflow.models import Solution, Task, Ticket, TicketItem, User
+from mailbot.workflow.models import KbArticle, Solution, Task, Ticket, TicketItem, User
 from mailbot.workflow.people import create_user
 from mailbot.workflow.states import Status
+
+SEARCH_RESULTS = 5  # articles listed in the answer to #search
 
 
 class Refused(Exception):
@@ -39,6 +41,7 @@ class CommandContext:
     status: str = ""
     events: list[Event] = field(default_factory=list)
     wants_help: bool = False
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)  # line number -> for the confirmation
 
     def move(self, action: str, why: str) -> None:
         """Follow a status action; on the real pass, apply it with its history line."""
@@ -144,11 +147,36 @@ def on_solve(cmd: c.SolveCommand, ctx: CommandContext) -> None:
 
 
 def on_kb(cmd: c.KbCommand, ctx: CommandContext) -> None:
+    """#kb: the solution saved as a draft; #kb edit/publish/unpublish N: article N changed."""
+    if cmd.action == "save":
+        if not ctx.dry:
+            solution = next(s for s in reversed(ctx.ticket.solutions) if s.status == "waiting")
+            saved = kb.save_article(ctx.session, title=ctx.ticket.title, content=solution.content,
+                                    ticket_id=ctx.ticket.id, author_id=ctx.author.id, now=ctx.now,
+                                    category=cmd.category)
+            ctx.results[cmd.line_number] = {"article_id": saved.id}
+        return
+    assert cmd.article_id is not None
+    article = ctx.session.get(KbArticle, cmd.article_id)
+    if article is None:
+        raise Refused(f"there is no knowledge-base article {cmd.article_id}")
     if ctx.dry:
         return
-    solution = next(s for s in reversed(ctx.ticket.solutions) if s.status == "waiting")
-    kb.save_article(ctx.session, title=ctx.ticket.title, content=solution.content, ticket_id=ctx.ticket.id,
-                    author_id=ctx.author.id, now=ctx.now)
+    if cmd.action == "edit":
+        title, content = c.kb_title_and_text(ctx.remaining_text)
+        kb.edit(article, title=title[:500], content=content, by=ctx.author, now=ctx.now)
+        changed = True
+    else:
+        changed = kb.set_status(article, kb.PUBLISHED if cmd.action == "publish" else kb.DRAFT,
+                                by=ctx.author, now=ctx.now)
+    ctx.results[cmd.line_number] = {"article_id": article.id, "title": article.title, "changed": changed}
+
+
+def on_search(cmd: c.SearchCommand, ctx: CommandContext) -> None:
+    """#search: the best articles, drafts included (technicians only), for the answer. Needs no ticket."""
+    if not ctx.dry:
+        hits = kb_search.search(ctx.session, cmd.words, limit=SEARCH_RESULTS)
+        ctx.results[cmd.line_number] = {"words": cmd.words, "hits": [kb.hit_json(hit) for hit in hits]}
 
 
 def on_close(cmd: c.CloseCommand, ctx: CommandContext) -> None:
@@ -191,6 +219,7 @@ HANDLERS: dict[type[c.Command], Callable[[Any, CommandContext], None]] = {
     c.ObserverCommand: on_observer,
     c.SolveCommand: on_solve,
     c.KbCommand: on_kb,
+    c.SearchCommand: on_search,
     c.CloseCommand: on_close,
     c.TypeCommand: on_type,
     c.UrgencyCommand: on_urgency,

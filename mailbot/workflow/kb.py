@@ -18,10 +18,10 @@ DRAFT, PUBLISHED = "draft", "published"
 SUGGESTIONS = 3
 SUGGESTION_TEXT_WORDS = 24  # a ticket's title and the start of its text: kb_words.MAX_TERMS
 
-# The least score a suggested article needs, per search engine (scores are each engine's own).
-# Measured by `bench/kb_quality.py` on tests/data/kb_corpus.json: the scores of the expected
-# article for the corpus's queries against the best score for its off-topic ones (docs/KB.md).
-MIN_SCORE = {"sqlite": 3.0, "postgresql": 0.3}
+# The least relevance (kb_search.relevance, 0 … 1) of a suggested article. Measured by
+# `bench/kb_quality.py` on tests/data/kb_corpus.json: the relevance of the expected article for
+# the corpus's queries against the best relevance reached by its off-topic ones (docs/KB.md).
+MIN_RELEVANCE = 0.5
 
 
 def save_article(session: Session, *, title: str, content: str, ticket_id: int | None,
@@ -72,24 +72,18 @@ def get_article(session: Session, article_id: int) -> KbArticle:
     return article
 
 
-def relevant(session: Session, hits: list[Hit]) -> list[Hit]:
-    """The hits scoring at least the measured threshold of the session's engine."""
-    floor = MIN_SCORE.get(session.get_bind().dialect.name, 0.0)
-    return [hit for hit in hits if hit.score >= floor]
-
-
 def suggestions(session: Session, title: str, text: str = "", *, published_only: bool,
                 limit: int = SUGGESTIONS) -> list[dict[str, Any]]:
     """Up to `limit` articles relevant to a new ticket, as plain values for the notification."""
     query = " ".join([title, *text.split()[:SUGGESTION_TEXT_WORDS]])
-    return [hit_json(hit) for hit in relevant(session, search(session, query, published_only=published_only,
-                                                              limit=limit))]
+    hits = search(session, query, published_only=published_only, limit=limit * 3)
+    return [hit_json(hit) for hit in hits if hit.relevance >= MIN_RELEVANCE][:limit]
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
     """A search result as plain values: `extract` keeps the kb_search START/STOP marks."""
     return {"id": hit.id, "title": hit.title, "status": hit.status, "category": hit.category,
-            "extract": hit.extract, "score": round(hit.score, 4)}
+            "extract": hit.extract, "score": round(hit.score, 4), "relevance": round(hit.relevance, 3)}
 
 
 def article_json(article: KbArticle) -> dict[str, Any]:

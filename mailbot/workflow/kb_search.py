@@ -34,7 +34,8 @@ class Hit:
     status: str  # draft, published
     category: str | None
     extract: str  # a few words of the text around what was found, with START/STOP marks
-    score: float  # higher is better; the scale is the engine's own (see kb.relevance)
+    score: float  # the engine's rank, higher is better, on the engine's own scale
+    relevance: float = 0.0  # 0 … 1, the same on every engine: see `relevance`
 
 
 def marked(extract: str, start: str = "*", stop: str = "*") -> str:
@@ -49,7 +50,7 @@ class Engine(Protocol):
 
 class SqliteEngine:
     SQL = """
-        SELECT a.id, a.title, a.status, a.category,
+        SELECT a.id, a.title, a.content, a.status, a.category,
                snippet(kb_search, 1, :start, :stop, '…', :words) AS extract,
                bm25(kb_search, 8.0, 1.0, 4.0) AS rank
         FROM kb_search JOIN kb_articles a ON a.id = kb_search.rowid
@@ -61,7 +62,8 @@ class SqliteEngine:
         sql = self.SQL.format(published="AND a.status = 'published'" if published_only else "")
         rows = session.execute(text(sql), {"match": match, "start": START, "stop": STOP, "words": EXTRACT_WORDS,
                                            "limit": limit})
-        return [Hit(r.id, r.title, r.status, r.category, r.extract, -r.rank) for r in rows]
+        return [Hit(r.id, r.title, r.status, r.category, r.extract, -r.rank,
+                    relevance(query, r.title, r.content, r.category)) for r in rows]
 
 
 class PostgresEngine:
@@ -72,7 +74,7 @@ class PostgresEngine:
             FROM kb_articles a, q
             WHERE a.search_vector @@ q.query {published}
             ORDER BY score DESC, a.id LIMIT :limit)
-        SELECT a.id, a.title, a.status, a.category, top.score,
+        SELECT a.id, a.title, a.content, a.status, a.category, top.score,
                ts_headline('mailbot_french', a.content, q.query, :options) AS extract
         FROM top JOIN kb_articles a ON a.id = top.id, q
         ORDER BY top.score DESC, a.id"""
@@ -83,7 +85,40 @@ class PostgresEngine:
         sql = self.SQL.format(published="AND a.status = 'published'" if published_only else "")
         rows = session.execute(text(sql), {"words": " | ".join(query.words), "options": self.OPTIONS,
                                            "limit": limit})
-        return [Hit(r.id, r.title, r.status, r.category, r.extract, float(r.score)) for r in rows]
+        return [Hit(r.id, r.title, r.status, r.category, r.extract, float(r.score),
+                    relevance(query, r.title, r.content, r.category)) for r in rows]
+
+
+TEXT_WEIGHT = 0.5  # a query word found in the text only counts half of one found in the title
+FULL_MATCH_TERMS = 4  # this many query words found in the title: fully relevant
+
+
+def relevance(query: Terms, title: str, content: str, category: str | None) -> float:
+    """How well an article answers a query, from 0 to 1, computed by mailbot from the words
+    themselves so that it means the same on every engine (the engines' ranks do not: BM25
+    depends on the number of articles, ts_rank does not).
+
+    Each query stem found in the article's title or category counts 1, in its text only
+    TEXT_WEIGHT, divided by the number of query stems up to FULL_MATCH_TERMS: a one-word
+    search found in a title is fully relevant; a long ticket text needs a few words in common.
+    A stem is found when an article word's stem starts with it, as the SQLite index finds it."""
+    if not query.stems:
+        return 0.0
+    heading = set(terms(f"{title} {category or ''}", limit=10_000).stems)
+    body = set(terms(content, limit=10_000).stems) - heading
+    found = 0.0
+    for wanted in query.stems:
+        if _found(wanted, heading):
+            found += 1.0
+        elif _found(wanted, body):
+            found += TEXT_WEIGHT
+    return min(1.0, found / min(len(query.stems), FULL_MATCH_TERMS))
+
+
+def _found(wanted: str, stems: set[str]) -> bool:
+    if wanted in stems:
+        return True
+    return len(wanted) >= MIN_PREFIX and any(s.startswith(wanted) for s in stems)
 
 
 ENGINES: dict[str, Engine] = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}

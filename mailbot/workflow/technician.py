@@ -74,7 +74,7 @@ class TechnicianReplies:
             events.append(close_automatically(ticket, now, "automatic closing is immediate"))
         help_text = c.help_text(user.language or "fr") if ctx.wants_help else ""
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
-                              followup=followup, private=ctx.private)
+                              followup=followup, private=ctx.private, results=ctx.results)
         if items:  # silence is never the only sign of success: one confirmation, #help included
             answers = [Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
                               context={**summary(ticket, items), "help": help_text})]
@@ -95,7 +95,8 @@ class TechnicianReplies:
         ctx.status = ctx.ticket.status
         ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand))  # #kb after #solve
         errors: list[tuple[int, str, str]] = []
-        if not ctx.ticket.assignees and any(not isinstance(cmd, c.HelpCommand) for cmd in ordered) \
+        if not ctx.ticket.assignees and any(not isinstance(cmd, c.HelpCommand) and cmd.touches_ticket
+                                            for cmd in ordered) \
                 and not any(isinstance(cmd, c.AssignCommand) for cmd in ordered):
             from mailbot.workflow.handlers import assign
 

@@ -30,3 +30,94 @@ def test_kb_search_on_the_command_line_ranks_and_marks_the_words_found(helpdesk)
     assert "*ENT*" not in printed and "Reset it from the ENT" in printed
     assert helpdesk.cli_json("kb", "search", "pronote", "--published") == []  # a draft
     assert helpdesk.cli("kb", "search", "cantine") == "no knowledge-base article matches 'cantine'\n"
+
+
+def _to(mails, address):  # type: ignore[no-untyped-def]
+    [mail] = [m for m in mails if m.to == address]
+    return mail
+
+
+def test_a_solution_saved_with_kb_is_a_draft_in_its_category_until_published(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician")
+    helpdesk.send(PROF, "Imprimante bloquée", "L'imprimante de la salle 12 affiche bourrage papier.")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Re: [Ticket #1] Imprimante bloquée",
+                  "#solve\n#kb Imprimantes\nEn cas de bourrage papier, ouvrir le capot arrière et retirer la feuille.")
+    confirmation = _to(helpdesk.new_mails(), TECH).text
+    assert "brouillon dans la base de connaissances\u00a0: fiche n°\u00a01, catégorie «\u00a0Imprimantes\u00a0»" \
+        in confirmation
+    [article] = helpdesk.cli_json("kb", "list")
+    assert (article["status"], article["category"], article["ticket"]) == ("draft", "Imprimantes", 1)
+
+    # the next requester with the same problem is not shown a draft; the technicians are
+    helpdesk.send("claire@lycee.example", "Bourrage imprimante", "L'imprimante fait un bourrage papier.")
+    mails = helpdesk.new_mails()
+    assert "Ces fiches peuvent déjà vous aider" not in _to(mails, "claire@lycee.example").text
+    technician = _to(mails, TECH).text
+    assert "Solutions possibles dans la base de connaissances\u00a0:" in technician
+    assert "fiche n°\u00a01\u00a0: Imprimante bloquée (brouillon)" in technician
+
+    helpdesk.send(TECH, "Re: [Ticket #2] Bourrage imprimante", "#kb publish 1")
+    assert "fiche n°\u00a01 publiée" in _to(helpdesk.new_mails(), TECH).text
+    assert helpdesk.show(2)["assignees"] == []  # publishing an article does not take the ticket
+    helpdesk.send("marc@lycee.example", "Imprimante : bourrage", "Bourrage papier sur l'imprimante du CDI")
+    requester = _to(helpdesk.new_mails(), "marc@lycee.example").text
+    assert "Ces fiches peuvent déjà vous aider\u00a0:" in requester
+    assert "fiche n°\u00a01\u00a0: Imprimante bloquée\n" in requester
+    assert "*bourrage*" in requester or "*feuille*" in requester or "*imprimante*" in requester.lower()
+
+
+def test_kb_edit_replaces_title_and_text_and_every_change_is_kept(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician")
+    _solved_with_kb(helpdesk, "Wifi", "Oublier le réseau puis se reconnecter.")
+    helpdesk.clock.advance(hours=1)
+    helpdesk.send(TECH, "Re: [Ticket #1] Wifi",
+                  "#kb edit 1\nWi-Fi élèves : la connexion échoue\nOublier le réseau EDU, puis se reconnecter"
+                  " avec l'identifiant ENT.\n\nSami")
+    assert "fiche n°\u00a01 remplacée\u00a0: «\u00a0Wi-Fi élèves : la connexion échoue\u00a0»" \
+        in _to(helpdesk.new_mails(), TECH).text
+    helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#kb publish 1")
+    helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#kb dépublier 1")
+    helpdesk.new_mails()
+    article = helpdesk.cli_json("kb", "show", "1")
+    assert article["title"] == "Wi-Fi élèves : la connexion échoue"
+    assert article["content"] == "Oublier le réseau EDU, puis se reconnecter avec l'identifiant ENT."  # no sign-off
+    assert article["status"] == "draft"
+    assert [(r["action"], r["by"], r["status"]) for r in article["revisions"]] == [
+        ("created", TECH, "draft"), ("edited", TECH, "draft"), ("published", TECH, "published"),
+        ("unpublished", TECH, "draft")]
+    assert article["revisions"][0]["at"] == "2026-11-30T09:00:00+00:00"
+    assert article["revisions"][1]["at"] == "2026-11-30T10:00:00+00:00"
+    assert helpdesk.show(1)["followups"] == []  # the new text went to the article, not to the ticket
+
+
+def test_kb_commands_on_a_missing_article_or_without_text_are_refused(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician")
+    helpdesk.send(PROF, "Wifi", "Pas de wifi.")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#kb edit 3\n#kb publish")
+    errors = _to(helpdesk.new_mails(), TECH).text
+    assert "#kb edit needs the new title on the first line of the mail and the new text below it" in errors
+    assert "#kb publish needs an article number, e.g. #kb publish 12" in errors
+    helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#kb publish 7")
+    assert "#kb publish 7\n    -> there is no knowledge-base article 7" in _to(helpdesk.new_mails(), TECH).text
+    assert helpdesk.show(1)["status"] == "new"
+
+
+def test_search_by_mail_answers_with_the_best_articles(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician")
+    _solved_with_kb(helpdesk, "Mot de passe Pronote oublié",
+                    "Réinitialiser le mot de passe depuis l'ENT, rubrique Mon compte.")
+    _solved_with_kb(helpdesk, "Vidéoprojecteur sans image", "Choisir la source HDMI avec la télécommande.")
+    helpdesk.send(PROF, "Pronote", "Je n'arrive plus à me connecter à Pronote.")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Re: [Ticket #3] Pronote", "#chercher mots de passe pronote")
+    answer = _to(helpdesk.new_mails(), TECH)
+    assert "recherche «\u00a0mots de passe pronote\u00a0»\u00a0: 1\u00a0fiche" in answer.text or \
+        "recherche «\u00a0mots de passe pronote\u00a0»\u00a0: 1 fiche, ci-dessous" in answer.text
+    assert "fiche n°\u00a01\u00a0: Mot de passe Pronote oublié (brouillon)" in answer.text
+    assert "Réinitialiser le *mot* de *passe*" in answer.text
+    html = answer.message.get_body(("html",)).get_content()
+    assert "Réinitialiser le <mark>mot</mark> de <mark>passe</mark>" in html
+    ticket = helpdesk.show(3)
+    assert (ticket["status"], ticket["assignees"], ticket["followups"]) == ("new", [], [])  # untouched

@@ -29,7 +29,11 @@ HELP = "#task [todo|done|info] DURÉE [@ DATE HEURE] [description]\n#hold [raiso
 
 EVENT_CONTEXTS: dict[str, dict[str, Any]] = {
     "ticket_created": {"text": "Mon ordinateur met 10 minutes à démarrer.",
-                       "kb_articles": [{"id": 4, "title": "Nettoyer le disque dur"}], "follows_ticket_id": None},
+                       "kb_articles": [{"id": 4, "title": "Nettoyer le disque dur", "status": "published",
+                                        "extract": "Le \x02disque\x03 est plein", "category": None, "score": 1.0}],
+                       "kb_suggestions": [{"id": 5, "title": "Démarrage lent", "status": "draft",
+                                           "extract": "<b>\x02lent\x03", "category": None, "score": 1.0}],
+                       "follows_ticket_id": None},
     "followup_added": {"text": "J'ai redémarré, sans effet.", "private": False},
     "task_added": {"task": {"content": "Remplacement de la barrette mémoire", "state": "todo",
                             "duration_minutes": 90, "begin": "2026-12-01T13:00:00+00:00",

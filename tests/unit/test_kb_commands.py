@@ -1,0 +1,61 @@
+"""Reading `#kb` (save, category, edit, publish, unpublish) and `#search` lines."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.parsers.command_values import KbCommand, SearchCommand
+from mailbot.parsers.commands import parse_commands
+
+
+def parse(text):
+    return parse_commands(text, tz=ZoneInfo("Europe/Paris"), now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+
+
+def only(text):
+    result = parse(text)
+    assert result.errors == ()
+    return [c for c in result.commands if isinstance(c, (KbCommand, SearchCommand))]
+
+
+@pytest.mark.parametrize("line, action, article, category", [
+    ("#kb", "save", None, None),
+    ("#kb Imprimantes réseau", "save", None, "Imprimantes réseau"),
+    ("#bc: imprimantes", "save", None, "imprimantes"),
+    ("#kb publish 12", "publish", 12, None),
+    ("#kb Publier #12", "publish", 12, None),
+    ("#kb unpublish 3", "unpublish", 3, None),
+    ("#kb dépublier 3", "unpublish", 3, None),
+])
+def test_kb_lines_give_the_action_the_article_and_the_category(line, action, article, category):
+    extra = "#solve\n" if action == "save" else ""
+    [kb] = only(f"{extra}{line}\nLe texte.")
+    assert (kb.action, kb.article_id, kb.category) == (action, article, category)
+
+
+def test_kb_edit_takes_the_mail_text_as_title_and_text():
+    result = parse("#kb edit 4\nNouveau titre\nLa nouvelle procédure.\nSur deux lignes.")
+    assert result.errors == ()
+    assert result.uses_remaining_text  # the text goes to the article, not into a followup
+    assert result.remaining_text == "Nouveau titre\nLa nouvelle procédure.\nSur deux lignes."
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("#kb edit 4\nUn titre seul", "#kb edit needs the new title on the first line of the mail and the new text below it"),
+    ("#kb edit\nTitre\nTexte", "#kb edit needs an article number, e.g. #kb edit 12"),
+    ("#kb publish douze", "#kb publish needs an article number, e.g. #kb publish 12"),
+    ("#kb publish 3 4", "#kb publish takes only the article number"),
+    ("#kb imprimantes", "#kb needs a #solve in the same mail"),
+    ("#solve ok\n#kb " + "x" * 101, "a knowledge-base category has at most 100 characters"),
+    ("#search", "#search needs the words to look for, e.g. #search imprimante bourrage"),
+])
+def test_wrong_kb_and_search_lines_are_refused_with_the_reason(text, reason):
+    assert [e.reason for e in parse(text).errors] == [reason]
+
+
+@pytest.mark.parametrize("word", ["search", "chercher", "recherche", "Recherche"])
+def test_search_and_its_french_aliases(word):
+    [search] = only(f"#{word} mot de passe Pronote")
+    assert search.words == "mot de passe Pronote"
+    assert not search.touches_ticket
