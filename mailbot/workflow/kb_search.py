@@ -43,48 +43,73 @@ def marked(extract: str, start: str = "*", stop: str = "*") -> str:
     return extract.replace(START, start).replace(STOP, stop)
 
 
+# The most articles ranked for one query: the newest ones matching it. A query matching more
+# (a common word on a very large knowledge base) is ranked among its WINDOW newest matches,
+# which keeps every search fast (bench/kb.py); below that, every match is ranked.
+WINDOW = 1000
+PREFIX_MAX = 6  # the longest prefix the SQLite index keeps (migration 0004: prefix='3 4 5 6')
+
+
 class Engine(Protocol):
     def search(self, session: Session, query: Terms, *, published_only: bool, limit: int) -> list[Hit]:
         """The best `limit` articles matching any of the query's terms, best first."""
 
 
 class SqliteEngine:
-    SQL = """
+    # Ranking first, over the index alone; the extract and text only for the articles kept
+    # (SQLite would otherwise build them for every article found before sorting).
+    RANKED = """
+        SELECT id, rank FROM (
+            SELECT kb_search.rowid AS id, bm25(kb_search, 8.0, 1.0, 4.0) AS rank FROM kb_search {join}
+            WHERE kb_search MATCH :match {published} ORDER BY kb_search.rowid DESC LIMIT :window)
+        ORDER BY rank, id DESC LIMIT :limit"""
+    DETAILS = """
         SELECT a.id, a.title, a.content, a.status, a.category,
-               snippet(kb_search, 1, :start, :stop, '…', :words) AS extract,
-               bm25(kb_search, 8.0, 1.0, 4.0) AS rank
+               snippet(kb_search, 1, :start, :stop, '…', :words) AS extract
         FROM kb_search JOIN kb_articles a ON a.id = kb_search.rowid
-        WHERE kb_search MATCH :match {published}
-        ORDER BY rank LIMIT :limit"""
+        WHERE kb_search MATCH :match AND kb_search.rowid IN ({ids})"""
 
     def search(self, session: Session, query: Terms, *, published_only: bool, limit: int) -> list[Hit]:
-        match = " OR ".join(f'"{s}"*' if len(s) >= MIN_PREFIX else f'"{s}"' for s in query.stems)
-        sql = self.SQL.format(published="AND a.status = 'published'" if published_only else "")
-        rows = session.execute(text(sql), {"match": match, "start": START, "stop": STOP, "words": EXTRACT_WORDS,
-                                           "limit": limit})
-        return [Hit(r.id, r.title, r.status, r.category, r.extract, -r.rank,
-                    relevance(query, r.title, r.content, r.category)) for r in rows]
+        match = " OR ".join([*(f'"{s[:PREFIX_MAX]}"*' if len(s) >= MIN_PREFIX else f'"{s}"' for s in query.stems),
+                             *(f'"{" ".join(phrase)}"' for phrase in query.phrases)])
+        ranked = session.execute(text(self.RANKED.format(
+            join="JOIN kb_articles a ON a.id = kb_search.rowid" if published_only else "",
+            published="AND a.status = 'published'" if published_only else "")),
+            {"match": match, "limit": limit, "window": WINDOW}).all()
+        if not ranked:
+            return []
+        ids = ",".join(str(int(r.id)) for r in ranked)
+        rows = {r.id: r for r in session.execute(text(self.DETAILS.format(ids=ids)), {
+            "match": match, "start": START, "stop": STOP, "words": EXTRACT_WORDS})}
+        return [Hit(r.id, r.title, r.status, r.category, r.extract, -rank.rank,
+                    relevance(query, r.title, r.content, r.category))
+                for rank in ranked if (r := rows.get(rank.id)) is not None]
 
 
 class PostgresEngine:
+    # The matches first, through the index of the words (a fence: else the planner may walk
+    # back through every article, whose cost depends on how well it guesses the number of
+    # matches; measured up to 2 s on 100,000 articles), then the newest WINDOW of them ranked,
+    # then the extract for the articles kept.
     SQL = """
         WITH q AS (SELECT to_tsquery('mailbot_french', :words) || to_tsquery('mailbot_english', :words) AS query),
+        found AS MATERIALIZED (SELECT a.id FROM kb_articles a, q WHERE a.search_vector @@ q.query {published}),
+        newest AS (SELECT id FROM found ORDER BY id DESC LIMIT :window),
         top AS (
-            SELECT a.id, ts_rank(a.search_vector, q.query) AS score
-            FROM kb_articles a, q
-            WHERE a.search_vector @@ q.query {published}
-            ORDER BY score DESC, a.id LIMIT :limit)
+            SELECT a.id, ts_rank(a.search_vector, q.query) AS score FROM newest JOIN kb_articles a ON a.id = newest.id, q
+            ORDER BY score DESC, a.id DESC LIMIT :limit)
         SELECT a.id, a.title, a.content, a.status, a.category, top.score,
                ts_headline('mailbot_french', a.content, q.query, :options) AS extract
         FROM top JOIN kb_articles a ON a.id = top.id, q
-        ORDER BY top.score DESC, a.id"""
+        ORDER BY top.score DESC, a.id DESC"""
     OPTIONS = (f"StartSel={START}, StopSel={STOP}, MaxWords={EXTRACT_WORDS}, MinWords={EXTRACT_WORDS // 2},"
                " MaxFragments=1, ShortWord=2")
 
     def search(self, session: Session, query: Terms, *, published_only: bool, limit: int) -> list[Hit]:
+        words = " | ".join([*query.words, *(f"({' <-> '.join(phrase)})" for phrase in query.phrases)])
         sql = self.SQL.format(published="AND a.status = 'published'" if published_only else "")
-        rows = session.execute(text(sql), {"words": " | ".join(query.words), "options": self.OPTIONS,
-                                           "limit": limit})
+        rows = session.execute(text(sql), {"words": words, "options": self.OPTIONS, "limit": limit,
+                                           "window": WINDOW})
         return [Hit(r.id, r.title, r.status, r.category, r.extract, float(r.score),
                     relevance(query, r.title, r.content, r.category)) for r in rows]
 

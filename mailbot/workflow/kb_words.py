@@ -32,7 +32,14 @@ doing dear for from had has have having he hello her here hi his how i if in int
 my no not now of off on once only or our out over please regards she should so some than thanks
 thank that the their them then there these they this those to too under until up very was we were
 what when where which while who why will with would you your
+eleve eleves professeur professeurs prof profs enseignant enseignants lycee college salle
+student students teacher teachers room school
 """.split())
+# (the last two lines: words every school mail uses, whatever its problem)
+
+# Words written in two or more pieces: a query for one finds the other (`wifi`, `Wi-Fi`).
+COMPOUNDS = {"wifi": ("wi", "fi"), "email": ("e", "mail")}
+_COMPOUND_SPELLINGS = re.compile(r"\b(wi|e)[\s-]?(fi|mail)\b")
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -43,6 +50,7 @@ class Terms:
 
     words: tuple[str, ...]
     stems: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...] = ()  # the pieces of COMPOUNDS words, looked up as phrases
 
     def __bool__(self) -> bool:
         return bool(self.words)
@@ -70,7 +78,8 @@ def _stemmer(language: str):
 def terms(text: str, limit: int = MAX_TERMS) -> Terms:
     """The distinct meaningful words of `text`, in order, at most `limit`."""
     words: list[str] = []
-    for word in _WORD.findall(fold(text)):
+    folded = _COMPOUND_SPELLINGS.sub(_joined, fold(text))
+    for word in _WORD.findall(folded):
         if len(word) < 2 or word in STOPWORDS or word.isdigit() or word in words:
             continue
         words.append(word)
@@ -81,4 +90,9 @@ def terms(text: str, limit: int = MAX_TERMS) -> Terms:
         s = stem(word)
         if s not in stems:
             stems.append(s)
-    return Terms(tuple(words), tuple(stems))
+    return Terms(tuple(words), tuple(stems), tuple(COMPOUNDS[w] for w in words if w in COMPOUNDS))
+
+
+def _joined(match: re.Match[str]) -> str:
+    word = match[1] + match[2]
+    return word if word in COMPOUNDS else match[0]

@@ -20,7 +20,7 @@ log = logging.getLogger("alembic.runtime.migration")
 # Articles saved before drafts existed were already shown to requesters: they stay published.
 SQLITE_INDEX = [
     """CREATE VIRTUAL TABLE kb_search USING fts5(title, content, category, content='kb_articles',
-       content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+       content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='3 4 5 6')""",
     """CREATE TRIGGER kb_search_insert AFTER INSERT ON kb_articles BEGIN
          INSERT INTO kb_search(rowid, title, content, category) VALUES (new.id, new.title, new.content, new.category);
        END""",
