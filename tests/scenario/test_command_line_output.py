@@ -110,7 +110,7 @@ def test_a_cut_json_list_stays_a_json_list_and_the_cut_is_said_on_stderr(helpdes
 
 COMMANDS = [("run",), ("poll",), ("ingest",), ("worker",), ("autoclose",), ("check",), ("db", "upgrade"),
             ("users", "add"), ("users", "list"), ("tickets", "list"), ("tickets", "show"), ("kb", "list"),
-            ("kb", "show"), ("failed", "list"), ("failed", "show"), ("failed", "retry")]
+            ("kb", "show"), ("kb", "search"), ("failed", "list"), ("failed", "show"), ("failed", "retry")]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
