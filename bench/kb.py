@@ -92,21 +92,29 @@ def _fill(db: Database, count: int) -> float:
     return time.perf_counter() - started
 
 
-def latency(db: Database, count: int) -> tuple[float, list[float]]:
-    """Fill to `count` articles, then time every query three times (drafts included, then published only)."""
+def latency(db: Database, count: int) -> tuple[float, dict[str, list[float]]]:
+    """Fill to `count` articles, then time every query three times: a search as a technician
+    makes it (drafts included, five articles) and as a requester's suggestions are made
+    (published only); by kind of query: `search` (a few words), `mail` (a new ticket's title and
+    text, the off-topic ones included)."""
     filled = _fill(db, count)
     if db.is_postgres:
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE kb_articles")
-    timings = []
+    timings: dict[str, list[float]] = {"search": [], "mail": []}
     with db.transaction() as session:
         for query in kb_corpus.queries() * 3:
             search(session, query.text, limit=5)  # warm the cache for this query's pages
-            started = time.perf_counter()
-            search(session, query.text, limit=5)
-            search(session, query.text, published_only=True, limit=kb.SUGGESTIONS * 3)
-            timings.append((time.perf_counter() - started) * 1000 / 2)
+            for published_only in (False, True):
+                started = time.perf_counter()
+                search(session, query.text, published_only=published_only, limit=5 if not published_only else 9)
+                timings["mail" if ". " in query.text else "search"].append((time.perf_counter() - started) * 1000)
     return filled, timings
+
+
+def _spread(timings: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)], ordered[-1]
 
 
 def measure(count: int, report) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
@@ -129,11 +137,12 @@ def measure(count: int, report) -> dict[str, dict[str, float]]:  # type: ignore[
                     report(f"  threshold {threshold:.3f}: expected article suggested {kept:.0%},"
                            f" off-topic mails given a suggestion {offtopic:.0%}{chosen}")
                 filled, timings = latency(db, count)
-                timings.sort()
-                p50, p95 = statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
-                report(f"  {count:,} more articles written in {filled:.1f} s; search p50 {p50:.1f} ms,"
-                       f" p95 {p95:.1f} ms, max {timings[-1]:.1f} ms over {len(timings)} queries")
-                results[label] = {"top1": found.top1, "at3": found.at3, "mrr": found.mrr, "p50": p50, "p95": p95}
+                report(f"  {count:,} more articles written in {filled:.1f} s")
+                results[label] = {"top1": found.top1, "at3": found.at3, "mrr": found.mrr}
+                for kind, values in timings.items():
+                    p50, p95, top = _spread(values)
+                    report(f"  {kind}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {top:.1f} ms over {len(values)} searches")
+                    results[label].update({f"{kind}_p50": p50, f"{kind}_p95": p95})
                 db.dispose()
     return results
 
@@ -144,8 +153,10 @@ def run(ctx: Context) -> None:
     for label, r in results.items():
         ctx.add(f"kb precision@3 / first, {label}", f"{r['at3']:.0%} / {r['top1']:.0%}",
                 note=f"52 queries on 216 articles (tests/data), MRR {r['mrr']:.2f}")
-        ctx.add(f"kb search at {count:,} articles, {label}, p50 / p95", f"{r['p50']:.1f} / {r['p95']:.1f} ms",
-                f"p95 < {TARGET_MS:.0f} ms", r["p95"] < TARGET_MS)
+        for kind in ("search", "mail"):
+            ctx.add(f"kb {kind} at {count:,} articles, {label}, p50 / p95",
+                    f"{r[f'{kind}_p50']:.1f} / {r[f'{kind}_p95']:.1f} ms", f"p95 < {TARGET_MS:.0f} ms",
+                    r[f"{kind}_p95"] < TARGET_MS)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from mailbot.workflow.kb_words import MIN_PREFIX, Terms, terms
+from mailbot.workflow.kb_words import COMPOUND_STEMS, COMPOUNDS, MIN_PREFIX, Terms, terms
 
 START, STOP = "\x02", "\x03"  # around each word found, in `Hit.extract`
 EXTRACT_WORDS = 16
@@ -47,12 +47,15 @@ def marked(extract: str, start: str = "*", stop: str = "*") -> str:
 # (a common word on a very large knowledge base) is ranked among its WINDOW newest matches,
 # which keeps every search fast (bench/kb.py); below that, every match is ranked.
 WINDOW = 1000
+FIRST_WORDS = 3  # the narrower "all of these words" step of `search`
 PREFIX_MAX = 6  # the longest prefix the SQLite index keeps (migration 0004: prefix='3 4 5 6')
 
 
 class Engine(Protocol):
-    def search(self, session: Session, query: Terms, *, published_only: bool, limit: int) -> list[Hit]:
-        """The best `limit` articles matching any of the query's terms, best first."""
+    def search(self, session: Session, query: Terms, *, published_only: bool, limit: int,
+               every: bool = False, scoring: Terms | None = None) -> list[Hit]:
+        """The best `limit` articles matching any of the query's terms (`every`: all of them), best
+        first; their relevance to `scoring` (default: the query)."""
 
 
 class SqliteEngine:
@@ -69,9 +72,9 @@ class SqliteEngine:
         FROM kb_search JOIN kb_articles a ON a.id = kb_search.rowid
         WHERE kb_search MATCH :match AND kb_search.rowid IN ({ids})"""
 
-    def search(self, session: Session, query: Terms, *, published_only: bool, limit: int) -> list[Hit]:
-        match = " OR ".join([*(f'"{s[:PREFIX_MAX]}"*' if len(s) >= MIN_PREFIX else f'"{s}"' for s in query.stems),
-                             *(f'"{" ".join(phrase)}"' for phrase in query.phrases)])
+    def search(self, session: Session, query: Terms, *, published_only: bool, limit: int,
+               every: bool = False, scoring: Terms | None = None) -> list[Hit]:
+        match = (" AND " if every else " OR ").join(self._item(s) for s in query.stems)
         ranked = session.execute(text(self.RANKED.format(
             join="JOIN kb_articles a ON a.id = kb_search.rowid" if published_only else "",
             published="AND a.status = 'published'" if published_only else "")),
@@ -82,8 +85,15 @@ class SqliteEngine:
         rows = {r.id: r for r in session.execute(text(self.DETAILS.format(ids=ids)), {
             "match": match, "start": START, "stop": STOP, "words": EXTRACT_WORDS})}
         return [Hit(r.id, r.title, r.status, r.category, r.extract, -rank.rank,
-                    relevance(query, r.title, r.content, r.category))
+                    relevance(scoring or query, r.title, r.content, r.category))
                 for rank in ranked if (r := rows.get(rank.id)) is not None]
+
+
+    @staticmethod
+    def _item(stem: str) -> str:
+        item = f'"{stem[:PREFIX_MAX]}"*' if len(stem) >= MIN_PREFIX else f'"{stem}"'
+        pieces = COMPOUND_STEMS.get(stem)
+        return f'({item} OR "{" ".join(pieces)}")' if pieces else item
 
 
 class PostgresEngine:
@@ -105,13 +115,15 @@ class PostgresEngine:
     OPTIONS = (f"StartSel={START}, StopSel={STOP}, MaxWords={EXTRACT_WORDS}, MinWords={EXTRACT_WORDS // 2},"
                " MaxFragments=1, ShortWord=2")
 
-    def search(self, session: Session, query: Terms, *, published_only: bool, limit: int) -> list[Hit]:
-        words = " | ".join([*query.words, *(f"({' <-> '.join(phrase)})" for phrase in query.phrases)])
+    def search(self, session: Session, query: Terms, *, published_only: bool, limit: int,
+               every: bool = False, scoring: Terms | None = None) -> list[Hit]:
+        words = (" & " if every else " | ").join(
+            f"({w} | {' <-> '.join(COMPOUNDS[w])})" if w in COMPOUNDS else w for w in query.words)
         sql = self.SQL.format(published="AND a.status = 'published'" if published_only else "")
         rows = session.execute(text(sql), {"words": words, "options": self.OPTIONS, "limit": limit,
                                            "window": WINDOW})
         return [Hit(r.id, r.title, r.status, r.category, r.extract, float(r.score),
-                    relevance(query, r.title, r.content, r.category)) for r in rows]
+                    relevance(scoring or query, r.title, r.content, r.category)) for r in rows]
 
 
 TEXT_WEIGHT = 0.5  # a query word found in the text only counts half of one found in the title
@@ -158,8 +170,24 @@ def engine_for(session: Session) -> Engine:
 
 
 def search(session: Session, query: str, *, published_only: bool = False, limit: int = 5) -> list[Hit]:
-    """The best articles for the words of `query` (drafts too, unless `published_only`)."""
+    """The best articles for the words of `query` (drafts too, unless `published_only`).
+
+    Articles holding every word come first, then those holding the first three (a new
+    ticket's title comes first in its query), then those holding any. Each step is asked only
+    when the ones before found fewer than `limit`: the narrow ones are cheap on a large base,
+    where one common word alone matches thousands of articles."""
     wanted = terms(query)
     if not wanted:
         return []
-    return engine_for(session).search(session, wanted, published_only=published_only, limit=limit)
+    engine = engine_for(session)
+    steps = [Terms(wanted.words[:n], wanted.stems[:n]) for n in (len(wanted.stems), FIRST_WORDS)
+             if 1 < n <= len(wanted.stems)]
+    hits: list[Hit] = []
+    for step in dict.fromkeys(steps):
+        found = engine.search(session, step, published_only=published_only, limit=limit, every=True,
+                              scoring=wanted)
+        hits += [hit for hit in found if hit.id not in {h.id for h in hits}]
+        if len(hits) >= limit:
+            return hits[:limit]
+    found = engine.search(session, wanted, published_only=published_only, limit=limit)
+    return (hits + [hit for hit in found if hit.id not in {h.id for h in hits}])[:limit]

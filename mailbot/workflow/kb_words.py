@@ -96,3 +96,7 @@ def terms(text: str, limit: int = MAX_TERMS) -> Terms:
 def _joined(match: re.Match[str]) -> str:
     word = match[1] + match[2]
     return word if word in COMPOUNDS else match[0]
+
+
+# the stems of COMPOUNDS words (`wif`): their pieces are looked up too
+COMPOUND_STEMS = {stem(word): pieces for word, pieces in COMPOUNDS.items()}
