@@ -81,6 +81,19 @@ def check_the_index_follows_edits_and_deletions(db: Database) -> None:
     assert printer not in ids(db, "imprimante")
 
 
+def check_articles_holding_every_word_come_first(db: Database) -> None:
+    with db.transaction() as session:
+        printer = kb.save_article(session, title="Imprimante, imprimantes", content="Imprimante : l'imprimante imprime.",
+                                  ticket_id=None, author_id=None, now=NOW).id
+        both = kb.save_article(session, title="Code du photocopieur", content="Le code se demande à l'intendance.",
+                               ticket_id=None, author_id=None, now=NOW).id
+        jammed = kb.save_article(session, title="Feuille coincée", content="Un bourrage ? Ouvrir l'imprimante.",
+                                 ticket_id=None, author_id=None, now=NOW).id
+    assert ids(db, "bourrage imprimante")[0] == jammed  # before the article that says imprimante three times
+    assert ids(db, "imprimante")[:2] == [printer, jammed]  # one word: the best ranked
+    assert both not in ids(db, "bourrage imprimante")
+
+
 CASES = [check_words_match_whatever_their_ending_and_accents, check_the_title_weighs_more_than_the_text,
          check_requesters_only_find_published_articles, check_extracts_mark_the_words_found,
-         check_the_index_follows_edits_and_deletions]
+         check_the_index_follows_edits_and_deletions, check_articles_holding_every_word_come_first]

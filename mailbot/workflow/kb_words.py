@@ -77,19 +77,15 @@ def _stemmer(language: str):
 
 def terms(text: str, limit: int = MAX_TERMS) -> Terms:
     """The distinct meaningful words of `text`, in order, at most `limit`."""
-    words: list[str] = []
+    words: dict[str, None] = {}  # a dict keeps the order and answers `in` at once
     folded = _COMPOUND_SPELLINGS.sub(_joined, fold(text))
     for word in _WORD.findall(folded):
-        if len(word) < 2 or word in STOPWORDS or word.isdigit() or word in words:
+        if len(word) < 2 or word in STOPWORDS or word in words or word.isdigit():
             continue
-        words.append(word)
+        words[word] = None
         if len(words) == limit:
             break
-    stems: list[str] = []
-    for word in words:
-        s = stem(word)
-        if s not in stems:
-            stems.append(s)
+    stems = dict.fromkeys(stem(word) for word in words)
     return Terms(tuple(words), tuple(stems), tuple(COMPOUNDS[w] for w in words if w in COMPOUNDS))
 
 
