@@ -93,7 +93,8 @@ class TechnicianReplies:
     def _run(self, parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, str]]:
         """One pass over the commands; on the dry pass, collect every refusal."""
         ctx.status = ctx.ticket.status
-        ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand))  # #kb after #solve
+        # `#kb` (saving the solution) after #solve
+        ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand) and cmd.action == "save")
         errors: list[tuple[int, str, str]] = []
         if not ctx.ticket.assignees and any(not isinstance(cmd, c.HelpCommand) and cmd.touches_ticket
                                             for cmd in ordered) \

@@ -54,16 +54,15 @@ def test_a_solution_saved_with_kb_is_a_draft_in_its_category_until_published(hel
     mails = helpdesk.new_mails()
     assert "Ces fiches peuvent déjà vous aider" not in _to(mails, "claire@lycee.example").text
     technician = _to(mails, TECH).text
-    assert "Solutions possibles dans la base de connaissances\u00a0:" in technician
-    assert "fiche n°\u00a01\u00a0: Imprimante bloquée (brouillon)" in technician
+    assert "Solutions possibles dans la base de connaissances\u00a0:\n  - fiche n°\u00a01\u00a0: Imprimante bloquée" \
+        " (brouillon)\n" in technician
 
     helpdesk.send(TECH, "Re: [Ticket #2] Bourrage imprimante", "#kb publish 1")
     assert "fiche n°\u00a01 publiée" in _to(helpdesk.new_mails(), TECH).text
     assert helpdesk.show(2)["assignees"] == []  # publishing an article does not take the ticket
     helpdesk.send("marc@lycee.example", "Imprimante : bourrage", "Bourrage papier sur l'imprimante du CDI")
     requester = _to(helpdesk.new_mails(), "marc@lycee.example").text
-    assert "Ces fiches peuvent déjà vous aider\u00a0:" in requester
-    assert "fiche n°\u00a01\u00a0: Imprimante bloquée\n" in requester
+    assert "Ces fiches peuvent déjà vous aider\u00a0:\n  - fiche n°\u00a01\u00a0: Imprimante bloquée\n" in requester
     assert "*bourrage*" in requester or "*feuille*" in requester or "*imprimante*" in requester.lower()
 
 
@@ -121,3 +120,12 @@ def test_search_by_mail_answers_with_the_best_articles(helpdesk):
     assert "Réinitialiser le <mark>mot</mark> de <mark>passe</mark>" in html
     ticket = helpdesk.show(3)
     assert (ticket["status"], ticket["assignees"], ticket["followups"]) == ("new", [], [])  # untouched
+
+
+def test_search_sees_what_the_commands_before_it_in_the_mail_changed(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician")
+    _solved_with_kb(helpdesk, "Mot de passe Pronote oublié", "Réinitialiser le mot de passe depuis l'ENT.")
+    helpdesk.send(TECH, "Re: [Ticket #1] Mot de passe Pronote oublié",
+                  "#kb publish 1\n#kb edit 1\n#search pronote\nPronote : mot de passe perdu\nPasser par l'ENT.")
+    answer = _to(helpdesk.new_mails(), TECH).text
+    assert "fiche n°\u00a01\u00a0: Pronote : mot de passe perdu\n" in answer  # published, edited
