@@ -7,10 +7,12 @@ The index is kept in step with the articles by the database itself (migration 00
 triggers on SQLite, a generated `tsvector` column on PostgreSQL, so that no writer of an
 article can forget it.
 
-Both engines answer the same query, made of the same terms (workflow/kb_words.py): any of the
-terms (OR), ranked by relevance, title and category weighing more than the text. SQLite ranks
-with BM25 and looks the Snowball stems up as prefixes; PostgreSQL stems with its `french` and
-`english` configurations (accents removed by `unaccent`) and ranks with `ts_rank`.
+Both engines answer the same query, made of the same terms (workflow/kb_words.py), in the same
+steps (`search`): articles holding every term, then the first three, then any; each step ranked
+by the engine, title and category weighing more than the text. SQLite ranks with BM25 and looks
+the Snowball stems up as prefixes; PostgreSQL stems with its `french` and `english`
+configurations (accents removed by `unaccent`) and ranks with `ts_rank`. Whether an article is
+relevant enough to suggest is mailbot's own measure, the same on both (`relevance`).
 """
 
 from __future__ import annotations
@@ -89,7 +91,6 @@ class SqliteEngine:
                     relevance(scoring or query, r.title, r.content, r.category))
                 for rank in ranked if (r := rows.get(rank.id)) is not None]
 
-
     @staticmethod
     def _item(stem: str) -> str:
         item = f'"{stem[:PREFIX_MAX]}"*' if len(stem) >= MIN_PREFIX else f'"{stem}"'
@@ -105,10 +106,10 @@ class PostgresEngine:
     # twice as much on 100,000 articles), ranked; then the extract for the articles kept.
     SQL = """
         WITH q AS (SELECT to_tsquery('mailbot_french', :words) || to_tsquery('mailbot_english', :words) AS query),
-        newest AS MATERIALIZED (SELECT a.id FROM kb_articles a, q WHERE a.search_vector @@ q.query {published}
-                                LIMIT :window),
+        found AS MATERIALIZED (SELECT a.id FROM kb_articles a, q WHERE a.search_vector @@ q.query {published}
+                               LIMIT :window),
         top AS (
-            SELECT a.id, ts_rank(a.search_vector, q.query) AS score FROM newest JOIN kb_articles a ON a.id = newest.id, q
+            SELECT a.id, ts_rank(a.search_vector, q.query) AS score FROM found JOIN kb_articles a ON a.id = found.id, q
             ORDER BY score DESC, a.id DESC LIMIT :limit)
         SELECT a.id, a.title, a.content, a.status, a.category, top.score,
                ts_headline('mailbot_french', a.content, q.query, :options) AS extract

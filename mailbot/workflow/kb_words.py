@@ -46,7 +46,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 @dataclass(frozen=True)
 class Terms:
-    """The search terms of a query: `words` folded (for PostgreSQL), `stems` (for SQLite)."""
+    """The search terms of a query: `words` folded (for PostgreSQL), `stems` (for SQLite), one
+    word per stem, in the same order."""
 
     words: tuple[str, ...]
     stems: tuple[str, ...]
@@ -85,8 +86,11 @@ def terms(text: str, limit: int = MAX_TERMS) -> Terms:
         words[word] = None
         if len(words) == limit:
             break
-    stems = dict.fromkeys(stem(word) for word in words)
-    return Terms(tuple(words), tuple(stems), tuple(COMPOUNDS[w] for w in words if w in COMPOUNDS))
+    by_stem: dict[str, str] = {}  # one word per stem, the first: `words` and `stems` go together
+    for word in words:
+        by_stem.setdefault(stem(word), word)
+    kept = tuple(by_stem.values())
+    return Terms(kept, tuple(by_stem), tuple(COMPOUNDS[w] for w in kept if w in COMPOUNDS))
 
 
 def _joined(match: re.Match[str]) -> str:
