@@ -30,6 +30,7 @@ from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
 from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
+from mailbot.workflow.ticketless import TicketlessCommands
 
 if TYPE_CHECKING:
     from dramatiq import Worker
@@ -103,7 +104,7 @@ class App:
             TechnicianConfig(s.tz, s.autoclose_hours, s.trusted_authserv_id), replies)
         replies.requester_on_solved = RequesterAnswers(ApprovalConfig(s.autoclose_hours), replies)
         return MailService(ServiceConfig(senders, s.machine_senders, s.language, s.requester_from_reply_to),
-                           intake, replies)
+                           intake, replies, ticketless=TicketlessCommands(s.tz))
 
     @cached_property
     def broker(self):
@@ -321,10 +322,12 @@ class App:
     # -- mail out -----------------------------------------------------------------------
 
     def deliver(self, notification_id: int) -> str:
+        from mailbot.outbound.attaching import DocumentAttacher
         from mailbot.outbound.delivery import deliver
 
         s = self.settings
-        return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(),
+        attacher = DocumentAttacher(DocumentStore(s.documents_dir), s.notification_attachments_bytes)
+        return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(), attacher=attacher,
                        render_kwargs={"helpdesk_address": s.helpdesk_address, "subject_tag": s.subject_tag,
                                       "timezone": s.tz, "helpdesk_name": s.helpdesk_name},
                        first_retry=timedelta(seconds=s.retry_first_seconds),

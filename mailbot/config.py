@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     subject_tag: str = "Ticket"
     autoclose_hours: float = 24
     max_attachment_mb: float = Field(14, gt=0)
+    # documents attached to one mail going out, in all (docs/BEHAVIOUR.md); 0: never attach
+    notification_attachments_mb: float = Field(10, ge=0)
     max_text_kb: int = Field(512, ge=1, le=64 * 1024)
     language: Literal["fr", "en"] = "fr"
     unknown_senders: Literal["create", "reject", "ignore"] = "create"
@@ -298,6 +300,10 @@ class Settings(BaseSettings):
     @property
     def max_attachment_bytes(self) -> int:
         return int(self.max_attachment_mb * 1024 * 1024)
+
+    @property
+    def notification_attachments_bytes(self) -> int:
+        return int(self.notification_attachments_mb * 1024 * 1024)
 
     @property
     def max_text_chars(self) -> int:

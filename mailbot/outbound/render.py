@@ -20,6 +20,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
+from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.parsers.ticket_ref import SUBJECT_WORDS
@@ -37,11 +38,15 @@ DEFAULT_LANGUAGE = "fr"
 ANSWER_SUBJECTS = {
     "fr": {"help": "Les commandes du helpdesk", "refused_sender": "Votre message n'a pas été pris en compte",
            "not_participant": "Votre message n'a pas été ajouté au ticket",
-           "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées"},
+           "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées",
+           "tickets_view": "Vos tickets", "my_requests": "Vos demandes"},
     "en": {"help": "Helpdesk commands", "refused_sender": "Your message was not accepted",
            "not_participant": "Your message was not added to the ticket",
-           "attachment_refused": "Attachments refused", "command_errors": "Commands refused"},
+           "attachment_refused": "Attachments refused", "command_errors": "Commands refused",
+           "tickets_view": "Your tickets", "my_requests": "Your requests"},
 }
+# Answer kinds that share one template (the sections a reading command asked for: workflow/asked.py)
+TEMPLATE_OF = {"ticket_history": "asked", "documents": "asked", "tickets_view": "asked", "my_requests": "asked"}
 FALLBACK_SUBJECT = {"fr": "Message du helpdesk", "en": "Message from the helpdesk"}
 
 MONTHS = {
@@ -149,6 +154,18 @@ def _duration(ctx: Any, minutes: Any) -> str:
     return clock_time(hours, rest, "fr") if ctx["language"] == "fr" else f"{hours}h{rest:02d}"
 
 
+@pass_context
+def _filesize(ctx: Any, size: Any) -> str:
+    """French "820 o", "12 Ko", "1,5 Mo"; English "820 B", "12 KB", "1.5 MB" (1 Ko = 1,024 bytes)."""
+    fr = ctx["language"] == "fr"
+    value, units = float(size or 0), ("o", "Ko", "Mo", "Go") if fr else ("B", "KB", "MB", "GB")
+    unit = 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    number = f"{value:.0f}" if unit == 0 or value >= 10 else f"{value:.1f}".removesuffix(".0")
+    return f"{number.replace('.', ',') if fr else number}{NBSP if fr else ' '}{units[unit]}"
+
+
 def _nl2br(text: Any) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
 
@@ -200,7 +217,7 @@ def _environment(templates_package: str, *, html: bool, undefined: type[Undefine
         auto_reload=False,
     )
     env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
-                       status_label=_status_label, task_state=_task_state)
+                       status_label=_status_label, task_state=_task_state, filesize=_filesize)
     return env
 
 
@@ -273,11 +290,23 @@ def _text_part(body: str, subtype: str) -> Message:
     return part
 
 
+def _document_view(plan: DocumentPlan | None) -> dict[str, Any]:
+    """What the templates show of the documents: attached ones, then the others with whether
+    `#doc N` could mail each alone."""
+    if plan is None:
+        return {"attached_documents": [], "listed_documents": [], "documents_budget": 0}
+    return {"attached_documents": [{"id": d.id, "filename": d.filename, "size": d.size} for d, _ in plan.attached],
+            "listed_documents": [{"id": d.id, "filename": d.filename, "size": d.size, "mailable": plan.fits_alone(d)}
+                                 for d in plan.listed],
+            "documents_budget": plan.budget_bytes}
+
+
 def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str, timezone: ZoneInfo,
            helpdesk_name: str = "", date: datetime | None = None,
-           templates_package: str = TEMPLATES_PACKAGE) -> Message:
+           templates_package: str = TEMPLATES_PACKAGE, documents: DocumentPlan | None = None) -> Message:
     """The mail for one outbox row; `date` (default now) is the Date header; `helpdesk_name`
-    (MAILBOT_HELPDESK_NAME) is the From's display name and signs the footer, none: the address alone."""
+    (MAILBOT_HELPDESK_NAME) is the From's display name and signs the footer, none: the address alone;
+    `documents` (outbound/attaching.py) are attached, or listed when over the budget."""
     language = notification.language if notification.language in LANGUAGES else DEFAULT_LANGUAGE
     context = dict(notification.context or {})
     subject = subject_for(notification, subject_tag, language)
@@ -300,9 +329,10 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         # the commands that make sense now, for technicians only (mailbot/outbound/hints.py)
         "hints": (hint_lines(str(ticket.get("status")), language)
                   if ticket and context.get("recipient_role") == "technician" else ()),
+        **_document_view(documents),
     }
     text_env, html_env = _environments(templates_package, UNDEFINED)
-    name = f"{language}/{notification.event}"
+    name = f"{language}/{TEMPLATE_OF.get(notification.event, notification.event)}"
     text = text_env.get_template(f"{name}.txt").render(variables)
     html = html_env.get_template(f"{name}.html").render(variables)
 
@@ -322,8 +352,16 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     message["MIME-Version"] = "1.0"
     # 128 random bits: no body can contain the boundary by chance, and the generator
     # need not search both parts for it.
-    message["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
+    alternative = message
+    if documents is not None and documents.attached:
+        message["Content-Type"] = f'multipart/mixed; boundary="=_mailbot_{secrets.token_hex(16)}"'
+        alternative = Message(POLICY)
+    alternative["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
     message["Content-Language"] = language
-    message.attach(_text_part(text, "plain"))
-    message.attach(_text_part(html, "html"))
+    alternative.attach(_text_part(text, "plain"))
+    alternative.attach(_text_part(html, "html"))
+    if alternative is not message:
+        message.attach(alternative)
+        for document, data in documents.attached:  # type: ignore[union-attr]  # set whenever alternative is new
+            message.attach(attachment_part(document, data, POLICY))
     return message

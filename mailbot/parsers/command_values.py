@@ -96,6 +96,32 @@ class HelpCommand(Command):
 
 
 @dataclass(frozen=True)
+class DocCommand(Command):
+    command: ClassVar[str] = "doc"
+    number: int  # the document's number, as `mailbot documents list` and the mails show it
+
+
+@dataclass(frozen=True)
+class DocumentsCommand(Command):
+    command: ClassVar[str] = "documents"
+
+
+@dataclass(frozen=True)
+class ShowCommand(Command):
+    command: ClassVar[str] = "show"
+
+
+@dataclass(frozen=True)
+class TicketsCommand(Command):
+    command: ClassVar[str] = "tickets"
+
+
+@dataclass(frozen=True)
+class MyRequestsCommand(Command):
+    command: ClassVar[str] = "mesdemandes"
+
+
+@dataclass(frozen=True)
 class CommandError:
     line_number: int
     line: str

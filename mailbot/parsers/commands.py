@@ -37,14 +37,19 @@ from mailbot.parsers.command_values import (
     Command,
     CommandError,
     CommandParse,
+    DocCommand,
+    DocumentsCommand,
     HelpCommand,
     HoldCommand,
     KbCommand,
+    MyRequestsCommand,
     ObserverCommand,
     PrivateCommand,
     ResumeCommand,
+    ShowCommand,
     SolveCommand,
     TaskCommand,
+    TicketsCommand,
     TypeCommand,
     UrgencyCommand,
 )
@@ -63,6 +68,12 @@ class CommandSpec:
     help_en: str
     args_fr: str | None = None  # `args` in French words when they differ
     once: bool = False  # giving it twice in one mail is an error
+    # False: also answered in a new mail without a ticket (docs/BEHAVIOUR.md, "Commands without a ticket")
+    needs_ticket: bool = True
+    # only reads: answers its sender and changes nothing (so it never takes an unassigned ticket)
+    reads: bool = False
+    # anyone known to the helpdesk may write it in a new mail, not only technicians
+    everyone: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -103,8 +114,27 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("asset", ("matériel", "item"), "NAME",
                 "associe un élément de l'inventaire, ex. Computer 203-02",
                 "associates an inventory item, e.g. Computer 203-02", args_fr="NOM"),
-    CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list"),
+    CommandSpec("doc", ("document",), "N", "vous envoie le document n° N du ticket en pièce jointe",
+                "mails you document N of the ticket as an attachment", reads=True),
+    CommandSpec("documents", (), "", "vous envoie tous les documents du ticket en pièces jointes",
+                "mails you every document of the ticket as attachments", reads=True),
+    CommandSpec("show", ("historique", "history"), "",
+                "vous envoie tout l'historique du ticket : suivis, tâches, temps passé, documents, solutions, états",
+                "mails you the ticket's whole history: followups, tasks, time spent, documents, solutions, statuses",
+                reads=True),
+    CommandSpec("tickets", (), "", "vous envoie vos tickets en cours et les tickets à traiter",
+                "mails you your tickets in progress and the tickets to handle", reads=True, needs_ticket=False),
+    CommandSpec("mesdemandes", ("myrequests",), "", "vous envoie vos demandes et leur état",
+                "mails you your requests and their status", reads=True, needs_ticket=False, everyone=True),
+    CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list",
+                reads=True, needs_ticket=False),
 )
+SPECS: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+
+
+def spec_of(command: Command) -> CommandSpec:
+    """The table row of a parsed command."""
+    return SPECS[command.command]
 
 
 def help_text(language: str = "fr") -> str:
@@ -120,6 +150,9 @@ def help_text(language: str = "fr") -> str:
         if spec.aliases:
             usage += f"   ({'also' if en else 'ou'} {', '.join('#' + a for a in spec.aliases)})"
         lines += [usage, "    " + (spec.help_en if en else spec.help_fr)]
+        if not spec.needs_ticket:
+            lines.append("    " + ("(also alone in a new mail, without a ticket)" if en else
+                                  "(aussi seule dans un nouveau mail, sans ticket)"))
     return "\n".join(lines) + "\n"
 
 
@@ -178,6 +211,12 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
     commands, mail_errors = _check_together(commands, remaining)
     errors = sorted([*errors, *mail_errors], key=lambda e: e.line_number)
     return CommandParse(tuple(commands), tuple(errors), remaining)
+
+
+def line_spec(line: str) -> CommandSpec | None:
+    """The table row a command line names (`#Tâche 1h` -> task), None for an unknown word or no command."""
+    m = _COMMAND_LINE.fullmatch(line)
+    return _BY_WORD.get(_fold(m[1])) if m else None
 
 
 def _unknown(word: str) -> str:
@@ -296,6 +335,15 @@ def _assign(args: str, context: _Context) -> AssignCommand:
     return AssignCommand(_email(args, "assign"))
 
 
+def _document_number(args: str, context: _Context) -> DocCommand:
+    number = args.removeprefix("n°").removeprefix("#").strip()
+    if not number:
+        raise ValueError("#doc needs a document number, e.g. #doc 3")
+    if not number.isdecimal() or len(number) > 9:
+        raise ValueError(f"'{args}' is not a document number (e.g. #doc 3)")
+    return DocCommand(int(number))
+
+
 def _choice(table: dict, args: str, reason: str):
     value = table.get(" ".join(_fold(args).split()))
     if value is None:
@@ -326,5 +374,10 @@ _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
         URGENCIES, args, "#urgency needs 1 to 5 (1 very low … 5 very high), not '{args}'")),
     "asset": lambda args, context: AssetCommand(_required(
         args, "#asset needs an item name, e.g. #asset Computer 203-02")),
+    "doc": _document_number,
+    "documents": _no_argument(DocumentsCommand, "documents"),
+    "show": _no_argument(ShowCommand, "show"),
+    "tickets": _no_argument(TicketsCommand, "tickets"),
+    "mesdemandes": _no_argument(MyRequestsCommand, "mesdemandes"),
     "help": _no_argument(HelpCommand, "help"),
 }

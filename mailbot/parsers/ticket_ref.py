@@ -23,6 +23,8 @@ SUBJECT_WORDS: dict[tuple[str, str | None], dict[str, str]] = {
     ("solved", None): {"fr": "Résolu", "en": "Solved"},
     ("closed", None): {"fr": "Clos", "en": "Closed"},
     ("command_errors", None): {"fr": "Commandes refusées", "en": "Commands refused"},
+    ("ticket_history", None): {"fr": "Historique", "en": "History"},
+    ("documents", None): {"fr": "Documents", "en": "Documents"},
 }
 _WORDS_RE = re.compile(
     r"^(?:" + "|".join(sorted((re.escape(words) for row in SUBJECT_WORDS.values() for words in row.values()),

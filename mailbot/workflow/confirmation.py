@@ -15,7 +15,8 @@ KINDS: dict[type[c.Command], str | None] = {
     c.TaskCommand: "task", c.PrivateCommand: None, c.HoldCommand: "waiting", c.ResumeCommand: "resumed",
     c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.SolveCommand: "solved", c.KbCommand: "kb",
     c.CloseCommand: "closed", c.TypeCommand: "type", c.UrgencyCommand: "urgency", c.AssetCommand: "asset",
-    c.HelpCommand: None,
+    c.HelpCommand: None, c.DocCommand: None, c.DocumentsCommand: None, c.ShowCommand: None,
+    c.TicketsCommand: None, c.MyRequestsCommand: None,  # answered in sections (workflow/asked.py)
 }
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from mailbot.parsers import commands as c
 from mailbot.workflow import kb, states
 from mailbot.workflow import tickets as acts
+from mailbot.workflow.asked import Asked
 from mailbot.workflow.events import Event
-from mailbot.workflow.models import Solution, Task, Ticket, TicketItem, User
+from mailbot.workflow.models import Document, Solution, Task, Ticket, TicketItem, User
 from mailbot.workflow.people import create_user
 from mailbot.workflow.states import Status
 
@@ -38,7 +39,7 @@ class CommandContext:
     dry: bool = True
     status: str = ""
     events: list[Event] = field(default_factory=list)
-    wants_help: bool = False
+    asked: Asked = field(default_factory=Asked)  # what the reading commands asked for (answered once)
 
     def move(self, action: str, why: str) -> None:
         """Follow a status action; on the real pass, apply it with its history line."""
@@ -174,8 +175,27 @@ def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
         ctx.ticket.items.append(TicketItem(name=cmd.name))
 
 
-def on_help(cmd: c.HelpCommand, ctx: CommandContext) -> None:
-    ctx.wants_help = True
+def on_read(cmd: c.Command, ctx: CommandContext) -> None:
+    """#show, #tickets, #mesdemandes, #help: given in the mail's one answer (workflow/asked.py)."""
+    if not ctx.dry:
+        ctx.asked.commands.append(cmd)
+
+
+def on_doc(cmd: c.DocCommand, ctx: CommandContext) -> None:
+    document = ctx.session.get(Document, cmd.number)
+    if document is None:
+        raise Refused(f"there is no document {cmd.number}")
+    if document.ticket_id != ctx.ticket.id:
+        raise Refused(f"document {cmd.number} belongs to ticket #{document.ticket_id}, not to this ticket")
+    if not ctx.dry:
+        ctx.asked.documents = True
+        ctx.asked.document_ids.append(document.id)
+
+
+def on_documents(cmd: c.DocumentsCommand, ctx: CommandContext) -> None:
+    if not ctx.dry:
+        ctx.asked.documents = True
+        ctx.asked.document_ids += [document.id for document in ctx.ticket.documents]
 
 
 def on_nothing(cmd: c.Command, ctx: CommandContext) -> None:
@@ -195,5 +215,10 @@ HANDLERS: dict[type[c.Command], Callable[[Any, CommandContext], None]] = {
     c.TypeCommand: on_type,
     c.UrgencyCommand: on_urgency,
     c.AssetCommand: on_asset,
-    c.HelpCommand: on_help,
+    c.DocCommand: on_doc,
+    c.DocumentsCommand: on_documents,
+    c.ShowCommand: on_read,
+    c.TicketsCommand: on_read,
+    c.MyRequestsCommand: on_read,
+    c.HelpCommand: on_read,
 }

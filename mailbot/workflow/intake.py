@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import kb
 from mailbot.workflow import tickets as acts
-from mailbot.workflow.attachments import AttachmentLimits, attach
+from mailbot.workflow.attachments import AttachmentLimits, attach, stored_ids
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.models import Group, StatusChange, Ticket, User
@@ -70,10 +70,13 @@ class Intake:
         session.flush()
         acts.pin(session, ticket)
         acts.remember_message(session, parsed.message_id, ticket)
+        before = len(ticket.documents)
         refused = attach(ticket, parsed.attachments, store=self.store, limits=self.limits, now=now)
         answers = refused_attachments(ticket, requester, refused, now) if answered else []
         event = Event("ticket_created", ticket.id, requester.id, context={
             "text": content, "follows_ticket_id": follows.id if follows else None,
+            # the new documents, attached to the technicians' notifications when sent (outbound/attaching.py)
+            "document_ids": stored_ids(session, ticket.documents[before:]),
             "kb_articles": kb.suggestions(session, title, limit=3)},
             silent_for=() if answered else (requester.id,))
         return MailResult("ticket", ticket.id, events=[event], answers=answers)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from mailbot.parsers.approval import is_thank_you
 from mailbot.parsers.types import Address, ParsedMessage
 from mailbot.workflow import tickets as acts
-from mailbot.workflow.attachments import attach
+from mailbot.workflow.attachments import attach, stored_ids
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.intake import Intake, refused_attachments
 from mailbot.workflow.models import Ticket, User
@@ -24,6 +24,14 @@ AUTHOR_HEADERS = ("from", "sender")
 
 if TYPE_CHECKING:
     from mailbot.workflow.service import MailResult
+
+
+def documents_context(session: Session, ticket: Ticket, before: int, author: User) -> dict[str, object]:
+    """The event context naming the documents a mail just added (from `ticket.documents[before]`
+    on): technicians get them attached; requester and observers too when a technician sent them
+    (docs/BEHAVIOUR.md, "Documents by mail")."""
+    return {"document_ids": stored_ids(session, ticket.documents[before:]),
+            "documents_public": author.is_technician}
 
 
 class ReplyHandler(Protocol):
@@ -81,8 +89,10 @@ class Replies:
 
         text = parsed.new_text or "(message vide)"
         acts.add_followup(ticket, author=user, content=text, private=private, now=now)
+        before = len(ticket.documents)
         refused = attach(ticket, parsed.attachments, store=self.intake.store, limits=self.intake.limits, now=now)
-        event = Event("followup_added", ticket.id, user.id, private=private, context={"text": text})
+        event = Event("followup_added", ticket.id, user.id, private=private, context={
+            "text": text, **documents_context(session, ticket, before, user)})
         return MailResult("followup", ticket.id, events=[event],
                           answers=refused_attachments(ticket, user, refused, now))
 

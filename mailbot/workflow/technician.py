@@ -1,6 +1,7 @@
 """A technician's reply (SPEC §4): read the command lines, check them all, apply them all
-or none, keep the rest of the text (without its sign-off) as a followup, and answer once:
-what was applied (the confirmation), the refused lines, or #help."""
+or none, keep the rest of the text (without its sign-off) as a followup and the mail's
+attachments as documents, and answer once: what was applied (the confirmation), the refused
+lines, or what the reading commands asked for (#help, #show, #doc …; workflow/asked.py)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from mailbot.parsers.authresults import vouched
 from mailbot.parsers.signoff import name_parts
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
+from mailbot.workflow.asked import answer_context, answer_kind
+from mailbot.workflow.attachments import attach
 from mailbot.workflow.autoclose import close_automatically
 from mailbot.workflow.confirmation import applied_items, summary
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.handlers import HANDLERS, CommandContext, Refused, resume_action
+from mailbot.workflow.intake import refused_attachments
 from mailbot.workflow.models import Ticket, User
 from mailbot.workflow.states import Status
 
@@ -59,7 +63,7 @@ class TechnicianReplies:
         if not errors:
             errors = self._run(parse, ctx)
         if errors:
-            return self._unprocessed(ticket, user, parsed, errors, now)
+            return self._unprocessed(session, ticket, user, parsed, errors, now)
         ctx.dry = False
         had_it = any(a.id == user.id for a in ticket.assignees)
         self._run(parse, ctx)
@@ -72,16 +76,31 @@ class TechnicianReplies:
                                    context={"text": text}))
         if ticket.status == Status.SOLVED and self.config.autoclose_hours == 0:
             events.append(close_automatically(ticket, now, "automatic closing is immediate"))
-        help_text = c.help_text(user.language or "fr") if ctx.wants_help else ""
+        answers = self._attach(session, ticket, user, parsed, now, events)
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
                               followup=followup, private=ctx.private)
-        if items:  # silence is never the only sign of success: one confirmation, #help included
-            answers = [Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
-                              context={**summary(ticket, items), "help": help_text})]
-        else:
-            answers = [Answer("help", to=user.email, ticket_id=ticket.id, language=user.language,
-                              context={"help": help_text})] if help_text else []
+        asked = answer_context(session, user, ticket, ctx.asked)  # after the changes: #show shows them
+        if items:  # silence is never the only sign of success: one confirmation, what was asked included
+            answers.insert(0, Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
+                                     context={**summary(ticket, items), **asked}))
+        elif kind := answer_kind(asked):
+            answers.insert(0, Answer(kind, to=user.email, ticket_id=ticket.id, language=user.language,
+                                     context=asked))
         return MailResult("followup", ticket.id, "commands applied", events=events, answers=answers)
+
+    def _attach(self, session: Session, ticket: Ticket, user: User, parsed: ParsedMessage, now: datetime,
+                events: list[Event]) -> list[Answer]:
+        """The mail's attachments become documents of the ticket, carried by its first event."""
+        from mailbot.workflow.replies import documents_context
+
+        if not parsed.attachments:
+            return []
+        before = len(ticket.documents)
+        intake = self.replies.intake
+        refused = attach(ticket, parsed.attachments, store=intake.store, limits=intake.limits, now=now)
+        if events:
+            events[0].context.update(documents_context(session, ticket, before, user))
+        return refused_attachments(ticket, user, refused, now)
 
     def _context(self, session: Session, ticket: Ticket, user: User, now: datetime,
                  parse: c.CommandParse) -> CommandContext:
@@ -95,7 +114,7 @@ class TechnicianReplies:
         ctx.status = ctx.ticket.status
         ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand))  # #kb after #solve
         errors: list[tuple[int, str, str]] = []
-        if not ctx.ticket.assignees and any(not isinstance(cmd, c.HelpCommand) for cmd in ordered) \
+        if not ctx.ticket.assignees and any(not c.spec_of(cmd).reads for cmd in ordered) \
                 and not any(isinstance(cmd, c.AssignCommand) for cmd in ordered):
             from mailbot.workflow.handlers import assign
 
@@ -120,13 +139,16 @@ class TechnicianReplies:
             acts.move(ticket, resume_action(ticket), by=user, why="a technician answered", now=now)
         return self.replies.followup(session, parsed, user, ticket, now)
 
-    def _unprocessed(self, ticket: Ticket, user: User, parsed: ParsedMessage,
+    def _unprocessed(self, session: Session, ticket: Ticket, user: User, parsed: ParsedMessage,
                      errors: list[tuple[int, str, str]], now: datetime) -> MailResult:
-        """All or nothing: keep the whole text privately and tell the technician every error."""
+        """All or nothing: keep the whole text privately (and the attachments: nothing is lost)
+        and tell the technician every error."""
         from mailbot.workflow.service import MailResult
 
         acts.add_followup(ticket, author=user, content=parsed.new_text, private=True, source="mail",
                           unprocessed=True, now=now)
+        intake = self.replies.intake
+        attach(ticket, parsed.attachments, store=intake.store, limits=intake.limits, now=now)
         answer = Answer("command_errors", to=user.email, ticket_id=ticket.id, language=user.language,
                         context={"errors": [{"line_number": n, "line": line, "reason": why}
                                             for n, line, why in sorted(errors)],

@@ -257,7 +257,7 @@ def test_every_command_of_the_table_has_a_reader_and_no_word_names_two_commands(
     assert set(grammar._ARGUMENT_READERS) == {spec.name for spec in COMMANDS}
     assert {spec.name for spec in COMMANDS} == {
         "task", "private", "hold", "resume", "assign", "take", "observer", "solve", "kb", "close",
-        "type", "urgency", "asset", "help"}
+        "type", "urgency", "asset", "help", "doc", "documents", "show", "tickets", "mesdemandes"}
 
 
 @pytest.mark.parametrize("language, sample", [

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
-from mailbot.outbound.render import REPLY_MARKER, UNDEFINED, render
+from mailbot.outbound.render import REPLY_MARKER, TEMPLATE_OF, UNDEFINED, render
 from mailbot.parsers.approval import read_reply
 from mailbot.parsers.quoting import strip_reply
 
@@ -40,6 +40,36 @@ EVENT_CONTEXTS: dict[str, dict[str, Any]] = {
     "solution_refused": {"reason": "Toujours aussi lent le matin."},
     "closed": {"text": "", "automatic": True},
 }
+# What the reading commands asked for (mailbot/workflow/asked.py): each section, as the workflow writes it
+HISTORY = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type": "incident", "urgency": 3,
+           "requester": "Loïc Medori", "assignees": ["Jean Tech"], "observers": ["Aïcha Prof"],
+           "items": ["Computer 203-02"], "created_at": "2026-11-30T09:00:00+00:00", "total_minutes": 45,
+           "entries": [
+               {"kind": "opened", "at": "2026-11-30T09:00:00+00:00", "by": "Loïc Medori", "text": "Très lent."},
+               {"kind": "document", "at": "2026-11-30T09:00:00+00:00", "id": 3, "filename": "capture.png",
+                "size": 12345},
+               {"kind": "status", "at": "2026-11-30T09:30:00+00:00", "by": "Jean Tech", "from": "new",
+                "to": "assigned"},
+               {"kind": "followup", "at": "2026-11-30T09:30:00+00:00", "by": "Jean Tech", "text": "Vu.",
+                "private": True, "unprocessed": False},
+               {"kind": "task", "at": "2026-11-30T09:30:00+00:00", "by": "Jean Tech", "text": "Barrette",
+                "state": "todo", "duration_minutes": 45, "begin": "2026-12-01T13:00:00+00:00",
+                "end": "2026-12-01T13:45:00+00:00", "private": False},
+               {"kind": "solution", "at": "2026-12-01T14:00:00+00:00", "by": "Jean Tech", "text": "Remplacée."},
+               {"kind": "refused", "at": "2026-12-01T15:00:00+00:00", "reason": "Toujours lent."},
+               {"kind": "approved", "at": "2026-12-02T08:00:00+00:00", "reason": ""}]}
+DESK_ROW = {"id": 59, "status": "assigned", "title": "Ordinateur très lent", "requester": "Loïc Medori",
+            "requester_email": "loic.medori@lycee.example", "items": ["Computer 203-02"], "followups": 2,
+            "tasks": 1, "updated_at": "2026-11-30T09:30:00+00:00"}
+DESK = {"in_progress": {"count": 3, "tickets": [DESK_ROW]}, "to_handle": {"count": 0, "tickets": []},
+        "planning": [{"ticket_id": 59, "title": "Ordinateur très lent", "begin": "2026-12-01T13:00:00+00:00",
+                      "end": "2026-12-01T13:45:00+00:00", "content": "Barrette"}], "limit": 50}
+REQUESTS = {"count": 1, "limit": 50, "tickets": [{"id": 59, "title": "Ordinateur très lent", "status": "waiting",
+                                                  "created_at": "2026-11-30T09:00:00+00:00",
+                                                  "updated_at": "2026-11-30T09:30:00+00:00"}]}
+NOTHING_ASKED = {"history": None, "tickets_view": None, "my_requests": None, "help": "",
+                 "document_ids": [], "documents_asked": False}
+
 ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
     "command_errors": {"errors": [{"line_number": 3, "line": "#tsk 1h", "reason": "unknown command"}],
                        "help": HELP},
@@ -47,20 +77,26 @@ ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
     "commands_applied": {"applied": [{"kind": "taken"},
                                      {"kind": "task", "duration_minutes": 15, "state": "done", "begin": None},
                                      {"kind": "followup"}],
-                         "status": "assigned", "total_minutes": 45, "help": ""},
+                         "status": "assigned", "total_minutes": 45, **NOTHING_ASKED, "history": HISTORY},
     "refused_sender": {"reason": "unknown sender", "original_subject": "Imprimante en panne"},
     "not_participant": {"original_subject": "Re: [Ticket #59] Ordinateur très lent"},
     "reason_please": {},
     "solved_reply": {"autoclose_at": "2026-12-02T09:00:00+00:00"},
     "attachment_refused": {"attachments": [{"filename": "setup.exe", "code": "blocked_type", "detail": ".exe",
                                             "reason": "files of type .exe are not accepted"}]},
+    "ticket_history": {**NOTHING_ASKED, "history": HISTORY},
+    "documents": {**NOTHING_ASKED, "document_ids": [3], "documents_asked": True},
+    "tickets_view": {**NOTHING_ASKED, "tickets_view": DESK, "help": HELP},
+    "my_requests": {**NOTHING_ASKED, "my_requests": REQUESTS},
 }
 ALL_EVENTS = [*EVENT_CONTEXTS, *ANSWER_CONTEXTS]
 # What the subject says happened, between the tag and the title, for the rows of `outbox_row`
 # (events to the requester, answers to their sender); other mails carry the title alone.
 HAPPENED = {("solved", "fr"): "Résolu – merci de confirmer\u00a0: ", ("solved", "en"): "Solved – please confirm: ",
             ("closed", "fr"): "Clos\u00a0: ", ("closed", "en"): "Closed: ",
-            ("command_errors", "fr"): "Commandes refusées\u00a0: ", ("command_errors", "en"): "Commands refused: "}
+            ("command_errors", "fr"): "Commandes refusées\u00a0: ", ("command_errors", "en"): "Commands refused: ",
+            ("ticket_history", "fr"): "Historique\u00a0: ", ("ticket_history", "en"): "History: ",
+            ("documents", "fr"): "Documents\u00a0: ", ("documents", "en"): "Documents: "}
 
 
 def outbox_row(event: str, language: str = "fr", **context: Any) -> SimpleNamespace:
@@ -352,7 +388,7 @@ def footer_of(text: str) -> str:
 # --- every template, strictly --------------------------------------------------------------
 
 # answers that can be about no ticket (an unknown sender, a stranger, commands in a new mail)
-WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors"}
+WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors", "tickets_view", "my_requests"}
 ROLES = {event: ["requester", "observer", "technician"] for event in EVENT_CONTEXTS} | {
     event: ["sender"] for event in ANSWER_CONTEXTS}
 
@@ -365,7 +401,8 @@ def test_every_template_has_a_context_here() -> None:
         names = {entry.name.rsplit(".", 1)[0] for entry in files("mailbot.templates").joinpath(language).iterdir()
                  if entry.name.endswith((".txt", ".html"))}
         # base and the parts it includes (`_hints`) are rendered by every mail
-        assert {name for name in names if name != "base" and not name.startswith("_")} == set(ALL_EVENTS)
+        assert {name for name in names if name != "base" and not name.startswith("_")} == {
+            TEMPLATE_OF.get(event, event) for event in ALL_EVENTS}
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
