@@ -100,8 +100,9 @@ class App:
         intake = Intake(IntakeConfig(senders, default_type=ticket_type, language=s.language, default_group=group),
                         DocumentStore(s.documents_dir), AttachmentLimits(s.max_attachment_bytes))
         replies = Replies(intake)
-        replies.technician = TechnicianReplies(
+        replies.technician = technician = TechnicianReplies(
             TechnicianConfig(s.tz, s.autoclose_hours, s.trusted_authserv_id), replies)
+        replies.technician_on_closed = technician.reading_closed
         replies.requester_on_solved = RequesterAnswers(ApprovalConfig(s.autoclose_hours), replies)
         return MailService(ServiceConfig(senders, s.machine_senders, s.language, s.requester_from_reply_to),
                            intake, replies, ticketless=TicketlessCommands(s.tz))

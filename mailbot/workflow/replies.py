@@ -42,10 +42,11 @@ class ReplyHandler(Protocol):
 
 class Replies:
     def __init__(self, intake: Intake, *, technician: ReplyHandler | None = None,
-                 requester_on_solved: ReplyHandler | None = None):
+                 requester_on_solved: ReplyHandler | None = None, technician_on_closed: ReplyHandler | None = None):
         self.intake = intake
         self.technician = technician
         self.requester_on_solved = requester_on_solved
+        self.technician_on_closed = technician_on_closed  # reading commands on a closed ticket
 
     def handle(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
                now: datetime) -> MailResult:
@@ -98,9 +99,14 @@ class Replies:
 
     def _on_closed(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
                    now: datetime) -> MailResult:
-        """A closed ticket is never reopened: a thank-you stays on it, anything else opens a new one."""
+        """A closed ticket is never reopened: a thank-you stays on it, a technician's reading
+        commands (#show, #doc …) are answered, anything else opens a new one."""
         from mailbot.workflow.service import MailResult
 
+        if self.technician_on_closed is not None and user.is_technician and parsed.sender_source in AUTHOR_HEADERS:
+            answered = self.technician_on_closed(session, parsed, user, ticket, now)
+            if answered is not None:
+                return answered
         if is_thank_you(parsed.new_text) and acts.is_participant(ticket, user):
             acts.add_followup(ticket, author=user, content=parsed.new_text, now=now)
             acts.remember_message(session, parsed.message_id, ticket)

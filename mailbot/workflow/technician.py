@@ -88,6 +88,30 @@ class TechnicianReplies:
                                      context=asked))
         return MailResult("followup", ticket.id, "commands applied", events=events, answers=answers)
 
+    def reading_closed(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
+                       now: datetime) -> MailResult | None:
+        """A mail on a closed ticket holding only reading commands (#show, #doc …) is answered on
+        that ticket; anything else is left to the closed-ticket rule (None: a new ticket)."""
+        from mailbot.workflow.service import MailResult
+
+        names = name_parts(user.name, parsed.sender.name, user.email)
+        parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now, names=names)
+        if parse.errors or not parse.commands or parse.remaining_text \
+                or not all(c.spec_of(cmd).reads for cmd in parse.commands):
+            return None
+        acts.remember_message(session, parsed.message_id, ticket)
+        ctx = self._context(session, ticket, user, now, parse)
+        errors = self._run(parse, ctx)
+        if errors:
+            return self._unprocessed(session, ticket, user, parsed, errors, now)
+        ctx.dry = False
+        self._run(parse, ctx)
+        asked = answer_context(session, user, ticket, ctx.asked)
+        kind = answer_kind(asked)
+        assert kind is not None, "reading commands always ask for a section"
+        return MailResult("answered", ticket.id, "reading commands on a closed ticket answered", answers=[
+            Answer(kind, to=user.email, ticket_id=ticket.id, language=user.language, context=asked)])
+
     def _attach(self, session: Session, ticket: Ticket, user: User, parsed: ParsedMessage, now: datetime,
                 events: list[Event]) -> list[Answer]:
         """The mail's attachments become documents of the ticket, carried by its first event."""
