@@ -8,7 +8,9 @@ the mail also changed something; otherwise the answer's kind is the first sectio
 the order of ANSWER_KINDS (its template and subject).
 
 A new reading command plugs in with its CommandSpec (`reads=True`, and `needs_ticket=False` to
-be answered in a new mail too), a row here and a template part.
+be answered in a new mail too), `handlers.on_read` in HANDLERS, a row of SECTIONS here, and a
+template part (its answer kind is the section's name unless ANSWER_KINDS says otherwise; map it
+to the `asked` template in `outbound/render.TEMPLATE_OF`).
 """
 
 from __future__ import annotations
@@ -69,5 +71,8 @@ def answer_context(session: Session, user: User, ticket: Ticket | None, asked: A
 
 def answer_kind(context: dict[str, Any]) -> str | None:
     """The kind of the answer to a mail that asked for something and changed nothing."""
-    present = {name for name in SECTIONS if context.get(name)} | ({"documents"} if context["documents_asked"] else set())
-    return next((kind for name, kind in ANSWER_KINDS if name in present), None)
+    present = [name for name in SECTIONS if context.get(name)] + (["documents"] if context["documents_asked"] else [])
+    ordered = dict(ANSWER_KINDS)
+    # a section ANSWER_KINDS does not name comes last, and its answer kind is its own name
+    return next((ordered.get(name, name) for name in sorted(present, key=lambda n: list(ordered).index(n)
+                                                            if n in ordered else len(ordered))), None)

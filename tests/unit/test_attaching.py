@@ -145,3 +145,8 @@ def test_the_attacher_reads_the_files_and_lists_one_whose_file_is_gone(database,
         assert [(d.filename, data) for d, data in result.attached] == [("c.txt", b"cc"), ("a.txt", b"aaa")]
         assert [d.filename for d in result.listed] == ["b.txt"]
         assert attacher.plan(session, {"document_ids": [1], "recipient_role": "requester"}) is None
+
+
+def test_the_budget_defaults_to_10_mib_and_may_be_a_fraction(settings):
+    assert settings().notification_attachments_bytes == 10 * KIB * KIB
+    assert settings(notification_attachments_mb=0.5).notification_attachments_bytes == 512 * KIB

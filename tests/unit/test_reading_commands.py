@@ -110,3 +110,13 @@ def test_an_answer_that_changed_nothing_is_named_after_its_first_section(present
     context = {"history": None, "tickets_view": None, "my_requests": None, "help": "", "documents_asked": False,
                "document_ids": [], **present}
     assert answer_kind(context) == kind
+
+
+def test_a_section_added_later_names_its_own_answer_when_it_comes_alone(monkeypatch):
+    from mailbot.workflow import asked
+
+    monkeypatch.setitem(asked.SECTIONS, "search", (frozenset({"search"}), lambda *args: {"articles": []}))
+    context = {"history": None, "tickets_view": None, "my_requests": None, "help": "…", "documents_asked": False,
+               "document_ids": [], "search": {"articles": []}}
+    assert answer_kind(context) == "help"  # the known kinds come first
+    assert answer_kind({**context, "help": ""}) == "search"
