@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.workflow.models import Followup, Task, Ticket, User, ticket_assignees, ticket_observers
-from mailbot.workflow.states import OPEN, Status
+from mailbot.workflow.states import Status
 
 # At most this many tickets per table; the count says how many there are in all.
 LIMIT = 50
@@ -54,26 +54,31 @@ def _table(session: Session, query: Select[int], limit: int) -> dict[str, Any]:
 
 
 def _open() -> Any:
-    return Ticket.status.in_([s.value for s in OPEN])
+    """Open: not solved, not closed. Written as `<> 'closed'` first, the open-tickets index's own
+    condition, so that PostgreSQL and SQLite may use that index."""
+    return and_(Ticket.status != Status.CLOSED.value, Ticket.status != Status.SOLVED.value)
+
+
+def _involves(user: User) -> Any:
+    """`user` is the ticket's requester, one of its observers or one of its assignees."""
+    assigned = select(ticket_assignees.c.ticket_id).where(
+        ticket_assignees.c.user_id == user.id, ticket_assignees.c.ticket_id == Ticket.id)
+    observing = select(ticket_observers.c.ticket_id).where(
+        ticket_observers.c.user_id == user.id, ticket_observers.c.ticket_id == Ticket.id)
+    return or_(Ticket.requester_id == user.id, assigned.exists(), observing.exists())
 
 
 def in_progress_query(user: User) -> Select[int]:
     """Vos tickets en cours: open tickets (new, assigned, planned, waiting) where `user` is the
     requester, an observer or an assignee."""
-    assigned = select(ticket_assignees.c.ticket_id).where(
-        ticket_assignees.c.user_id == user.id, ticket_assignees.c.ticket_id == Ticket.id)
-    observing = select(ticket_observers.c.ticket_id).where(
-        ticket_observers.c.user_id == user.id, ticket_observers.c.ticket_id == Ticket.id)
-    return select(Ticket.id).where(_open(), or_(Ticket.requester_id == user.id, assigned.exists(),
-                                                observing.exists()))
+    return select(Ticket.id).where(_open(), _involves(user))
 
 
 def to_handle_query(user: User) -> Select[int]:
     """Tickets à traiter: new tickets nobody has taken, of `user`'s group, or of everyone when
-    they have no group; those already in their own table left out."""
+    they have no group; those already in their own table (`_involves`) left out."""
     nobody = ~select(ticket_assignees.c.ticket_id).where(ticket_assignees.c.ticket_id == Ticket.id).exists()
-    query = select(Ticket.id).where(Ticket.status == Status.NEW.value, nobody,
-                                    Ticket.id.not_in(in_progress_query(user)))
+    query = select(Ticket.id).where(Ticket.status == Status.NEW.value, nobody, ~_involves(user))
     return query if user.group_id is None else query.where(Ticket.group_id == user.group_id)
 
 
