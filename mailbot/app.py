@@ -104,8 +104,9 @@ class App:
             TechnicianConfig(s.tz, s.autoclose_hours, s.trusted_authserv_id), replies)
         replies.technician_on_closed = technician.reading_closed
         replies.requester_on_solved = RequesterAnswers(ApprovalConfig(s.autoclose_hours), replies)
+        replies.everyone_commands = ticketless = TicketlessCommands(s.tz)
         return MailService(ServiceConfig(senders, s.machine_senders, s.language, s.requester_from_reply_to),
-                           intake, replies, ticketless=TicketlessCommands(s.tz))
+                           intake, replies, ticketless=ticketless)
 
     @cached_property
     def broker(self):

@@ -34,6 +34,11 @@ def documents_context(session: Session, ticket: Ticket, before: int, author: Use
             "documents_public": author.is_technician}
 
 
+class EveryoneCommands(Protocol):
+    def __call__(self, session: Session, parsed: ParsedMessage, user: User, now: datetime) -> MailResult | None:
+        """Answer a mail that holds only commands anyone may write, or return None."""
+
+
 class ReplyHandler(Protocol):
     def __call__(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
                  now: datetime) -> MailResult | None:
@@ -47,9 +52,16 @@ class Replies:
         self.technician = technician
         self.requester_on_solved = requester_on_solved
         self.technician_on_closed = technician_on_closed  # reading commands on a closed ticket
+        # commands anyone may write (#mesdemandes), answered even in a reply: workflow/ticketless.py
+        self.everyone_commands: EveryoneCommands | None = None
 
     def handle(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
                now: datetime) -> MailResult:
+        if not user.is_technician and self.everyone_commands is not None \
+                and parsed.sender_source in AUTHOR_HEADERS:
+            answered = self.everyone_commands(session, parsed, user, now)
+            if answered is not None:  # `#mesdemandes` alone: answered, nothing added to the ticket
+                return answered
         if ticket.status == Status.CLOSED:
             return self._on_closed(session, parsed, user, ticket, now)
         if not acts.is_participant(ticket, user):

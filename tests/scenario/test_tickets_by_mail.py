@@ -191,3 +191,15 @@ def test_a_technician_on_a_ticket_may_ask_for_their_view_too(helpdesk):
     confirmation, = [m for m in helpdesk.new_mails() if m.to == TECH]
     assert "  - pris en charge\n" in text(confirmation)
     assert "Vos tickets en cours (1)\n  #1 – loic.medori@lycee.example – Ordinateur très lent" in text(confirmation)
+
+
+def test_mesdemandes_in_a_reply_is_answered_and_adds_nothing_to_the_ticket(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician")
+    helpdesk.send(LOIC, "Ordinateur très lent", "Très lent.")
+    ack = next(m for m in helpdesk.new_mails() if m.to == LOIC)
+    result = helpdesk.send(LOIC, "Re: [Ticket #1] Ordinateur très lent", "#mesdemandes", in_reply_to=ack.message_id)
+
+    assert result.outcome == "answered"
+    answer, = helpdesk.new_mails()  # the technician hears nothing
+    assert answer.to == LOIC and "Vos demandes (1)\n  #1 – Ordinateur très lent" in text(answer)
+    assert helpdesk.show(1)["followups"] == []
