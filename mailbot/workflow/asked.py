@@ -35,9 +35,6 @@ class Asked:
     document_ids: list[int] = field(default_factory=list)  # checked to belong to the ticket
     documents: bool = False  # #doc or #documents was written (a ticket may have none)
 
-    def __bool__(self) -> bool:
-        return bool(self.commands) or self.documents
-
 
 Builder = Callable[[Session, User, "Ticket | None", list[c.Command]], Any]
 

@@ -63,7 +63,7 @@ class TechnicianReplies:
         if not errors:
             errors = self._run(parse, ctx)
         if errors:
-            return self._unprocessed(session, ticket, user, parsed, errors, now)
+            return self._unprocessed(ticket, user, parsed, errors, now)
         ctx.dry = False
         had_it = any(a.id == user.id for a in ticket.assignees)
         self._run(parse, ctx)
@@ -103,7 +103,7 @@ class TechnicianReplies:
         ctx = self._context(session, ticket, user, now, parse)
         errors = self._run(parse, ctx)
         if errors:
-            return self._unprocessed(session, ticket, user, parsed, errors, now)
+            return self._unprocessed(ticket, user, parsed, errors, now)
         ctx.dry = False
         self._run(parse, ctx)
         asked = answer_context(session, user, ticket, ctx.asked)
@@ -163,7 +163,7 @@ class TechnicianReplies:
             acts.move(ticket, resume_action(ticket), by=user, why="a technician answered", now=now)
         return self.replies.followup(session, parsed, user, ticket, now)
 
-    def _unprocessed(self, session: Session, ticket: Ticket, user: User, parsed: ParsedMessage,
+    def _unprocessed(self, ticket: Ticket, user: User, parsed: ParsedMessage,
                      errors: list[tuple[int, str, str]], now: datetime) -> MailResult:
         """All or nothing: keep the whole text privately (and the attachments: nothing is lost)
         and tell the technician every error."""
