@@ -23,7 +23,8 @@ PARIS = ZoneInfo("Europe/Paris")
 # the value production renders with, read before tests/conftest.py swaps in StrictUndefined
 PRODUCTION_UNDEFINED = UNDEFINED
 TICKET = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type": "incident",
-          "urgency": 3, "requester": "loic.medori@lycee.example", "requester_name": "Loïc Medori"}
+          "urgency": 3, "requester": "loic.medori@lycee.example", "requester_name": "Loïc Medori",
+          "assignees": ["Jean Tech"]}
 THREAD = {"in_reply_to": "CAB123@mail.lycee.example", "references": ["CAB123@mail.lycee.example"]}
 HELP = "#task [todo|done|info] DURÉE [@ DATE HEURE] [description]\n#hold [raison]"
 
@@ -672,7 +673,8 @@ def test_the_status_block_says_who_has_the_ticket_and_nobody_when_nobody_has() -
                                         recipient_role="technician")))
     assert "Prise en charge\u00a0: personne pour l'instant" in status_block(html)
     assert "Et ensuite\u00a0: à prendre en charge\u00a0: répondez #take." in status_block(html)
-    _, old = parts(rendered(outbox_row("ticket_created", "fr")))  # a row written before assignees were kept
+    before = {key: value for key, value in TICKET.items() if key != "assignees"}
+    _, old = parts(rendered(outbox_row("ticket_created", "fr", ticket=before)))  # a row from before assignees were kept
     assert "Prise en charge\u00a0: personne pour l'instant" in status_block(old)
 
 
@@ -703,3 +705,14 @@ def test_the_french_help_has_french_spacing_and_no_gendered_words() -> None:
     assert french.startswith("Commandes\u00a0: une par ligne")
     assert not re.search(r" [:;!?»]|« ", french)
     assert "technicien" not in french and "demandeur" not in french
+
+
+@pytest.mark.parametrize(("language", "assigned", "observer"), [
+    ("fr", "  - attribué à Sami Tech", "  - cpe@lycee.example suit désormais le ticket"),
+    ("en", "  - assigned to Sami Tech", "  - cpe@lycee.example now follows the ticket")])
+def test_the_confirmation_names_people_by_name_when_known(language: str, assigned: str, observer: str) -> None:
+    applied = [{"kind": "assigned", "email": "sami.tech@lycee.example", "who": "Sami Tech"},
+               {"kind": "observer", "email": "cpe@lycee.example", "who": "cpe@lycee.example"}]
+    text, html = parts(rendered(outbox_row("commands_applied", language, applied=applied)))
+    assert assigned in text.splitlines() and observer in text.splitlines()
+    assert "sami.tech@" not in text and "Sami Tech" in html
