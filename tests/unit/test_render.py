@@ -672,7 +672,7 @@ def test_the_status_block_says_who_has_the_ticket_and_nobody_when_nobody_has() -
     _, html = parts(rendered(outbox_row("ticket_created", "fr", ticket={**TICKET, "status": "new", "assignees": []},
                                         recipient_role="technician")))
     assert "Prise en charge\u00a0: personne pour l'instant" in status_block(html)
-    assert "Et ensuite\u00a0: à prendre en charge\u00a0: répondez #take." in status_block(html)
+    assert "Et ensuite\u00a0: à prendre en charge (répondez #take)." in status_block(html)
     before = {key: value for key, value in TICKET.items() if key != "assignees"}
     _, old = parts(rendered(outbox_row("ticket_created", "fr", ticket=before)))  # a row from before assignees were kept
     assert "Prise en charge\u00a0: personne pour l'instant" in status_block(old)
