@@ -174,7 +174,7 @@ def _reason(ctx: Any, error: Any) -> str:
 
 
 _HELP_ENTRY = Markup(
-    '<p style="margin: 0 0 8px;"><code style="white-space: normal; overflow-wrap: anywhere;">{usage}</code>'
+    '<p style="margin: 0 0 8px;"><code style="white-space: normal; overflow-wrap: anywhere; font-size: 13px;">{usage}</code>'
     '{description}</p>\n')
 
 

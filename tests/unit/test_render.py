@@ -693,7 +693,7 @@ def test_the_help_in_html_wraps_on_a_phone(event: str) -> None:
         body = html.split("<body", 1)[1]
         assert "overflow-wrap: break-word" in body.split(">", 1)[0]
         # each command is its own paragraph, its description under it, nothing held on one long line
-        assert '<code style="white-space: normal; overflow-wrap: anywhere;">#task' in html
+        assert '<code style="white-space: normal; overflow-wrap: anywhere; font-size: 13px;">#task' in html
         assert {"fr": "ajoute une tâche\u202f; durée", "en": "adds a task; duration"}[language] in html
         assert 'name="viewport" content="width=device-width' in html
 
