@@ -42,7 +42,9 @@ def _person(user: User) -> Person:
 def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "title": ticket.title, "status": ticket.status, "type": ticket.type,
             "urgency": ticket.urgency, "requester": ticket.requester.email,
-            "requester_name": ticket.requester.name or ""}
+            "requester_name": ticket.requester.name or "",
+            # who has the ticket, by name when known (the mails' status block)
+            "assignees": [user.name or user.email for user in ticket.assignees]}
 
 
 def _technicians(session: Session, ticket: Ticket) -> list[Person]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import binascii
 import logging
-import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import Message
 from email.policy import Compat32
@@ -22,8 +21,11 @@ from markupsafe import Markup, escape
 
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
+from mailbot.parsers.approval import APPROVE, LINK_VERBS, REFUSE
 from mailbot.parsers.quoting import REPLY_MARKER
+from mailbot.parsers.reasons import Reason
 from mailbot.parsers.ticket_ref import SUBJECT_WORDS
+from mailbot.parsers.typography import NBSP, french_spaces
 from mailbot.workflow.states import LABELS
 
 log = logging.getLogger("mailbot.render")
@@ -60,8 +62,6 @@ WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {time}", "en": "{weekday} {day} {month} {year} at {time}"}
-NBSP = "\u00a0"
-NNBSP = "\u202f"
 
 # What a value missing from a template's context prints. Production keeps the mail going (a
 # blank, and a warning in the log naming the value); the tests swap in StrictUndefined
@@ -180,27 +180,49 @@ def _task_state(ctx: Any, state: Any) -> str:
     return TASK_STATES[ctx["language"]].get(str(state), str(state or ""))
 
 
-# French typography in the templates' own words: a no-break space before `:` and inside « »,
-# a narrow one before `; ! ?`, where the template has an ordinary space. Values (titles, texts,
-# the reply marker, commands) are never touched.
-FRENCH_SPACES = ((re.compile(r" (?=:)"), NBSP), (re.compile(r" (?=[;!?])"), NNBSP),
-                 (re.compile(r"(?<=«) "), NBSP), (re.compile(r" (?=»)"), NBSP))
+@pass_context
+def _reason(ctx: Any, error: Any) -> str:
+    """A refused command line's reason in the recipient's language (`parsers/reasons.py`); a row
+    written before reasons had codes keeps its English text."""
+    why = error.get("why") if isinstance(error, Mapping) else None
+    if isinstance(why, Mapping):
+        return Reason.from_json(why).text(ctx["language"], LABELS[ctx["language"]])
+    return str(error.get("reason") or "") if isinstance(error, Mapping) else str(error or "")
 
 
-def french_spaces(text: str) -> str:
-    for pattern, space in FRENCH_SPACES:
-        text = pattern.sub(space, text)
-    return text
+_HELP_ENTRY = Markup(
+    '<p style="margin: 0 0 8px;"><code style="white-space: normal; overflow-wrap: anywhere; font-size: 13px;">{usage}</code>'
+    '{description}</p>\n')
+
+
+def _help_html(text: Any) -> Markup:
+    """The `#help` text as wrapping paragraphs (no <pre>: no sideways scrolling on a phone): a
+    command line in <code>, the indented lines under it as its description."""
+    entries: list[list[str]] = []
+    for line in str(text or "").splitlines():
+        if line.startswith((" ", "\t")) and entries:
+            entries[-1].append(line.strip())
+        elif line.strip():
+            entries.append([line.strip()])
+    html = Markup()
+    for first, *rest in entries:
+        if not first.startswith("#"):
+            html += Markup('<p style="margin: 0 0 8px;">{}</p>\n').format(first)
+            continue
+        description = Markup("<br>").join(escape(line) for line in rest)
+        html += _HELP_ENTRY.format(usage=first, description=Markup("<br>") + description if rest else "")
+    return html
 
 
 class FrenchTypography(Extension):
-    """Applies `french_spaces` to the literal text of the templates under fr/ as they compile."""
+    """Applies `french_spaces` to the literal text of the templates under fr/ as they compile: the
+    text between tags and the string literals in them (the words of a `{% set %}` table)."""
 
     def filter_stream(self, stream: TokenStream) -> TokenStream | Iterator[Token]:
         if not (stream.name or "").startswith("fr/"):
             return stream
-        return (Token(token.lineno, token.type, french_spaces(token.value)) if token.type == "data" else token
-                for token in stream)
+        return (Token(token.lineno, token.type, french_spaces(token.value)) if token.type in ("data", "string")
+                else token for token in stream)
 
 
 def _environment(templates_package: str, *, html: bool, undefined: type[Undefined]) -> Environment:
@@ -217,7 +239,8 @@ def _environment(templates_package: str, *, html: bool, undefined: type[Undefine
         auto_reload=False,
     )
     env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
-                       status_label=_status_label, task_state=_task_state, filesize=_filesize)
+                       status_label=_status_label, task_state=_task_state, reason=_reason, help_html=_help_html,
+                       filesize=_filesize)
     return env
 
 
@@ -324,8 +347,11 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         "actor_name": flatten((context.get("actor") or {}).get("name") or (context.get("actor") or {}).get("email")),
         # the requester's name when known, else the address (rows written before names were kept)
         "requester_name": flatten((ticket or {}).get("requester_name") or (ticket or {}).get("requester")),
-        "approve_url": mailto(helpdesk_address, f"{ticket_subject} APPROVE") if ticket else "",
-        "refuse_url": mailto(helpdesk_address, f"{ticket_subject} REFUSE") if ticket else "",
+        # the link's subject in the recipient's language; parsers/approval.py reads both languages
+        "approve_url": mailto(helpdesk_address, f"{ticket_subject} {LINK_VERBS[language][APPROVE]}") if ticket else "",
+        "refuse_url": mailto(helpdesk_address, f"{ticket_subject} {LINK_VERBS[language][REFUSE]}") if ticket else "",
+        # who has the ticket, for the status block (rows written before it was kept: nobody known)
+        "holders": [flatten(name) for name in (ticket or {}).get("assignees") or []],
         # the commands that make sense now, for technicians only (mailbot/outbound/hints.py)
         "hints": (hint_lines(str(ticket.get("status")), language)
                   if ticket and context.get("recipient_role") == "technician" else ()),

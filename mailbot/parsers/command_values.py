@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from mailbot.parsers.reasons import Reason, plain
+
 
 @dataclass(frozen=True, kw_only=True)
 class Command:
@@ -123,9 +125,20 @@ class MyRequestsCommand(Command):
 
 @dataclass(frozen=True)
 class CommandError:
+    """A refused command line; `why` is said in the technician's language (`reasons.py`)."""
+
     line_number: int
     line: str
-    reason: str
+    why: Reason
+
+    def __post_init__(self) -> None:
+        if isinstance(self.why, str):  # `CommandError(n, line, "English text")`: shown as is
+            object.__setattr__(self, "why", plain(self.why))
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (logs, tests)."""
+        return self.why.text("en")
 
 
 @dataclass(frozen=True)

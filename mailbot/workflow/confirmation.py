@@ -4,7 +4,7 @@ ticket. The templates phrase it in the technician's language."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mailbot.parsers import commands as c
@@ -21,8 +21,10 @@ KINDS: dict[type[c.Command], str | None] = {
 
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
-                  private: bool) -> list[dict[str, Any]]:
-    """The items in the order the technician reads them: taking first, then each command."""
+                  private: bool, names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The items in the order the technician reads them: taking first, then each command;
+    `names` (address -> name) name the people an item is about (`who`) when the helpdesk knows them."""
+    names = names or {}
     items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
     for cmd in commands:
         kind = KINDS.get(type(cmd))
@@ -32,12 +34,12 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         if isinstance(cmd, c.AssignCommand):
             if cmd.email is None or cmd.email.lower() == author.email.lower():
                 continue  # #take: said by "taken" (or nothing new when already assigned)
-            item["email"] = cmd.email
+            item.update(email=cmd.email, who=names.get(cmd.email.lower()) or cmd.email)
         elif isinstance(cmd, c.TaskCommand):
             item.update(duration_minutes=cmd.duration_minutes, state=cmd.state,
                         begin=cmd.begin.isoformat() if cmd.begin else None)
         elif isinstance(cmd, c.ObserverCommand):
-            item["email"] = cmd.email
+            item.update(email=cmd.email, who=names.get(cmd.email.lower()) or cmd.email)
         elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
             item["value"] = str(cmd.value)
         elif isinstance(cmd, c.AssetCommand):

@@ -2,7 +2,8 @@
 
 Every handler runs twice: first on a dry run that only follows the status and checks each
 command (so that all errors are found before anything changes), then for real. A handler
-raises `Refused(reason)` when its command cannot be applied."""
+raises `Refused(reason)` when its command cannot be applied: `Refused(because("code", …))` for a reason of the table in
+`parsers/reasons.py` (said in the technician's language), or `Refused("English text")`, shown as is."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
+from mailbot.parsers.reasons import ReasonError, because
 from mailbot.workflow import kb, states
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.asked import Asked
@@ -23,8 +25,8 @@ from mailbot.workflow.people import create_user
 from mailbot.workflow.states import Status
 
 
-class Refused(Exception):
-    """A command that cannot be applied; the message says why, for the technician."""
+class Refused(ReasonError):
+    """A command that cannot be applied; its `reason` says why, for the technician."""
 
 
 @dataclass
@@ -46,7 +48,7 @@ class CommandContext:
         try:
             target = states.next_status(action, self.status)
         except Exception as exc:
-            raise Refused(f"not allowed while the ticket is '{self.status}'") from exc
+            raise Refused(because("not_allowed_in_status", status=self.status)) from exc
         if not self.dry:
             acts.move(self.ticket, action, by=self.author, why=why, now=self.now)
         self.status = str(target)
@@ -60,7 +62,7 @@ class CommandContext:
             return self.author
         user = acts.user_by_email(self.session, email)
         if user is None or not user.is_technician:
-            raise Refused(f"{email} is not a technician")
+            raise Refused(because("not_a_technician", email=email))
         return user
 
 
@@ -107,7 +109,7 @@ def resume_action(ticket: Ticket) -> str:
 
 def on_resume(cmd: c.ResumeCommand, ctx: CommandContext) -> None:
     if ctx.status != Status.WAITING:
-        raise Refused(f"the ticket is not waiting (it is '{ctx.ticket.status}')")
+        raise Refused(because("not_waiting", status=ctx.ticket.status))
     ctx.move(resume_action(ctx.ticket), "resumed")
 
 
@@ -184,9 +186,9 @@ def on_read(cmd: c.Command, ctx: CommandContext) -> None:
 def on_doc(cmd: c.DocCommand, ctx: CommandContext) -> None:
     document = ctx.session.get(Document, cmd.number)
     if document is None:
-        raise Refused(f"there is no document {cmd.number}")
+        raise Refused(because("no_such_document", number=str(cmd.number)))
     if document.ticket_id != ctx.ticket.id:
-        raise Refused(f"document {cmd.number} belongs to ticket #{document.ticket_id}, not to this ticket")
+        raise Refused(because("document_of_another_ticket", number=str(cmd.number), ticket=str(document.ticket_id)))
     if not ctx.dry:
         ctx.asked.documents = True
         ctx.asked.document_ids.append(document.id)

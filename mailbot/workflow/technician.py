@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
 from mailbot.parsers.authresults import vouched
+from mailbot.parsers.reasons import Reason, because, plain
 from mailbot.parsers.signoff import name_parts
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
@@ -52,13 +53,14 @@ class TechnicianReplies:
         parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now, names=names)
         if not parse.commands and not parse.errors:
             return self._plain_followup(session, parsed, user, ticket, now)
-        errors = [(e.line_number, e.line, e.reason) for e in parse.errors]
+        errors = [(e.line_number, e.line, e.why) for e in parse.errors]
         if self.config.trusted_authserv_id:
             # DMARC aligns with the From: address; a sender found elsewhere has none to align with
             from_domain = parsed.sender.email.rpartition("@")[2] if parsed.sender_source == "from" else ""
             ok, why = vouched(parsed.authentication_results, self.config.trusted_authserv_id, from_domain)
             if not ok:
-                errors = [(cmd.line_number, cmd.line, f"commands refused: {why}") for cmd in parse.commands]
+                refused = because("commands_refused", why=why or plain("not vouched for"))
+                errors = [(cmd.line_number, cmd.line, refused) for cmd in parse.commands]
         ctx = self._context(session, ticket, user, now, parse)
         if not errors:
             errors = self._run(parse, ctx)
@@ -78,7 +80,8 @@ class TechnicianReplies:
             events.append(close_automatically(ticket, now, "automatic closing is immediate"))
         answers = self._attach(session, ticket, user, parsed, now, events)
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
-                              followup=followup, private=ctx.private)
+                              followup=followup, private=ctx.private,
+                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name})
         asked = answer_context(session, user, ticket, ctx.asked)  # after the changes: #show shows them
         if items:  # silence is never the only sign of success: one confirmation, what was asked included
             answers.insert(0, Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
@@ -133,11 +136,11 @@ class TechnicianReplies:
                               private=any(isinstance(cmd, c.PrivateCommand) for cmd in parse.commands),
                               autoclose_hours=self.config.autoclose_hours, status=ticket.status)
 
-    def _run(self, parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, str]]:
+    def _run(self, parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, Reason]]:
         """One pass over the commands; on the dry pass, collect every refusal."""
         ctx.status = ctx.ticket.status
         ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand))  # #kb after #solve
-        errors: list[tuple[int, str, str]] = []
+        errors: list[tuple[int, str, Reason]] = []
         if not ctx.ticket.assignees and any(not c.spec_of(cmd).reads for cmd in ordered) \
                 and not any(isinstance(cmd, c.AssignCommand) for cmd in ordered):
             from mailbot.workflow.handlers import assign
@@ -149,7 +152,7 @@ class TechnicianReplies:
             try:
                 HANDLERS[type(cmd)](cmd, ctx)
             except Refused as exc:
-                errors.append((cmd.line_number, cmd.line, str(exc)))
+                errors.append((cmd.line_number, cmd.line, exc.reason))
         leaves_waiting = not any(isinstance(cmd, (c.HoldCommand, c.ResumeCommand)) for cmd in ordered)
         if was_waiting and leaves_waiting and ctx.status == Status.WAITING and \
                 any(isinstance(cmd, c.TaskCommand) for cmd in ordered):
@@ -164,7 +167,7 @@ class TechnicianReplies:
         return self.replies.followup(session, parsed, user, ticket, now)
 
     def _unprocessed(self, ticket: Ticket, user: User, parsed: ParsedMessage,
-                     errors: list[tuple[int, str, str]], now: datetime) -> MailResult:
+                     errors: list[tuple[int, str, Reason]], now: datetime) -> MailResult:
         """All or nothing: keep the whole text privately (and the attachments: nothing is lost)
         and tell the technician every error."""
         from mailbot.workflow.service import MailResult
@@ -174,7 +177,10 @@ class TechnicianReplies:
         intake = self.replies.intake
         attach(ticket, parsed.attachments, store=intake.store, limits=intake.limits, now=now)
         answer = Answer("command_errors", to=user.email, ticket_id=ticket.id, language=user.language,
-                        context={"errors": [{"line_number": n, "line": line, "reason": why}
-                                            for n, line, why in sorted(errors)],
+                        # the reason as a code and parameters, said in the technician's language when
+                        # the mail is written; `reason` in English for whoever reads the row
+                        context={"errors": [{"line_number": n, "line": line, "reason": why.text("en"),
+                                             "why": why.to_json()}
+                                            for n, line, why in sorted(errors, key=lambda e: e[0])],
                                  "help": c.help_text(user.language or "fr")})
         return MailResult("followup", ticket.id, f"{len(errors)} command line(s) refused", answers=[answer])

@@ -44,8 +44,8 @@ class TicketlessCommands:
             return None
         if parse.errors:
             answer = Answer("command_errors", to=user.email, ticket_id=None, language=user.language,
-                            context={"errors": [{"line_number": e.line_number, "line": e.line, "reason": e.reason}
-                                                for e in parse.errors],
+                            context={"errors": [{"line_number": e.line_number, "line": e.line, "reason": e.reason,
+                                                 "why": e.why.to_json()} for e in parse.errors],
                                      "help": c.help_text(user.language or "fr")})
             return MailResult("answered", None, f"{len(parse.errors)} command line(s) refused", answers=[answer])
         context = answer_context(session, user, None, Asked(commands=list(parse.commands)))

@@ -92,12 +92,12 @@ def test_a_document_of_another_ticket_is_refused_with_the_reason(helpdesk):
 
     helpdesk.send(TECH, SUBJECT, "#take\n#doc 2", in_reply_to=mails[TECH].message_id)
     reply, = helpdesk.new_mails()
-    assert "document 2 belongs to ticket #2, not to this ticket" in reply.text
+    assert "le document n°\u00a02 appartient au ticket #2, pas à celui-ci" in reply.text
     assert attachments(reply) == {}
     assert helpdesk.show(1)["assignees"] == []  # all or nothing: #take was not applied either
 
     helpdesk.send(TECH, SUBJECT, "#doc 9", in_reply_to=mails[TECH].message_id)
-    assert "there is no document 9" in helpdesk.new_mails()[0].text
+    assert "il n'y a pas de document n°\u00a09" in helpdesk.new_mails()[0].text
 
 
 def test_documents_on_a_ticket_without_any_says_so(helpdesk):

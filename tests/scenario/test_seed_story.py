@@ -96,7 +96,7 @@ def test_the_seed_story_from_first_mail_to_automatic_closing(helpdesk):
     mails = helpdesk.new_mails()
     assert recipients(mails) == sorted([LOIC, TECH])
     assert "mailto:helpdesk@lycee.example?subject=" in to(LOIC, mails).text
-    assert "APPROVE" in to(LOIC, mails).text and "REFUSE" in to(LOIC, mails).text
+    assert "APPROUVER" in to(LOIC, mails).text and "REFUSER" in to(LOIC, mails).text  # Loïc reads French
     assert "base de connaissances" in to(TECH, mails).text
     articles = helpdesk.cli_json("kb", "list")
     assert [(a["title"], a["ticket"]) for a in articles] == [("Ordinateur très lent", 1)]

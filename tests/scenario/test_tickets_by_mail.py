@@ -142,7 +142,7 @@ def test_a_mistyped_ticketless_command_gets_the_error_and_no_ticket(helpdesk):
     result = helpdesk.send(TECH, "tickets", "#tikets")
     answer, = helpdesk.new_mails()
     assert result.outcome == "answered" and answer.subject == "Commandes refusées"
-    assert "unknown command '#tikets' (did you mean #tickets?)" in answer.text
+    assert "commande inconnue «\u00a0#tikets\u00a0» (vouliez-vous écrire #tickets\u202f?)" in answer.text
     assert "Rien n'est perdu" not in answer.text  # nothing was kept: there is no ticket
     assert helpdesk.cli_json("tickets", "list", "--all") == []
 

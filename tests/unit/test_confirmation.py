@@ -16,11 +16,12 @@ def test_taking_comes_first_then_each_command_in_the_order_written() -> None:
     commands = [c.TaskCommand("todo", 60, datetime(2026, 12, 2, 13, tzinfo=UTC)),
                 c.AssignCommand("sami.tech@lycee.example"), c.ObserverCommand("cpe@lycee.example"),
                 c.UrgencyCommand(4), c.HelpCommand()]
-    assert applied_items(commands, CAMILLE, took=True, followup=True, private=False) == [
+    assert applied_items(commands, CAMILLE, took=True, followup=True, private=False,
+                         names={"sami.tech@lycee.example": "Sami Tech"}) == [
         {"kind": "taken"},
         {"kind": "task", "duration_minutes": 60, "state": "todo", "begin": "2026-12-02T13:00:00+00:00"},
-        {"kind": "assigned", "email": "sami.tech@lycee.example"},
-        {"kind": "observer", "email": "cpe@lycee.example"},
+        {"kind": "assigned", "email": "sami.tech@lycee.example", "who": "Sami Tech"},  # by name when known
+        {"kind": "observer", "email": "cpe@lycee.example", "who": "cpe@lycee.example"},
         {"kind": "urgency", "value": "4"},
         {"kind": "followup"}]
 

@@ -51,7 +51,7 @@ def test_reading_commands_are_read_with_their_aliases(text, value):
 ])
 def test_bad_arguments_are_refused_with_an_english_reason(text, reason):
     [error] = parse(text).errors
-    assert error.reason == reason
+    assert error.reason == reason  # said in French to a French-speaking technician (parsers/reasons.py)
 
 
 def test_only_the_commands_that_need_no_ticket_say_so_and_only_mesdemandes_is_for_everyone():

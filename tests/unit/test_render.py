@@ -23,7 +23,8 @@ PARIS = ZoneInfo("Europe/Paris")
 # the value production renders with, read before tests/conftest.py swaps in StrictUndefined
 PRODUCTION_UNDEFINED = UNDEFINED
 TICKET = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type": "incident",
-          "urgency": 3, "requester": "loic.medori@lycee.example", "requester_name": "Loïc Medori"}
+          "urgency": 3, "requester": "loic.medori@lycee.example", "requester_name": "Loïc Medori",
+          "assignees": ["Jean Tech"]}
 THREAD = {"in_reply_to": "CAB123@mail.lycee.example", "references": ["CAB123@mail.lycee.example"]}
 HELP = "#task [todo|done|info] DURÉE [@ DATE HEURE] [description]\n#hold [raison]"
 
@@ -71,7 +72,8 @@ NOTHING_ASKED = {"history": None, "tickets_view": None, "my_requests": None, "he
                  "document_ids": [], "documents_asked": False}
 
 ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
-    "command_errors": {"errors": [{"line_number": 3, "line": "#tsk 1h", "reason": "unknown command"}],
+    "command_errors": {"errors": [{"line_number": 3, "line": "#tsk 1h", "reason": "unknown command '#tsk' (did you mean #task?)",
+                                   "why": {"code": "unknown_command_hint", "params": {"word": "tsk", "suggestion": "task"}}}],
                        "help": HELP},
     "help": {"help": HELP},
     "commands_applied": {"applied": [{"kind": "taken"},
@@ -196,17 +198,25 @@ def test_line_breaks_in_a_recipient_cannot_add_headers() -> None:
     assert message["Bcc"] is None
 
 
-@pytest.mark.parametrize(("language", "approve", "refuse"), [("fr", "répondez «\u00a0OK\u00a0»", "«\u00a0Je refuse\u00a0»"),
-                                                             ("en", 'reply "OK"', '"Refuse"')])
-def test_solved_mail_explains_approval_and_links_both_answers(language: str, approve: str, refuse: str) -> None:
+@pytest.mark.parametrize(("language", "approve", "refuse", "verbs"), [
+    ("fr", "répondez «\u00a0OK\u00a0»", "«\u00a0Je refuse\u00a0»", ("APPROUVER", "REFUSER")),
+    ("en", 'reply "OK"', '"Refuse"', ("APPROVE", "REFUSE"))])
+def test_solved_mail_explains_approval_and_links_both_answers(language: str, approve: str, refuse: str,
+                                                              verbs: tuple[str, str]) -> None:
     text, html = parts(rendered(outbox_row("solved", language)))
     for part in (text, html):
         links = re.findall(r"mailto:[^\s\"<]+", part)
-        subjects = sorted(unquote(urlsplit(link).query.removeprefix("subject=")) for link in links)
-        assert subjects == ["[Ticket #59] APPROVE", "[Ticket #59] REFUSE"]
+        subjects = [unquote(urlsplit(link).query.removeprefix("subject=")) for link in links]
+        # the link subjects are in the requester's language, and the helpdesk reads them back
+        assert subjects == [f"[Ticket #59] {verbs[0]}", f"[Ticket #59] {verbs[1]}"]
+        assert [read_reply(subject, "").kind for subject in subjects] == ["approve", "refuse"]
+        assert read_reply(f"RE: {subjects[1]}", "Toujours aussi lent").reason == "Toujours aussi lent"
         assert all(link.startswith("mailto:helpdesk@lycee.example?subject=%5BTicket%20%2359%5D%20") for link in links)
         assert approve in part and refuse in part
-    assert 'href="mailto:helpdesk@lycee.example?subject=%5BTicket%20%2359%5D%20APPROVE"' in html
+    assert f'href="mailto:helpdesk@lycee.example?subject=%5BTicket%20%2359%5D%20{verbs[0]}"' in html
+    link_texts = {"fr": ("cliquez ici pour approuver la solution", "cliquez ici pour refuser la solution"),
+                  "en": ("click here to approve the solution", "click here to refuse the solution")}[language]
+    assert all(words in html for words in link_texts)
 
 
 def test_solved_mail_gives_the_closing_date_in_the_configured_time_zone() -> None:
@@ -645,3 +655,101 @@ def test_a_reply_to_such_a_subject_names_the_ticket_and_keeps_its_title(event: s
     for reply in (f"Re: {subject}", f"RE : {subject}", f"TR: Re: {subject}", subject):
         assert subject_ticket_id(reply) == 59
         assert make_title(reply, "ok") == "Ordinateur très lent"
+
+
+# --- reasons, links, the status block and the help in HTML ------------------------------------
+
+@pytest.mark.parametrize(("language", "line", "reason"), [
+    ("fr", "  Ligne 3\u00a0: #tsk 1h", "    -> commande inconnue «\u00a0#tsk\u00a0» (vouliez-vous écrire #task\u202f?)"),
+    ("en", "  Line 3: #tsk 1h", "    -> unknown command '#tsk' (did you mean #task?)")])
+def test_command_errors_give_each_reason_in_the_technicians_language_under_its_line(language: str, line: str,
+                                                                                    reason: str) -> None:
+    text, html = parts(rendered(outbox_row("command_errors", language)))
+    lines = text.splitlines()
+    assert lines[lines.index(line) + 1] == reason
+    assert reason.removeprefix("    -> ") in visible_text(html)
+
+
+def test_a_status_in_a_reason_is_said_in_words() -> None:
+    error = {"line_number": 1, "line": "#resume", "reason": "the ticket is not waiting (it is 'assigned')",
+             "why": {"code": "not_waiting", "params": {"status": "assigned"}}}
+    text, _ = parts(rendered(outbox_row("command_errors", "fr", errors=[error])))
+    assert "le ticket n'est pas en attente (il est «\u00a0en cours (attribué)\u00a0»)" in text
+
+
+def test_an_error_row_written_before_reasons_had_codes_keeps_its_english_text() -> None:
+    error = {"line_number": 2, "line": "#foo", "reason": "unknown command '#foo'"}
+    text, _ = parts(rendered(outbox_row("command_errors", "fr", errors=[error])))
+    assert "    -> unknown command '#foo'" in text.splitlines()
+
+
+def status_block(html: str) -> str:
+    body = html.split("<body", 1)[1]
+    return visible_text("<body" + body.split("</table>", 1)[0])
+
+
+@pytest.mark.parametrize(("language", "role", "expected"), [
+    ("fr", "requester", ["Ticket #59 · Ordinateur très lent", "État\u00a0: résolu",
+                         "Prise en charge\u00a0: Camille Tech, Sami Tech",
+                         "Et ensuite\u00a0: à vous de confirmer la solution («\u00a0OK\u00a0»)"]),
+    ("en", "technician", ["Ticket #59 · Ordinateur très lent", "Status: solved", "Handled by: Camille Tech, Sami Tech",
+                          "Next: the requester's confirmation, or the automatic closing."]),
+])
+def test_the_html_mail_starts_with_a_status_block(language: str, role: str, expected: list[str]) -> None:
+    ticket = {**TICKET, "assignees": ["Camille Tech", "Sami Tech"]}
+    _, html = parts(rendered(outbox_row("solved", language, recipient_role=role, ticket=ticket)))
+    block = status_block(html)
+    for words in expected:
+        assert words in block
+    assert block.index("Ticket #59") < visible_text(html).index({"fr": "Bonjour", "en": "Hello"}[language])
+    assert "<pre" not in html
+
+
+def test_the_status_block_says_who_has_the_ticket_and_nobody_when_nobody_has() -> None:
+    _, html = parts(rendered(outbox_row("ticket_created", "fr", ticket={**TICKET, "status": "new", "assignees": []},
+                                        recipient_role="technician")))
+    assert "Prise en charge\u00a0: personne pour l'instant" in status_block(html)
+    assert "Et ensuite\u00a0: à prendre en charge (répondez #take)." in status_block(html)
+    before = {key: value for key, value in TICKET.items() if key != "assignees"}
+    _, old = parts(rendered(outbox_row("ticket_created", "fr", ticket=before)))  # a row from before assignees were kept
+    assert "Prise en charge\u00a0: personne pour l'instant" in status_block(old)
+
+
+def test_a_stranger_sees_no_status_block() -> None:
+    _, html = parts(rendered(outbox_row("not_participant", "fr")))
+    assert "<table" not in html and "État" not in visible_text(html)
+
+
+@pytest.mark.parametrize("event", ["help", "command_errors", "commands_applied"])
+def test_the_help_in_html_wraps_on_a_phone(event: str) -> None:
+    from mailbot.parsers.commands import help_text
+
+    for language in ("fr", "en"):
+        _, html = parts(rendered(outbox_row(event, language, help=help_text(language))))
+        assert "<pre" not in html
+        body = html.split("<body", 1)[1]
+        assert "overflow-wrap: break-word" in body.split(">", 1)[0]
+        # each command is its own paragraph, its description under it, nothing held on one long line
+        assert '<code style="white-space: normal; overflow-wrap: anywhere; font-size: 13px;">#task' in html
+        assert {"fr": "ajoute une tâche\u202f; durée", "en": "adds a task; duration"}[language] in html
+        assert 'name="viewport" content="width=device-width' in html
+
+
+def test_the_french_help_has_french_spacing_and_no_gendered_words() -> None:
+    from mailbot.parsers.commands import help_text
+
+    french = help_text("fr")
+    assert french.startswith("Commandes\u00a0: une par ligne")
+    assert not re.search(r" [:;!?»]|« ", french)
+    assert "technicien" not in french and "demandeur" not in french
+
+
+@pytest.mark.parametrize(("language", "assigned", "observer"), [
+    ("fr", "  - attribué à Sami Tech", "  - cpe@lycee.example suit désormais le ticket"),
+    ("en", "  - assigned to Sami Tech", "  - cpe@lycee.example now follows the ticket")])
+def test_the_confirmation_names_people_by_name_when_known(language: str, assigned: str, observer: str) -> None:
+    applied = [{"kind": "assigned", "email": "sami.tech@lycee.example", "who": "Sami Tech"},
+               {"kind": "observer", "email": "cpe@lycee.example", "who": "cpe@lycee.example"}]
+    text, html = parts(rendered(outbox_row("commands_applied", language, applied=applied)))
+    assert assigned in text.splitlines() and observer in text.splitlines()
+    assert "sami.tech@" not in text and "Sami Tech" in html
