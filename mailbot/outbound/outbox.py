@@ -1,18 +1,20 @@
 """Writing the outbox: turns workflow events and answers into `Notification` rows inside
-the event's own transaction (SPEC §6), with stable Message-IDs and the loop brake."""
+the event's own transaction (SPEC §6), with stable Message-IDs and the loop brake. The events
+of one incoming mail make one row per recipient, whose `parts` tell each event in order."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailbot.outbound.notifications import Person, recipients, technicians_for
+from mailbot.outbound.notifications import Person, leading_kind, leading_role, recipients, technicians_for
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.models import Notification, ThreadMessage, Ticket, User
 
@@ -57,6 +59,15 @@ def _technicians(session: Session, ticket: Ticket) -> list[Person]:
                            [_person(u) for u in everyone])
 
 
+@dataclass
+class _Told:
+    """What one person is told of one mail's events on one ticket: each event as a part."""
+
+    person: Person
+    roles: list[str] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+
 class Outbox:
     """Adds notification rows to the caller's session; the caller commits."""
 
@@ -81,31 +92,48 @@ class Outbox:
             session.add(ThreadMessage(message_id=message_id, ticket_id=ticket.id, outbound=True))
         return row
 
-    def record_event(self, session: Session, event: Event, now: datetime) -> list[Notification]:
-        ticket = session.get(Ticket, event.ticket_id)
-        assert ticket is not None, f"event on a missing ticket #{event.ticket_id}"
-        actor = session.get(User, event.actor_id) if event.actor_id else None
-        people = recipients(
-            event.kind, private=event.private, actor_id=event.actor_id,
-            requester=_person(ticket.requester), observers=[_person(u) for u in ticket.observers],
-            technicians=_technicians(session, ticket))
-        actor_view = {"name": actor.name, "email": actor.email} if actor else None
-        rows = []
-        for person, role in people:
-            if person.email == self.policy.helpdesk_address or person.id in event.silent_for:
-                continue
-            # The acknowledgement answers the incoming mail: it falls under the loop brake,
-            # or a responder that opens a new thread each time would get one per mail forever.
-            is_answer = event.kind == "ticket_created" and role == "requester"
-            over = is_answer and self._over_limit(session, person.email, now)
-            row = self._add(session, ticket=ticket, kind=event.kind, to=person.email, language=person.language,
-                            is_answer=is_answer, now=now,
-                            context={**event.context, "actor": actor_view, "recipient_role": role,
-                                     "private": event.private})
-            if over:
-                self._hold(row, event.kind, person.email)
-            rows.append(row)
+    def record_events(self, session: Session, events: Sequence[Event], now: datetime) -> list[Notification]:
+        """The notifications of the events one incoming mail (or one job) caused: one row per
+        ticket and recipient, telling every event that person may know of, in order (SPEC §6)."""
+        rows: list[Notification] = []
+        for ticket_id in dict.fromkeys(event.ticket_id for event in events):
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None, f"event on a missing ticket #{ticket_id}"
+            told = self._told(session, ticket, [event for event in events if event.ticket_id == ticket_id])
+            rows += [self._notify(session, ticket, entry, now) for entry in told]
         return rows
+
+    def _told(self, session: Session, ticket: Ticket, events: list[Event]) -> list[_Told]:
+        """Who is told what of these events, each person once, in the order they are first told."""
+        requester, observers = _person(ticket.requester), [_person(u) for u in ticket.observers]
+        technicians = _technicians(session, ticket)
+        told: dict[str, _Told] = {}
+        for event in events:
+            actor = session.get(User, event.actor_id) if event.actor_id else None
+            actor_view = {"name": actor.name, "email": actor.email} if actor else None
+            for person, role in recipients(event.kind, private=event.private, actor_id=event.actor_id,
+                                           requester=requester, observers=observers, technicians=technicians):
+                if person.email == self.policy.helpdesk_address or person.id in event.silent_for:
+                    continue
+                entry = told.setdefault(person.email, _Told(person))
+                entry.roles.append(role)
+                entry.parts.append({**event.context, "kind": event.kind, "actor": actor_view, "recipient_role": role,
+                                    "private": event.private, "own": person.id == event.actor_id})
+        return list(told.values())
+
+    def _notify(self, session: Session, ticket: Ticket, entry: _Told, now: datetime) -> Notification:
+        kind = leading_kind(part["kind"] for part in entry.parts)
+        # Being told of one's own action (the acknowledgement of a new ticket, of an answer to a
+        # solution) answers one's mail: it falls under the loop brake, or a responder that opens
+        # a new thread each time would get one per mail forever.
+        is_answer = any(part["own"] for part in entry.parts)
+        over = is_answer and self._over_limit(session, entry.person.email, now)
+        row = self._add(session, ticket=ticket, kind=kind, to=entry.person.email, language=entry.person.language,
+                        is_answer=is_answer, now=now,
+                        context={"parts": entry.parts, "recipient_role": leading_role(entry.roles)})
+        if over:
+            self._hold(row, kind, entry.person.email)
+        return row
 
     def _over_limit(self, session: Session, to: str, now: datetime) -> bool:
         sent_lately = session.scalar(
