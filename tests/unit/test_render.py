@@ -632,3 +632,48 @@ def test_a_reply_to_such_a_subject_names_the_ticket_and_keeps_its_title(event: s
     for reply in (f"Re: {subject}", f"RE : {subject}", f"TR: Re: {subject}", subject):
         assert subject_ticket_id(reply) == 59
         assert make_title(reply, "ok") == "Ordinateur très lent"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_one_notification_tells_each_event_in_order_and_its_subject_says_the_leading_one(language: str) -> None:
+    row = event_row([("task_added", {}), ("solved", {})], language)
+    message = rendered(row)
+    text, html = parts(message)
+    assert message["Subject"] == f"[Ticket #59] {HAPPENED[('solved', language)]}Ordinateur très lent"
+    for part in (text, visible_text(html)):
+        assert part.index("Remplacement de la barrette mémoire") < part.index("La mémoire a été remplacée.")
+    assert text.count({"fr": "Bonjour,", "en": "Hello,"}[language]) == 1 and text.count(REPLY_MARKER) == 1
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_solution_closed_at_once_asks_nothing(language: str) -> None:
+    row = event_row([("solved", {}), ("closed", {"automatic": False})], language,
+                    ticket={**TICKET, "status": "closed"})
+    text, html = parts(rendered(row))
+    for part in (text, html):
+        assert "APPROVE" not in part and "REFUSE" not in part
+
+
+@pytest.mark.parametrize(("language", "approved", "closed", "refused"), [
+    ("fr", "Vous avez approuvé la solution proposée pour votre demande #59.",
+     "Votre demande #59 est maintenant close.", "Votre refus de la solution a bien été enregistré."),
+    ("en", "You approved the solution proposed for your request #59.", "Your request #59 is now closed.",
+     "Your refusal of the solution was recorded.")])
+def test_the_requester_reads_their_own_answer_to_a_solution_as_theirs(language: str, approved: str, closed: str,
+                                                                    refused: str) -> None:
+    own = {"own": True, "actor": {"name": "Loïc Medori", "email": "loic.medori@lycee.example"}}
+    text, html = parts(rendered(event_row([("solution_approved", own), ("closed", {**own, "automatic": False})],
+                                          language, ticket={**TICKET, "status": "closed"})))
+    assert approved in text and closed in text and approved in visible_text(html)
+    text, html = parts(rendered(event_row([("solution_refused", own)], language, ticket={**TICKET, "status": "new"})))
+    assert refused in text and refused in visible_text(html) and "Toujours aussi lent le matin." in text
+
+
+def test_a_row_written_before_notifications_were_merged_still_renders() -> None:
+    row = SimpleNamespace(event="followup_added", recipient="loic.medori@lycee.example", language="fr",
+                          message_id="mailbot.59.3f2a9c@lycee.example", is_answer=False,
+                          context={"ticket": dict(TICKET), "thread": dict(THREAD), "recipient_role": "requester",
+                                   "actor": {"name": "Jean Tech", "email": "tech@lycee.example"}, "private": False,
+                                   "text": "J'ai redémarré, sans effet."})
+    text, _ = parts(rendered(row))
+    assert "Jean Tech a ajouté un message au ticket #59\u00a0:" in text and "J'ai redémarré, sans effet." in text
