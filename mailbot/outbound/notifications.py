@@ -37,7 +37,12 @@ TOLD_OF_OWN_ACTION = {"ticket_created": "requester", "solution_approved": "reque
 # those they may know of, in the order they happened; its kind (template frame, subject words)
 # is the first of these that it tells: what ends or asks for something comes first.
 PRECEDENCE: tuple[str, ...] = ("closed", "solved", "solution_refused", "solution_approved", "ticket_created",
-                               "status_waiting", "task_added", "followup_added")
+                               "status_waiting", "task_added", "followup_added", "attachment_refused")
+
+# Answers that are told inside the notification their recipient gets of the same mail on the
+# same ticket, as its last part, rather than as a mail of their own: the attachments refused
+# on a new ticket are listed in its acknowledgement.
+FOLDED_ANSWERS = frozenset({"attachment_refused"})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailbot.outbound.notifications import Person, leading_kind, leading_role, recipients, technicians_for
+from mailbot.outbound.notifications import (
+    FOLDED_ANSWERS,
+    Person,
+    leading_kind,
+    leading_role,
+    recipients,
+    technicians_for,
+)
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.models import Notification, ThreadMessage, Ticket, User
 
@@ -134,6 +141,30 @@ class Outbox:
         if over:
             self._hold(row, kind, entry.person.email)
         return row
+
+    def record_mail(self, session: Session, events: Sequence[Event], answers: Sequence[Answer], now: datetime,
+                    in_reply_to: str = "") -> list[Notification]:
+        """Everything one incoming mail sends: the notifications of its events, then its answers,
+        at most one mail per recipient where an answer can be folded (FOLDED_ANSWERS)."""
+        rows = self.record_events(session, events, now)
+        for answer in answers:
+            into = next((row for row in rows if answer.kind in FOLDED_ANSWERS and row.recipient == answer.to
+                         and row.ticket_id == answer.ticket_id), None)
+            if into is not None:
+                self._fold(session, into, answer, now)
+            elif (row := self.record_answer(session, answer, now, in_reply_to)) is not None:
+                rows.append(row)
+        return rows
+
+    def _fold(self, session: Session, row: Notification, answer: Answer, now: datetime) -> None:
+        """The answer as the last part of the row; the row answers the mail now (loop brake)."""
+        part = {**answer.context, "kind": answer.kind, "actor": None, "recipient_role": "sender",
+                "private": False, "own": True}
+        row.context = {**row.context, "parts": [*row.context["parts"], part]}
+        if not row.is_answer:
+            row.is_answer = True
+            if self._over_limit(session, row.recipient, now):
+                self._hold(row, row.event, row.recipient)
 
     def _over_limit(self, session: Session, to: str, now: datetime) -> bool:
         sent_lately = session.scalar(

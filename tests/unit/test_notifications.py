@@ -3,6 +3,7 @@
 import pytest
 
 from mailbot.outbound.notifications import (
+    FOLDED_ANSWERS,
     NOTIFY,
     PRECEDENCE,
     Person,
@@ -81,8 +82,8 @@ def test_a_technician_who_is_also_requester_is_told_once_as_requester():
     assert [(p.email, role) for p, role in people] == [(TECH.email, "requester")]
 
 
-def test_every_event_has_its_place_in_the_precedence():
-    assert sorted(PRECEDENCE) == sorted(NOTIFY)
+def test_every_event_and_folded_answer_has_its_place_in_the_precedence():
+    assert sorted(PRECEDENCE) == sorted(set(NOTIFY) | FOLDED_ANSWERS)
 
 
 @pytest.mark.parametrize(("kinds", "leading"), [
@@ -92,6 +93,7 @@ def test_every_event_has_its_place_in_the_precedence():
     (["solution_approved", "closed"], "closed"),
     (["solved", "closed"], "closed"),
     (["followup_added"], "followup_added"),
+    (["ticket_created", "attachment_refused"], "ticket_created"),
 ])
 def test_a_notification_of_several_events_leads_with_what_ends_or_asks_something(kinds, leading):
     assert leading_kind(kinds) == leading

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
-from mailbot.outbound.notifications import leading_kind
+from mailbot.outbound.notifications import FOLDED_ANSWERS, leading_kind
 from mailbot.outbound.render import REPLY_MARKER, UNDEFINED, render
 from mailbot.parsers.approval import read_reply
 from mailbot.parsers.quoting import strip_reply
@@ -85,7 +85,7 @@ def event_row(events: list[tuple[str, dict[str, Any]]], language: str = "fr", **
     """A notification telling these events in order, each with its default context and changes."""
     role = row.get("recipient_role", "requester")
     told = [{"kind": kind, "actor": {"name": "Jean Tech", "email": "tech@lycee.example"}, "private": False,
-             "own": False, "recipient_role": role, **EVENT_CONTEXTS[kind],
+             "own": False, "recipient_role": role, **{**EVENT_CONTEXTS, **ANSWER_CONTEXTS}[kind],
              **{k: v for k, v in changes.items() if k not in ROW_KEYS}} for kind, changes in events]
     return SimpleNamespace(event=leading_kind(kind for kind, _ in events), recipient="loic.medori@lycee.example",
                            language=language, message_id="mailbot.59.3f2a9c@lycee.example", is_answer=False,
@@ -389,7 +389,7 @@ def test_every_template_has_a_context_here() -> None:
         # are rendered by every mail; each event is told by its template under events/
         assert {name for name in names(folder) if name not in ("base", "notification") and not name.startswith("_")} \
             == set(ANSWER_CONTEXTS)
-        assert names(folder.joinpath("events")) == set(EVENT_CONTEXTS)
+        assert names(folder.joinpath("events")) == set(EVENT_CONTEXTS) | FOLDED_ANSWERS
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -677,3 +677,13 @@ def test_a_row_written_before_notifications_were_merged_still_renders() -> None:
                                    "text": "J'ai redémarré, sans effet."})
     text, _ = parts(rendered(row))
     assert "Jean Tech a ajouté un message au ticket #59\u00a0:" in text and "J'ai redémarré, sans effet." in text
+
+
+@pytest.mark.parametrize(("language", "refused"), [("fr", "Cette pièce jointe n'a pas été enregistrée"),
+                                                   ("en", "This attachment was not saved")])
+def test_the_acknowledgement_lists_the_attachments_refused_after_the_ticket(language: str, refused: str) -> None:
+    message = rendered(event_row([("ticket_created", {"own": True}), ("attachment_refused", {"own": True})], language))
+    text, html = parts(message)
+    assert message["Subject"] == "[Ticket #59] Ordinateur très lent"
+    assert text.index("Mon ordinateur met 10 minutes") < text.index(refused) < text.index("setup.exe")
+    assert refused in visible_text(html)
