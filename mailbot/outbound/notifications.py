@@ -44,6 +44,11 @@ PRECEDENCE: tuple[str, ...] = ("closed", "solved", "solution_refused", "solution
 # on a new ticket are listed in its acknowledgement.
 FOLDED_ANSWERS = frozenset({"attachment_refused"})
 
+# Answers that are all their recipient gets of the mail on that ticket: the technician who sent
+# commands reads what they did in the confirmation (or the errors, or the help), never in a
+# notification, even as the requester of their own ticket.
+CONFIRMATIONS = frozenset({"commands_applied", "command_errors", "help"})
+
 
 @dataclass(frozen=True)
 class Person:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailbot.outbound.notifications import (
+    CONFIRMATIONS,
     FOLDED_ANSWERS,
     Person,
     leading_kind,
@@ -99,15 +100,18 @@ class Outbox:
             session.add(ThreadMessage(message_id=message_id, ticket_id=ticket.id, outbound=True))
         return row
 
-    def record_events(self, session: Session, events: Sequence[Event], now: datetime) -> list[Notification]:
+    def record_events(self, session: Session, events: Sequence[Event], now: datetime,
+                      confirmed: frozenset[tuple[int | None, str]] = frozenset()) -> list[Notification]:
         """The notifications of the events one incoming mail (or one job) caused: one row per
-        ticket and recipient, telling every event that person may know of, in order (SPEC §6)."""
+        ticket and recipient, telling every event that person may know of, in order (SPEC §6);
+        none to the (ticket, address) pairs in `confirmed`, who get a confirmation instead."""
         rows: list[Notification] = []
         for ticket_id in dict.fromkeys(event.ticket_id for event in events):
             ticket = session.get(Ticket, ticket_id)
             assert ticket is not None, f"event on a missing ticket #{ticket_id}"
             told = self._told(session, ticket, [event for event in events if event.ticket_id == ticket_id])
-            rows += [self._notify(session, ticket, entry, now) for entry in told]
+            rows += [self._notify(session, ticket, entry, now) for entry in told
+                     if (ticket_id, entry.person.email) not in confirmed]
         return rows
 
     def _told(self, session: Session, ticket: Ticket, events: list[Event]) -> list[_Told]:
@@ -144,9 +148,11 @@ class Outbox:
 
     def record_mail(self, session: Session, events: Sequence[Event], answers: Sequence[Answer], now: datetime,
                     in_reply_to: str = "") -> list[Notification]:
-        """Everything one incoming mail sends: the notifications of its events, then its answers,
-        at most one mail per recipient where an answer can be folded (FOLDED_ANSWERS)."""
-        rows = self.record_events(session, events, now)
+        """Everything one incoming mail sends, at most one mail per recipient: the notifications
+        of its events, then its answers; an answer of FOLDED_ANSWERS is told inside its
+        recipient's notification, one of CONFIRMATIONS is all its recipient gets."""
+        confirmed = frozenset((answer.ticket_id, answer.to) for answer in answers if answer.kind in CONFIRMATIONS)
+        rows = self.record_events(session, events, now, confirmed)
         for answer in answers:
             into = next((row for row in rows if answer.kind in FOLDED_ANSWERS and row.recipient == answer.to
                          and row.ticket_id == answer.ticket_id), None)

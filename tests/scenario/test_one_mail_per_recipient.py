@@ -68,3 +68,14 @@ def test_the_acknowledgement_of_a_refusal_counts_as_an_answer_for_the_loop_brake
             assert [(n.recipient, n.event) for n in held] == [(LOIC, "solution_refused")]
     finally:
         desk.close()
+
+
+def test_a_technician_closing_their_own_ticket_gets_the_confirmation_only(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician")
+    helpdesk.send(TECH, "Licence du logiciel de géométrie", "La licence expire vendredi.")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Re: [Ticket #1] Licence du logiciel de géométrie", "#close Licence renouvelée.")
+    assert helpdesk.show(1)["status"] == "closed"
+    [confirmation] = helpdesk.new_mails()
+    assert (confirmation.to, confirmation.subject) == (TECH, "[Ticket #1] Licence du logiciel de géométrie")
+    assert "Vos commandes ont été appliquées" in confirmation.text
