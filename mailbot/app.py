@@ -265,9 +265,7 @@ class App:
                    service: MailService, now: datetime) -> tuple[MailResult, list[Notification]]:
         """The mail's changes and their outbox rows, in the caller's transaction."""
         result = service.handle(session, parsed, raw, mailbox=mailbox, now=now)
-        rows = [row for event in result.events for row in self.outbox.record_event(session, event, now)]
-        rows += [row for answer in result.answers
-                 if (row := self.outbox.record_answer(session, answer, now, parsed.message_id))]
+        rows = self.outbox.record_mail(session, result.events, result.answers, now, parsed.message_id)
         session.flush()
         return result, rows
 
@@ -312,7 +310,7 @@ class App:
                 event = close_if_due(session, ticket_id, now, hours)
                 if event is None:
                     continue
-                rows = self.outbox.record_event(session, event, now)
+                rows = self.outbox.record_events(session, [event], now)
                 session.flush()
                 pending = [row.id for row in rows]
             closed.append(ticket_id)

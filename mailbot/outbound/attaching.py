@@ -1,6 +1,7 @@
 """Documents as real attachments of the mails that go out (docs/BEHAVIOUR.md, "Documents by mail").
 
-An outbox row names documents by number only (`document_ids` in its context). When the row is
+An outbox row names documents by number only (`document_ids` in its context, or in the parts of
+a merged notification). When the row is
 sent, the documents are read again: those that fit in the budget per mail
 (MAILBOT_NOTIFICATION_ATTACHMENTS_MB, in the order given) are attached under their original
 names, the others are listed in the mail with their number, name and size.
@@ -63,6 +64,16 @@ def receives_files(context: Mapping[str, Any]) -> bool:
     return role in ALWAYS or (role in ("requester", "observer") and bool(context.get("documents_public")))
 
 
+def wanted_ids(context: Mapping[str, Any]) -> list[int]:
+    """The documents a row's recipient gets: those its context names, and those of each event
+    part of a merged notification (`parts`), each part for the role it is told as."""
+    ids: list[int] = []
+    for source in (context, *(context.get("parts") or ())):
+        if receives_files(source):
+            ids += [int(i) for i in source.get("document_ids") or ()]
+    return list(dict.fromkeys(ids))
+
+
 def fit(documents: Sequence[DocumentFile], budget_bytes: int) -> tuple[list[DocumentFile], list[DocumentFile]]:
     """Attach each document, in order, while the ones attached stay within the budget (a later
     smaller one may still fit); 0 attaches none."""
@@ -87,8 +98,8 @@ class DocumentAttacher:
 
     def plan(self, session: Session, context: Mapping[str, Any]) -> DocumentPlan | None:
         """The documents of a row whose recipient gets them; None when there are none to show."""
-        ids = [int(i) for i in context.get("document_ids") or ()]
-        if not ids or not receives_files(context):
+        ids = wanted_ids(context)
+        if not ids:
             return None
         rows = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
         documents = [DocumentFile(d.id, d.filename, d.content_type, d.size, d.sha256)

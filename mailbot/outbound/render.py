@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
+from mailbot.outbound.notifications import NOTIFY
 from mailbot.parsers.approval import APPROVE, LINK_VERBS, REFUSE
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.parsers.reasons import Reason
@@ -278,6 +279,19 @@ def subject_for(notification: Renderable, subject_tag: str, language: str) -> st
     return ANSWER_SUBJECTS[language].get(notification.event, FALLBACK_SUBJECT[language])
 
 
+def event_parts(notification: Renderable) -> list[dict[str, Any]] | None:
+    """The events a notification tells, in order (the outbox's `parts`); a row written before
+    notifications were merged tells its own event; None for an answer, a mail of its own."""
+    context = notification.context or {}
+    if "parts" in context:
+        return list(context["parts"])
+    return [{**context, "kind": notification.event}] if notification.event in NOTIFY else None
+
+
+def _name_of(person: dict[str, Any] | None) -> str:
+    return flatten((person or {}).get("name") or (person or {}).get("email"))
+
+
 def mailto(helpdesk_address: str, subject: str) -> str:
     return f"mailto:{helpdesk_address}?subject={quote(subject, safe='')}"
 
@@ -344,7 +358,7 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         "subject": subject,
         "helpdesk": helpdesk_address,
         "helpdesk_name": flatten(helpdesk_name),
-        "actor_name": flatten((context.get("actor") or {}).get("name") or (context.get("actor") or {}).get("email")),
+        "actor_name": _name_of(context.get("actor")),
         # the requester's name when known, else the address (rows written before names were kept)
         "requester_name": flatten((ticket or {}).get("requester_name") or (ticket or {}).get("requester")),
         # the link's subject in the recipient's language; parsers/approval.py reads both languages
@@ -358,7 +372,17 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         **_document_view(documents),
     }
     text_env, html_env = _environments(templates_package, UNDEFINED)
-    name = f"{language}/{TEMPLATE_OF.get(notification.event, notification.event)}"
+    events = event_parts(notification)
+    answer_template = TEMPLATE_OF.get(notification.event, notification.event)
+    name = f"{language}/{answer_template}" if events is None else f"{language}/notification"
+    if events is not None:
+        # each event in its own words, in order, inside one mail (templates/*/events/)
+        said = [({**variables, "own": False, **part, "actor_name": _name_of(part.get("actor"))},
+                 f"{language}/events/{part['kind']}") for part in events]
+        variables["told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
+                                        for values, event in said)
+        variables["told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
+                                                    for values, event in said)
     text = text_env.get_template(f"{name}.txt").render(variables)
     html = html_env.get_template(f"{name}.html").render(variables)
 

@@ -1,6 +1,6 @@
 """What a technician's command mail applied, as plain values for the confirmation answer
 (`commands_applied`): one item per thing done, the status reached and the time spent on the
-ticket. The templates phrase it in the technician's language."""
+ticket (and the time still planned). The templates phrase it in the technician's language."""
 
 from __future__ import annotations
 
@@ -52,7 +52,13 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
     return items
 
 
+# Task states whose duration is time spent; a `todo` task's duration is time still planned.
+SPENT_STATES = frozenset({"done", "information"})
+
+
 def summary(ticket: Ticket, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The confirmation's context: the items, the ticket's status and its total time spent."""
-    return {"applied": items, "status": str(ticket.status),
-            "total_minutes": sum(task.duration_minutes or 0 for task in ticket.tasks)}
+    """The confirmation's context: the items, the ticket's status, the time spent on it (done
+    and information tasks) and the time its tasks still to do are planned for."""
+    spent = sum(task.duration_minutes or 0 for task in ticket.tasks if task.state in SPENT_STATES)
+    planned = sum(task.duration_minutes or 0 for task in ticket.tasks if task.state not in SPENT_STATES)
+    return {"applied": items, "status": str(ticket.status), "total_minutes": spent, "planned_minutes": planned}

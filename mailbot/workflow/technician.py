@@ -77,7 +77,7 @@ class TechnicianReplies:
             events.insert(0, Event("followup_added", ticket.id, user.id, private=ctx.private,
                                    context={"text": text}))
         if ticket.status == Status.SOLVED and self.config.autoclose_hours == 0:
-            events.append(close_automatically(ticket, now, "automatic closing is immediate"))
+            events.append(close_automatically(ticket, now, "automatic closing is immediate", user.id))
         answers = self._attach(session, ticket, user, parsed, now, events)
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
                               followup=followup, private=ctx.private,

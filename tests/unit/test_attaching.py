@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.outbound.attaching import DocumentAttacher, DocumentFile, DocumentPlan, fit, receives_files
+from mailbot.outbound.attaching import DocumentAttacher, DocumentFile, DocumentPlan, fit, receives_files, wanted_ids
 from mailbot.outbound.render import POLICY, render
 from mailbot.workflow.db import Database
 from mailbot.workflow.documents import DocumentStore
@@ -150,3 +150,15 @@ def test_the_attacher_reads_the_files_and_lists_one_whose_file_is_gone(database,
 def test_the_budget_defaults_to_10_mib_and_may_be_a_fraction(settings):
     assert settings().notification_attachments_bytes == 10 * KIB * KIB
     assert settings(notification_attachments_mb=0.5).notification_attachments_bytes == 512 * KIB
+
+
+def test_a_merged_notification_gets_the_documents_of_each_part_told_to_its_recipient():
+    technician = {"recipient_role": "technician", "parts": [
+        {"kind": "followup_added", "recipient_role": "technician", "document_ids": [4, 5]},
+        {"kind": "task_added", "recipient_role": "technician"},
+        {"kind": "followup_added", "recipient_role": "technician", "document_ids": [5, 6]}]}
+    assert wanted_ids(technician) == [4, 5, 6]
+    requester = {"recipient_role": "requester", "parts": [
+        {"kind": "ticket_created", "recipient_role": "requester", "document_ids": [1]},
+        {"kind": "followup_added", "recipient_role": "requester", "document_ids": [2], "documents_public": True}]}
+    assert wanted_ids(requester) == [2]  # their own new ticket's files are not sent back

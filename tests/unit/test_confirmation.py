@@ -35,8 +35,9 @@ def test_take_of_oneself_is_said_once_and_help_alone_applies_nothing() -> None:
         {"kind": "followup"}, {"kind": "private"}]
 
 
-def test_summary_adds_the_status_and_the_time_of_every_task() -> None:
-    ticket: Any = SimpleNamespace(status="assigned", tasks=[SimpleNamespace(duration_minutes=15),
-                                                            SimpleNamespace(duration_minutes=30)])
+def test_time_spent_counts_done_and_information_tasks_and_planned_time_is_apart() -> None:
+    tasks = [SimpleNamespace(duration_minutes=15, state="done"), SimpleNamespace(duration_minutes=30, state="information"),
+             SimpleNamespace(duration_minutes=60, state="todo"), SimpleNamespace(duration_minutes=None, state="done")]
+    ticket: Any = SimpleNamespace(status="planned", tasks=tasks)
     assert summary(ticket, [{"kind": "taken"}]) == {
-        "applied": [{"kind": "taken"}], "status": "assigned", "total_minutes": 45}
+        "applied": [{"kind": "taken"}], "status": "planned", "total_minutes": 45, "planned_minutes": 60}

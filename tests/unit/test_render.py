@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
+from mailbot.outbound.notifications import FOLDED_ANSWERS, leading_kind
 from mailbot.outbound.render import REPLY_MARKER, TEMPLATE_OF, UNDEFINED, render
 from mailbot.parsers.approval import read_reply
 from mailbot.parsers.quoting import strip_reply
@@ -79,7 +80,8 @@ ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
     "commands_applied": {"applied": [{"kind": "taken"},
                                      {"kind": "task", "duration_minutes": 15, "state": "done", "begin": None},
                                      {"kind": "followup"}],
-                         "status": "assigned", "total_minutes": 45, **NOTHING_ASKED, "history": HISTORY},
+                         "status": "assigned", "total_minutes": 45, "planned_minutes": 0, **NOTHING_ASKED,
+                         "history": HISTORY},
     "refused_sender": {"reason": "unknown sender", "original_subject": "Imprimante en panne"},
     "not_participant": {"original_subject": "Re: [Ticket #59] Ordinateur très lent"},
     "reason_please": {},
@@ -98,19 +100,36 @@ HAPPENED = {("solved", "fr"): "Résolu – merci de confirmer\u00a0: ", ("solved
             ("closed", "fr"): "Clos\u00a0: ", ("closed", "en"): "Closed: ",
             ("command_errors", "fr"): "Commandes refusées\u00a0: ", ("command_errors", "en"): "Commands refused: ",
             ("ticket_history", "fr"): "Historique\u00a0: ", ("ticket_history", "en"): "History: ",
-            ("documents", "fr"): "Documents\u00a0: ", ("documents", "en"): "Documents: "}
+            ("documents", "fr"): "Documents\u00a0: ", ("documents", "en"): "Documents: ",
+            ("solution_refused", "fr"): "Solution refusée – demande rouverte\u00a0: ",
+            ("solution_refused", "en"): "Solution refused – request reopened: "}
+
+
+# The keys of a notification row itself; an event's other keys are in its part.
+ROW_KEYS = {"ticket", "thread", "recipient_role"}
 
 
 def outbox_row(event: str, language: str = "fr", **context: Any) -> SimpleNamespace:
-    is_answer = event in ANSWER_CONTEXTS
-    # the keys the outbox writes (mailbot/outbound/outbox.py): events say whether they are private
-    base = {"ticket": dict(TICKET), "actor": None if is_answer else {"name": "Jean Tech", "email": "tech@lycee.example"},
-            "thread": dict(THREAD), "recipient_role": "sender" if is_answer else "requester",
-            **({} if is_answer else {"private": False})}
-    defaults = ANSWER_CONTEXTS.get(event) or EVENT_CONTEXTS.get(event, {})
+    """A row as the outbox writes it (mailbot/outbound/outbox.py): an answer with its context, or
+    a notification of one event, told as its one part (`event_row` for several)."""
+    if event not in ANSWER_CONTEXTS:
+        return event_row([(event, context)], language, **{k: v for k, v in context.items() if k in ROW_KEYS})
+    base = {"ticket": dict(TICKET), "actor": None, "thread": dict(THREAD), "recipient_role": "sender"}
     return SimpleNamespace(event=event, recipient="loic.medori@lycee.example", language=language,
-                           message_id="mailbot.59.3f2a9c@lycee.example", is_answer=is_answer,
-                           context={**base, **defaults, **context})
+                           message_id="mailbot.59.3f2a9c@lycee.example", is_answer=True,
+                           context={**base, **ANSWER_CONTEXTS[event], **context})
+
+
+def event_row(events: list[tuple[str, dict[str, Any]]], language: str = "fr", **row: Any) -> SimpleNamespace:
+    """A notification telling these events in order, each with its default context and changes."""
+    role = row.get("recipient_role", "requester")
+    told = [{"kind": kind, "actor": {"name": "Jean Tech", "email": "tech@lycee.example"}, "private": False,
+             "own": False, "recipient_role": role, **{**EVENT_CONTEXTS, **ANSWER_CONTEXTS}[kind],
+             **{k: v for k, v in changes.items() if k not in ROW_KEYS}} for kind, changes in events]
+    return SimpleNamespace(event=leading_kind(kind for kind, _ in events), recipient="loic.medori@lycee.example",
+                           language=language, message_id="mailbot.59.3f2a9c@lycee.example", is_answer=False,
+                           context={"ticket": dict(TICKET), "thread": dict(THREAD), "recipient_role": role,
+                                    **row, "parts": told})
 
 
 def rendered(row: SimpleNamespace, timezone: ZoneInfo = PARIS) -> EmailMessage:
@@ -302,15 +321,16 @@ def test_commands_applied_says_what_was_done_the_status_and_the_time_spent() -> 
 
 
 def test_commands_applied_in_english_with_a_planned_task_and_the_help() -> None:
-    row = outbox_row("commands_applied", "en", help=HELP, total_minutes=90, status="planned", applied=[
+    row = outbox_row("commands_applied", "en", help=HELP, total_minutes=0, planned_minutes=90, status="planned", applied=[
         {"kind": "task", "duration_minutes": 90, "state": "todo", "begin": "2026-12-01T13:00:00+00:00"},
         {"kind": "observer", "email": "cpe@lycee.example"}])
     text, html = parts(rendered(row))
     text = text.replace("\r\n", "\n")
     assert "  - 1h30 task added (to do), planned for Tuesday 1 December 2026 at 14:00\n" in text
     assert "  - cpe@lycee.example now follows the ticket\n" in text
-    assert "Status: in progress (planned)" in text and "Total time spent: 1h30" in text
-    assert text.index("Total time spent") < text.index("#hold [raison]")
+    assert "Status: in progress (planned)" in text and "Total time spent: 0 min" in text
+    assert "Time planned (tasks to do): 1h30" in text
+    assert text.index("Time planned") < text.index("#hold [raison]")
     assert "<li>cpe@lycee.example now follows the ticket</li>" in html
 
 
@@ -407,12 +427,17 @@ def test_every_template_has_a_context_here() -> None:
     """A new template without a realistic context below would escape the strict rendering."""
     from importlib.resources import files
 
+    def names(folder: Any) -> set[str]:
+        return {entry.name.rsplit(".", 1)[0] for entry in folder.iterdir() if entry.name.endswith((".txt", ".html"))}
+
     for language in ("fr", "en"):
-        names = {entry.name.rsplit(".", 1)[0] for entry in files("mailbot.templates").joinpath(language).iterdir()
-                 if entry.name.endswith((".txt", ".html"))}
-        # base and the parts it includes (`_hints`) are rendered by every mail
-        assert {name for name in names if name != "base" and not name.startswith("_")} == {
-            TEMPLATE_OF.get(event, event) for event in ALL_EVENTS}
+        folder = files("mailbot.templates").joinpath(language)
+        # base, the parts it includes (`_hints`) and the frame of every notification (`notification`)
+        # are rendered by every mail; each event is told by its template under events/; answer kinds
+        # that share a template (TEMPLATE_OF) count once
+        assert {name for name in names(folder) if name not in ("base", "notification") and not name.startswith("_")} \
+            == {TEMPLATE_OF.get(kind, kind) for kind in ANSWER_CONTEXTS}
+        assert names(folder.joinpath("events")) == set(EVENT_CONTEXTS) | FOLDED_ANSWERS
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -429,7 +454,7 @@ def test_every_template_renders_with_strict_undefined(event: str, language: str,
 
 def test_a_value_missing_from_the_context_fails_under_strict_undefined() -> None:
     row = outbox_row("followup_added")
-    del row.context["text"]
+    del row.context["parts"][0]["text"]
     with pytest.raises(UndefinedError, match="'text' is undefined"):
         rendered(row)
 
@@ -440,7 +465,7 @@ def test_in_production_a_missing_value_prints_blank_and_is_logged(monkeypatch: p
 
     monkeypatch.setattr(render_module, "UNDEFINED", PRODUCTION_UNDEFINED)
     row = outbox_row("followup_added")
-    del row.context["text"]
+    del row.context["parts"][0]["text"]
     text, _ = parts(rendered(row))
     assert "Jean Tech a ajouté un message au ticket #59\u00a0:" in text
     assert "'text' is undefined" in caplog.text
@@ -753,3 +778,58 @@ def test_the_confirmation_names_people_by_name_when_known(language: str, assigne
     text, html = parts(rendered(outbox_row("commands_applied", language, applied=applied)))
     assert assigned in text.splitlines() and observer in text.splitlines()
     assert "sami.tech@" not in text and "Sami Tech" in html
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_one_notification_tells_each_event_in_order_and_its_subject_says_the_leading_one(language: str) -> None:
+    row = event_row([("task_added", {}), ("solved", {})], language)
+    message = rendered(row)
+    text, html = parts(message)
+    assert message["Subject"] == f"[Ticket #59] {HAPPENED[('solved', language)]}Ordinateur très lent"
+    for part in (text, visible_text(html)):
+        assert part.index("Remplacement de la barrette mémoire") < part.index("La mémoire a été remplacée.")
+    assert text.count({"fr": "Bonjour,", "en": "Hello,"}[language]) == 1 and text.count(REPLY_MARKER) == 1
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_solution_closed_at_once_asks_nothing(language: str) -> None:
+    row = event_row([("solved", {}), ("closed", {"automatic": False})], language,
+                    ticket={**TICKET, "status": "closed"})
+    text, html = parts(rendered(row))
+    for part in (text, html):
+        assert "APPROVE" not in part and "REFUSE" not in part
+
+
+@pytest.mark.parametrize(("language", "approved", "closed", "refused"), [
+    ("fr", "Vous avez approuvé la solution proposée pour votre demande #59.",
+     "Votre demande #59 est maintenant close.", "Votre refus de la solution a bien été enregistré."),
+    ("en", "You approved the solution proposed for your request #59.", "Your request #59 is now closed.",
+     "Your refusal of the solution was recorded.")])
+def test_the_requester_reads_their_own_answer_to_a_solution_as_theirs(language: str, approved: str, closed: str,
+                                                                    refused: str) -> None:
+    own = {"own": True, "actor": {"name": "Loïc Medori", "email": "loic.medori@lycee.example"}}
+    text, html = parts(rendered(event_row([("solution_approved", own), ("closed", {**own, "automatic": False})],
+                                          language, ticket={**TICKET, "status": "closed"})))
+    assert approved in text and closed in text and approved in visible_text(html)
+    text, html = parts(rendered(event_row([("solution_refused", own)], language, ticket={**TICKET, "status": "new"})))
+    assert refused in text and refused in visible_text(html) and "Toujours aussi lent le matin." in text
+
+
+def test_a_row_written_before_notifications_were_merged_still_renders() -> None:
+    row = SimpleNamespace(event="followup_added", recipient="loic.medori@lycee.example", language="fr",
+                          message_id="mailbot.59.3f2a9c@lycee.example", is_answer=False,
+                          context={"ticket": dict(TICKET), "thread": dict(THREAD), "recipient_role": "requester",
+                                   "actor": {"name": "Jean Tech", "email": "tech@lycee.example"}, "private": False,
+                                   "text": "J'ai redémarré, sans effet."})
+    text, _ = parts(rendered(row))
+    assert "Jean Tech a ajouté un message au ticket #59\u00a0:" in text and "J'ai redémarré, sans effet." in text
+
+
+@pytest.mark.parametrize(("language", "refused"), [("fr", "Cette pièce jointe n'a pas été enregistrée"),
+                                                   ("en", "This attachment was not saved")])
+def test_the_acknowledgement_lists_the_attachments_refused_after_the_ticket(language: str, refused: str) -> None:
+    message = rendered(event_row([("ticket_created", {"own": True}), ("attachment_refused", {"own": True})], language))
+    text, html = parts(message)
+    assert message["Subject"] == "[Ticket #59] Ordinateur très lent"
+    assert text.index("Mon ordinateur met 10 minutes") < text.index(refused) < text.index("setup.exe")
+    assert refused in visible_text(html)

@@ -15,9 +15,9 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
-from test_render import PARIS, outbox_row
+from test_render import ALL_EVENTS, PARIS, outbox_row
 
-from mailbot.outbound.render import TEMPLATE_OF, render
+from mailbot.outbound.render import render
 
 pytestmark = pytest.mark.slow
 
@@ -56,9 +56,8 @@ def source_files() -> list[str]:
 
 
 def events() -> list[str]:
-    """Every event and answer kind; the kinds that share a template (TEMPLATE_OF) each once."""
-    stems = {p.stem for p in (ROOT / "templates" / "fr").glob("*.txt") if p.stem != "base"}
-    return sorted(stems - set(TEMPLATE_OF.values()) | set(TEMPLATE_OF))
+    """Every event and answer: between them, they render every template (tests/unit/test_render.py)."""
+    return sorted(ALL_EVENTS)
 
 
 def parts(raw: bytes) -> tuple[str, str, str]:
