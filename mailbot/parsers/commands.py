@@ -100,9 +100,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "changes the type of the ticket", args_fr="incident|demande", once=True),
     CommandSpec("urgency", ("urgence",), "1-5", "change l'urgence (1 très basse … 5 très haute)",
                 "changes the urgency (1 very low … 5 very high)", once=True),
-    CommandSpec("asset", ("matériel", "item"), "NAME",
-                "associe un élément de l'inventaire, ex. Computer 203-02",
-                "associates an inventory item, e.g. Computer 203-02", args_fr="NOM"),
+    CommandSpec("asset", ("matériel", "item", "élément"), "[-]NAME",
+                "associe une machine de l'inventaire (nom ou numéro de série), ex. #asset 203-02 ;"
+                " #asset -203-02 la retire",
+                "links a machine of the inventory (name or serial number), e.g. #asset 203-02;"
+                " #asset -203-02 unlinks it", args_fr="[-]NOM"),
     CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list"),
 )
 
@@ -309,6 +311,14 @@ def _required(args: str, reason: str) -> str:
     return args
 
 
+def _asset(args: str) -> AssetCommand:
+    name = _required(args, "#asset needs an item name, e.g. #asset Computer 203-02")
+    if name.startswith("-"):
+        return AssetCommand(_required(name[1:].strip(), "#asset - needs the name of the machine to unlink,"
+                                                         " e.g. #asset -203-02"), remove=True)
+    return AssetCommand(name)
+
+
 _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
     "task": _task,
     "private": _no_argument(PrivateCommand, "private"),
@@ -324,7 +334,6 @@ _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
         TYPES, args, "#type needs incident or request (demande), not '{args}'")),
     "urgency": lambda args, context: UrgencyCommand(_choice(
         URGENCIES, args, "#urgency needs 1 to 5 (1 very low … 5 very high), not '{args}'")),
-    "asset": lambda args, context: AssetCommand(_required(
-        args, "#asset needs an item name, e.g. #asset Computer 203-02")),
+    "asset": lambda args, context: _asset(args),
     "help": _no_argument(HelpCommand, "help"),
 }

@@ -40,7 +40,7 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
             item["value"] = str(cmd.value)
         elif isinstance(cmd, c.AssetCommand):
-            item["name"] = cmd.name
+            item.update(name=cmd.name, removed=cmd.remove)
         items.append(item)
     if followup:
         items.append({"kind": "followup"})

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
-from mailbot.workflow import kb, states
+from mailbot.workflow import kb, machines, states
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Event
-from mailbot.workflow.models import Solution, Task, Ticket, TicketItem, User
+from mailbot.workflow.models import Solution, Task, Ticket, User
 from mailbot.workflow.people import create_user
 from mailbot.workflow.states import Status
 
@@ -170,8 +170,20 @@ def on_urgency(cmd: c.UrgencyCommand, ctx: CommandContext) -> None:
 
 
 def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
-    if not ctx.dry and all(item.name != cmd.name for item in ctx.ticket.items):
-        ctx.ticket.items.append(TicketItem(name=cmd.name))
+    """Links a known machine (by name or serial number), or unlinks an item of the ticket."""
+    if cmd.remove:
+        item = machines.linked_item(ctx.ticket, cmd.name)
+        if item is None:
+            raise Refused(f"'{cmd.name}' is not linked to this ticket")
+        if not ctx.dry:
+            ctx.ticket.items.remove(item)
+        return
+    try:
+        machine = machines.find(ctx.session, cmd.name)
+    except machines.UnknownMachine as exc:
+        raise Refused(str(exc)) from exc
+    if not ctx.dry:
+        machines.link(ctx.ticket, machine)
 
 
 def on_help(cmd: c.HelpCommand, ctx: CommandContext) -> None:
