@@ -229,8 +229,9 @@ def tickets_list(status: Annotated[str | None, typer.Option(metavar="STATUS", he
     tz = _tz()
     typer.echo(count_line(len(rows), total, what))
     for row in rows:
+        items = f"  [{', '.join(row['items'])}]" if row["items"] else ""
         typer.echo(f"#{row['id']:<6} {row['status']:<9} {local_time(row['updated_at'], tz)}  "
-                   f"{row['title'][:50]:<50} {row['requester']}")
+                   f"{row['title'][:50]:<50} {row['requester']}{items}")
 
 
 @tickets_cli.command("show")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.outbound.notifications import Person, recipients, technicians_for
 from mailbot.workflow.events import Answer, Event
+from mailbot.workflow.machines import item_values
 from mailbot.workflow.models import Notification, ThreadMessage, Ticket, User
 
 log = logging.getLogger("mailbot.outbox")
@@ -42,7 +43,7 @@ def _person(user: User) -> Person:
 def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "title": ticket.title, "status": ticket.status, "type": ticket.type,
             "urgency": ticket.urgency, "requester": ticket.requester.email,
-            "requester_name": ticket.requester.name or ""}
+            "requester_name": ticket.requester.name or "", "assets": item_values(ticket)}
 
 
 def _technicians(session: Session, ticket: Ticket) -> list[Person]:

@@ -20,6 +20,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
+from mailbot.outbound import machine_labels
 from mailbot.outbound.hints import hint_lines
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.parsers.ticket_ref import SUBJECT_WORDS
@@ -201,6 +202,7 @@ def _environment(templates_package: str, *, html: bool, undefined: type[Undefine
     )
     env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
                        status_label=_status_label, task_state=_task_state)
+    env.filters.update(machine_labels.FILTERS)
     return env
 
 
