@@ -128,3 +128,12 @@ def test_an_unknown_machine_is_refused_with_the_nearest_names(helpdesk):
     assert ticket["items"] == [] and ticket["urgency"] == 3
     errors = to(TECH, helpdesk.new_mails()).text
     assert "unknown machine '203-2' (nearest: 203-02)" in errors
+
+
+def test_an_english_technician_reads_the_english_labels(helpdesk):
+    prepare(helpdesk, "--language", "en")
+    helpdesk.send(LOIC, "Imprimante", "IMPRIMANTE-203 bourrage papier")
+    tech = to(TECH, helpdesk.new_mails()).text
+    assert ("Item linked automatically: Printer - IMPRIMANTE-203 (named in the mail);"
+            " to unlink it: #asset -IMPRIMANTE-203") in tech
+    assert "Associated items: Printer - IMPRIMANTE-203" in tech
