@@ -133,3 +133,12 @@ def test_a_path_that_does_not_exist_imports_nothing(helpdesk):
     with pytest.raises(MailbotError, match="no such file or directory: /nowhere/x.xml"):
         run(helpdesk, "inventory", "import", str(GOOD / "ocs_203-02.xml"), "/nowhere/x.xml")
     assert helpdesk.cli("inventory", "list").startswith("no machines")
+
+
+def test_show_finds_a_machine_by_serial_number_and_names_the_nearest_for_a_typo(helpdesk):
+    run(helpdesk, "inventory", "import", str(GOOD))
+    shown = helpdesk.cli("inventory", "show", "5cd3471qzx")
+    assert shown.startswith("Computer - PROF-PORTABLE-12\n")
+    assert "last user:    claire.petit" in shown and "no tickets" in shown
+    with pytest.raises(MailbotError, match=r"unknown machine 'PROF-PORTABLE-21' \(nearest: PROF-PORTABLE-12\)"):
+        run(helpdesk, "inventory", "show", "PROF-PORTABLE-21")
