@@ -20,8 +20,9 @@ KINDS: dict[type[c.Command], str | None] = {
 
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
-                  private: bool) -> list[dict[str, Any]]:
-    """The items in the order the technician reads them: taking first, then each command."""
+                  private: bool, machines: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The items in the order the technician reads them: taking first, then each command;
+    `machines`: the machine each `#asset` line named, by line number (shown by its label)."""
     items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
     for cmd in commands:
         kind = KINDS.get(type(cmd))
@@ -40,7 +41,7 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
             item["value"] = str(cmd.value)
         elif isinstance(cmd, c.AssetCommand):
-            item.update(name=cmd.name, removed=cmd.remove)
+            item.update(name=cmd.name, removed=cmd.remove, machine=(machines or {}).get(cmd.line_number))
         items.append(item)
     if followup:
         items.append({"kind": "followup"})

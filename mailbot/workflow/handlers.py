@@ -39,6 +39,7 @@ class CommandContext:
     status: str = ""
     events: list[Event] = field(default_factory=list)
     wants_help: bool = False
+    machines: dict[int, dict[str, Any]] = field(default_factory=dict)  # #asset line -> the machine it named
 
     def move(self, action: str, why: str) -> None:
         """Follow a status action; on the real pass, apply it with its history line."""
@@ -177,6 +178,7 @@ def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
             raise Refused(f"'{cmd.name}' is not linked to this ticket")
         if not ctx.dry:
             ctx.ticket.items.remove(item)
+            ctx.machines[cmd.line_number] = {"type": item.machine.type if item.machine else None, "name": item.name}
         return
     try:
         machine = machines.find(ctx.session, cmd.name)
@@ -184,6 +186,7 @@ def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
         raise Refused(str(exc)) from exc
     if not ctx.dry:
         machines.link(ctx.ticket, machine)
+        ctx.machines[cmd.line_number] = {"type": machine.type, "name": machine.name}
 
 
 def on_help(cmd: c.HelpCommand, ctx: CommandContext) -> None:

@@ -74,7 +74,7 @@ class TechnicianReplies:
             events.append(close_automatically(ticket, now, "automatic closing is immediate"))
         help_text = c.help_text(user.language or "fr") if ctx.wants_help else ""
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
-                              followup=followup, private=ctx.private)
+                              followup=followup, private=ctx.private, machines=ctx.machines)
         if items:  # silence is never the only sign of success: one confirmation, #help included
             answers = [Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
                               context={**summary(ticket, items), "help": help_text})]

@@ -108,13 +108,13 @@ def test_a_technician_links_and_unlinks_machines_and_the_machine_lists_its_ticke
                   in_reply_to=to(TECH, mails).message_id)
     assert helpdesk.show(1)["items"] == ["Computer - CDI-05", "Printer - IMPRIMANTE-203"]
     confirmation = to(TECH, helpdesk.new_mails()).text
-    assert f"matériel lié{NBSP}: cdi-05" in confirmation
+    assert f"matériel lié{NBSP}: Ordinateur - CDI-05" in confirmation
     shown = helpdesk.cli("inventory", "show", "CDI-05")
     assert "#1 " in shown and "Souris" in shown
     assert [t["id"] for t in helpdesk.cli_json("inventory", "show", "IMPRIMANTE-203")["tickets"]] == [1]
     helpdesk.send(TECH, "Re: [Ticket #1] Souris", f"{alias} -CDI-05")
     assert helpdesk.show(1)["items"] == ["Printer - IMPRIMANTE-203"]
-    assert f"matériel retiré{NBSP}: CDI-05" in to(TECH, helpdesk.new_mails()).text
+    assert f"matériel retiré{NBSP}: Ordinateur - CDI-05" in to(TECH, helpdesk.new_mails()).text
     assert helpdesk.cli_json("inventory", "show", "CDI-05")["tickets"] == []
 
 
