@@ -115,12 +115,16 @@ def test_a_broken_file_is_reported_with_its_reason_and_the_rest_goes_in(helpdesk
     shutil.copytree(GOOD, folder)
     shutil.copy(BROKEN / "broken_unclosed.xml", folder / "203-03.xml")
     (folder / "notes.txt").write_text("not an inventory, and not read from a folder")
+    other = tmp_path / "203-03-ok.xml"  # in the inventory before; its new file is the broken one
+    other.write_text((GOOD / "ocs_203-02.xml").read_text().replace("203-02", "203-03").replace("7H2KQ93", "X1"))
+    run(helpdesk, "inventory", "import", str(other))
     result = run(helpdesk, "inventory", "import", "--full", str(folder))
     assert result.exit_code == 1
     assert f"{folder / '203-03.xml'}: not well-formed XML: mismatched tag: line 4, column 2" in result.output
     assert "5 file(s): 4 machine(s) added, 0 updated, 1 file(s) refused" in result.output
     assert "--full: nothing marked missing, since some files could not be read" in result.output
-    assert len(machines(helpdesk)) == 4
+    found = machines(helpdesk)
+    assert len(found) == 5 and found["203-03"]["missing_since"] is None
 
 
 def test_an_inventory_on_stdin(helpdesk):
