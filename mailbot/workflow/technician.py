@@ -77,7 +77,8 @@ class TechnicianReplies:
         help_text = c.help_text(user.language or "fr") if ctx.wants_help else ""
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
                               followup=followup, private=ctx.private,
-                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name})
+                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name},
+                              machines=ctx.machines)
         if items:  # silence is never the only sign of success: one confirmation, #help included
             answers = [Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
                               context={**summary(ticket, items), "help": help_text})]
