@@ -97,7 +97,8 @@ class App:
     def _build_service(self, ticket_type: str, group: str) -> MailService:
         s = self.settings
         senders = SenderPolicy(s.unknown_senders, s.allowed_domains, s.helpdesk_address)
-        intake = Intake(IntakeConfig(senders, default_type=ticket_type, language=s.language, default_group=group),
+        intake = Intake(IntakeConfig(senders, default_type=ticket_type, language=s.language, default_group=group,
+                                     inventory_autolink=s.inventory_autolink),
                         DocumentStore(s.documents_dir), AttachmentLimits(s.max_attachment_bytes))
         replies = Replies(intake)
         replies.technician = technician = TechnicianReplies(

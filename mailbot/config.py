@@ -159,6 +159,8 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(60, ge=1)  # then the notification is `failed` (~2.2 days)
     claim_seconds: float = Field(300, gt=0)
     log_format: Literal["text", "json"] = "text"
+    # link the one inventory machine a new mail names (SPEC §11); off: only propose it
+    inventory_autolink: bool = True
 
     @field_validator("allowed_domains", "machine_senders", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ from mailbot.outbound.notifications import (
     technicians_for,
 )
 from mailbot.workflow.events import Answer, Event
+from mailbot.workflow.machines import item_values
 from mailbot.workflow.models import Notification, ThreadMessage, Ticket, User
 
 log = logging.getLogger("mailbot.outbox")
@@ -54,7 +55,8 @@ def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
             "urgency": ticket.urgency, "requester": ticket.requester.email,
             "requester_name": ticket.requester.name or "",
             # who has the ticket, by name when known (the mails' status block)
-            "assignees": [user.name or user.email for user in ticket.assignees]}
+            "assignees": [user.name or user.email for user in ticket.assignees],
+            "assets": item_values(ticket)}
 
 
 def _technicians(session: Session, ticket: Ticket) -> list[Person]:

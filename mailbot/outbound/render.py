@@ -19,6 +19,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
+from mailbot.outbound import machine_labels
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.outbound.notifications import NOTIFY
@@ -242,6 +243,7 @@ def _environment(templates_package: str, *, html: bool, undefined: type[Undefine
     env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
                        status_label=_status_label, task_state=_task_state, reason=_reason, help_html=_help_html,
                        filesize=_filesize)
+    env.filters.update(machine_labels.FILTERS)
     return env
 
 

@@ -89,7 +89,8 @@ class UrgencyCommand(Command):
 @dataclass(frozen=True)
 class AssetCommand(Command):
     command: ClassVar[str] = "asset"
-    name: str
+    name: str  # a machine's name or serial number, as typed (`#asset -NAME`: without the `-`)
+    remove: bool = False
 
 
 @dataclass(frozen=True)

@@ -115,9 +115,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "changes the type of the ticket", args_fr="incident|demande", once=True),
     CommandSpec("urgency", ("urgence",), "1-5", "change l'urgence (1 très basse … 5 très haute)",
                 "changes the urgency (1 very low … 5 very high)", once=True),
-    CommandSpec("asset", ("matériel", "item"), "NAME",
-                "associe un élément de l'inventaire, ex. Computer 203-02",
-                "associates an inventory item, e.g. Computer 203-02", args_fr="NOM"),
+    CommandSpec("asset", ("matériel", "item", "élément"), "[-]NAME",
+                "associe une machine de l'inventaire (nom ou numéro de série), ex. #asset 203-02 ;"
+                " #asset -203-02 la retire",
+                "links a machine of the inventory (name or serial number), e.g. #asset 203-02;"
+                " #asset -203-02 unlinks it", args_fr="[-]NOM"),
     CommandSpec("doc", ("document",), "N", "vous envoie le document n° N du ticket en pièce jointe",
                 "mails you document N of the ticket as an attachment", reads=True),
     CommandSpec("documents", (), "", "vous envoie tous les documents du ticket en pièces jointes",
@@ -362,6 +364,13 @@ def _required(args: str, code: str) -> str:
     return args
 
 
+def _asset(args: str) -> AssetCommand:
+    name = _required(args, "asset_needs_name")
+    if name.startswith("-"):
+        return AssetCommand(_required(name[1:].strip(), "asset_unlink_needs_name"), remove=True)
+    return AssetCommand(name)
+
+
 _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
     "task": _task,
     "private": _no_argument(PrivateCommand, "private"),
@@ -377,8 +386,7 @@ _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
         TYPES, args, "bad_type")),
     "urgency": lambda args, context: UrgencyCommand(_choice(
         URGENCIES, args, "bad_urgency")),
-    "asset": lambda args, context: AssetCommand(_required(
-        args, "asset_needs_name")),
+    "asset": lambda args, context: _asset(args),
     "doc": _document_number,
     "documents": _no_argument(DocumentsCommand, "documents"),
     "show": _no_argument(ShowCommand, "show"),

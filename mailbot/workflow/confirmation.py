@@ -21,9 +21,11 @@ KINDS: dict[type[c.Command], str | None] = {
 
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
-                  private: bool, names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+                  private: bool, names: Mapping[str, str] | None = None,
+                  machines: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The items in the order the technician reads them: taking first, then each command;
-    `names` (address -> name) name the people an item is about (`who`) when the helpdesk knows them."""
+    `names` (address -> name) name the people an item is about (`who`) when the helpdesk knows them;
+    `machines`: the machine each `#asset` line named, by line number (shown by its label)."""
     names = names or {}
     items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
     for cmd in commands:
@@ -43,7 +45,7 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
             item["value"] = str(cmd.value)
         elif isinstance(cmd, c.AssetCommand):
-            item["name"] = cmd.name
+            item.update(name=cmd.name, removed=cmd.remove, machine=(machines or {}).get(cmd.line_number))
         items.append(item)
     if followup:
         items.append({"kind": "followup"})

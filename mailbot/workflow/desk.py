@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from mailbot.workflow.machines import item_values
 from mailbot.workflow.models import Followup, Task, Ticket, User, ticket_assignees, ticket_observers
 from mailbot.workflow.states import Status
 
@@ -35,7 +36,8 @@ def _counts(session: Session, model: type[Followup] | type[Task], ids: list[int]
 def _table(session: Session, query: Select[int], limit: int) -> dict[str, Any]:
     """`{"count": N, "tickets": [row, …]}` for the ticket ids `query` selects, most recently
     updated first; each row as the seed's columns: ID, requester, associated items, description
-    (title, then the followup and task counts)."""
+    (title, then the followup and task counts); items as `machines.item_values` (the template
+    labels them in the reader's language)."""
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     ids = list(session.scalars(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
     loaded = {t.id: t for t in session.scalars(
@@ -47,7 +49,7 @@ def _table(session: Session, query: Select[int], limit: int) -> dict[str, Any]:
         rows.append({"id": ticket.id, "status": ticket.status, "title": ticket.title,
                      "requester": ticket.requester.name or ticket.requester.email,
                      "requester_email": ticket.requester.email,
-                     "items": [item.name for item in ticket.items],
+                     "items": item_values(ticket),
                      "followups": followups.get(ticket.id, 0), "tasks": tasks.get(ticket.id, 0),
                      "updated_at": _iso(ticket.updated_at)})
     return {"count": count, "tickets": rows}

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
 from mailbot.parsers.reasons import ReasonError, because
-from mailbot.workflow import kb, states
+from mailbot.workflow import kb, machines, states
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.asked import Asked
 from mailbot.workflow.events import Event
-from mailbot.workflow.models import Document, Solution, Task, Ticket, TicketItem, User
+from mailbot.workflow.models import Document, Solution, Task, Ticket, User
 from mailbot.workflow.people import create_user
 from mailbot.workflow.states import Status
 
@@ -42,6 +42,7 @@ class CommandContext:
     status: str = ""
     events: list[Event] = field(default_factory=list)
     asked: Asked = field(default_factory=Asked)  # what the reading commands asked for (answered once)
+    machines: dict[int, dict[str, Any]] = field(default_factory=dict)  # #asset line -> the machine it named
 
     def move(self, action: str, why: str) -> None:
         """Follow a status action; on the real pass, apply it with its history line."""
@@ -173,8 +174,22 @@ def on_urgency(cmd: c.UrgencyCommand, ctx: CommandContext) -> None:
 
 
 def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
-    if not ctx.dry and all(item.name != cmd.name for item in ctx.ticket.items):
-        ctx.ticket.items.append(TicketItem(name=cmd.name))
+    """Links a known machine (by name or serial number), or unlinks an item of the ticket."""
+    if cmd.remove:
+        item = machines.linked_item(ctx.ticket, cmd.name)
+        if item is None:
+            raise Refused(because("machine_not_linked", name=cmd.name))
+        if not ctx.dry:
+            ctx.ticket.items.remove(item)
+            ctx.machines[cmd.line_number] = {"type": item.machine.type if item.machine else None, "name": item.name}
+        return
+    try:
+        machine = machines.find(ctx.session, cmd.name)
+    except machines.UnknownMachine as exc:
+        raise Refused(exc.reason) from exc
+    if not ctx.dry:
+        machines.link(ctx.ticket, machine)
+        ctx.machines[cmd.line_number] = {"type": machine.type, "name": machine.name}
 
 
 def on_read(cmd: c.Command, ctx: CommandContext) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mailbot.workflow.machines import item_values
 from mailbot.workflow.models import Ticket, User
 
 
@@ -49,6 +50,6 @@ def ticket_history(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "title": ticket.title, "status": ticket.status, "type": ticket.type,
             "urgency": ticket.urgency, "requester": _name(ticket.requester),
             "assignees": [_name(u) for u in ticket.assignees], "observers": [_name(u) for u in ticket.observers],
-            "items": [item.name for item in ticket.items], "created_at": _iso(ticket.created_at),
+            "items": item_values(ticket), "created_at": _iso(ticket.created_at),
             "total_minutes": sum(t.duration_minutes or 0 for t in ticket.tasks),
             "entries": entries}

@@ -81,7 +81,8 @@ class TechnicianReplies:
         answers = self._attach(session, ticket, user, parsed, now, events)
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
                               followup=followup, private=ctx.private,
-                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name})
+                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name},
+                              machines=ctx.machines)
         asked = answer_context(session, user, ticket, ctx.asked)  # after the changes: #show shows them
         if items:  # silence is never the only sign of success: one confirmation, what was asked included
             answers.insert(0, Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,

@@ -1,6 +1,8 @@
 """The ticket by mail: `#show` mails a ticket's whole history; `#tickets` and `#mesdemandes`
 in a new mail are answered and open no ticket."""
 
+from pathlib import Path
+
 LOIC = "loic.medori@lycee.example"
 AICHA = "aicha.prof@lycee.example"
 TECH = "camille.tech@lycee.example"
@@ -11,13 +13,17 @@ def text(mail) -> str:
     return mail.text.replace("\r\n", "\n")
 
 
+INVENTORY = Path(__file__).resolve().parents[1] / "fixtures" / "inventory"
+
+
 def story(helpdesk):
     """Ticket #1 handled, solved, refused, solved again and approved; #2 new; #3 Loïc's, taken."""
     helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician")
+    helpdesk.cli("inventory", "import", str(INVENTORY / "ocs_203-02.xml"))
     helpdesk.send(f"Loïc Medori <{LOIC}>", "Ordinateur très lent", "L'ordinateur 203-02 est très lent.")
     helpdesk.clock.advance(minutes=30)
     helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent",
-                  "#take\n#task done 0h15 Redémarrage\n#asset Computer 203-02")
+                  "#take\n#task done 0h15 Redémarrage\n#asset 203-02")
     helpdesk.clock.advance(minutes=5)
     helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#private\nLe disque est plein.")
     helpdesk.clock.advance(minutes=5)
@@ -46,7 +52,7 @@ def test_show_mails_the_whole_history_in_time_order_with_private_followups_marke
         "Historique du ticket #1\u00a0: Ordinateur très lent",
         "Demande de\u00a0: Loïc Medori",
         "Pris en charge par\u00a0: Camille Tech",
-        "Éléments associés\u00a0: Computer 203-02",
+        "Éléments associés\u00a0: Ordinateur - 203-02",
         "État\u00a0: clos",
         "Temps passé au total\u00a0: 45\u00a0min",
         "lundi 30 novembre 2026 à 10\u00a0h – ticket ouvert par Loïc Medori\u00a0:",
@@ -117,14 +123,15 @@ def test_tickets_in_a_new_mail_answers_the_technicians_view_and_opens_no_ticket(
 
 def test_the_view_lists_associated_items_and_a_technicians_group(helpdesk):
     helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician", "--group", "Réseau")
+    helpdesk.cli("inventory", "import", str(INVENTORY / "glpi_imprimante-203.json"))
     helpdesk.send(LOIC, "Wifi", "Plus de wifi.")
-    helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#take\n#asset Borne 2e étage")
+    helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#take\n#asset IMPRIMANTE-203")
     helpdesk.send(AICHA, "Imprimante", "Bourrage.")  # no group: not Camille's to handle
     helpdesk.new_mails()
     helpdesk.send(TECH, "", "#tickets")
 
     body = text(helpdesk.new_mails()[0])
-    assert "  #1 – loic.medori@lycee.example – Borne 2e étage – Wifi (0 suivi, 0 tâche" in body
+    assert "  #1 – loic.medori@lycee.example – Imprimante - IMPRIMANTE-203 – Wifi (0 suivi, 0 tâche" in body
     assert "Tickets à traiter (0)\n  Aucun.\n" in body
 
 

@@ -45,7 +45,7 @@ EVENT_CONTEXTS: dict[str, dict[str, Any]] = {
 # What the reading commands asked for (mailbot/workflow/asked.py): each section, as the workflow writes it
 HISTORY = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type": "incident", "urgency": 3,
            "requester": "Loïc Medori", "assignees": ["Jean Tech"], "observers": ["Aïcha Prof"],
-           "items": ["Computer 203-02"], "created_at": "2026-11-30T09:00:00+00:00", "total_minutes": 45,
+           "items": [{"type": "computer", "name": "203-02"}], "created_at": "2026-11-30T09:00:00+00:00", "total_minutes": 45,
            "entries": [
                {"kind": "opened", "at": "2026-11-30T09:00:00+00:00", "by": "Loïc Medori", "text": "Très lent."},
                {"kind": "document", "at": "2026-11-30T09:00:00+00:00", "id": 3, "filename": "capture.png",
@@ -61,7 +61,7 @@ HISTORY = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type
                {"kind": "refused", "at": "2026-12-01T15:00:00+00:00", "reason": "Toujours lent."},
                {"kind": "approved", "at": "2026-12-02T08:00:00+00:00", "reason": ""}]}
 DESK_ROW = {"id": 59, "status": "assigned", "title": "Ordinateur très lent", "requester": "Loïc Medori",
-            "requester_email": "loic.medori@lycee.example", "items": ["Computer 203-02"], "followups": 2,
+            "requester_email": "loic.medori@lycee.example", "items": [{"type": "computer", "name": "203-02"}], "followups": 2,
             "tasks": 1, "updated_at": "2026-11-30T09:30:00+00:00"}
 DESK = {"in_progress": {"count": 3, "tickets": [DESK_ROW]}, "to_handle": {"count": 0, "tickets": []},
         "planning": [{"ticket_id": 59, "title": "Ordinateur très lent", "begin": "2026-12-01T13:00:00+00:00",
