@@ -56,6 +56,7 @@ def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
             "requester_name": ticket.requester.name or "",
             # who has the ticket, by name when known (the mails' status block)
             "assignees": [user.name or user.email for user in ticket.assignees],
+            "assignee_emails": [user.email for user in ticket.assignees],
             "assets": item_values(ticket)}
 
 

@@ -369,7 +369,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         # who has the ticket, for the status block (rows written before it was kept: nobody known)
         "holders": [flatten(name) for name in (ticket or {}).get("assignees") or []],
         # the commands that make sense now, for technicians only (mailbot/outbound/hints.py)
-        "hints": (hint_lines(str(ticket.get("status")), language)
+        "hints": (hint_lines(str(ticket.get("status")), language,
+                             has_it=notification.recipient in (ticket.get("assignee_emails") or ()))
                   if ticket and context.get("recipient_role") == "technician" else ()),
         **_document_view(documents),
     }
