@@ -16,8 +16,11 @@ line ("" when nothing), and `CommandParse.uses_remaining_text` says whether the 
 
 Checked here (no database needed): unknown command, bad duration or date, urgency, type,
 email syntax, missing or extra arguments, more than 20 command lines, a command that may be
-given once given twice, `#kb` without `#solve`, and an empty solution. Resolving emails to
-users and checking status transitions is the handler's job. Error reasons are English.
+given once given twice, `#kb` without `#solve`, `#kb edit N` without a title and text, and an
+empty solution. Resolving emails to
+users and checking status transitions is the handler's job. Errors carry a `reasons.Reason`
+(a code and its parameters), said in the technician's language when the error mail is written;
+a reader that raises a plain `ValueError("…")` has its text shown as is (see `reasons.py`).
 """
 
 from __future__ import annotations
@@ -37,20 +40,27 @@ from mailbot.parsers.command_values import (
     Command,
     CommandError,
     CommandParse,
+    DocCommand,
+    DocumentsCommand,
     HelpCommand,
     HoldCommand,
     KbCommand,
+    MyRequestsCommand,
     ObserverCommand,
     PrivateCommand,
     ResumeCommand,
     SearchCommand,
+    ShowCommand,
     SolveCommand,
     TaskCommand,
+    TicketsCommand,
     TypeCommand,
     UrgencyCommand,
 )
 from mailbot.parsers.durations import parse_duration, parse_planning
+from mailbot.parsers.reasons import Reason, ReasonError, because, reason_of
 from mailbot.parsers.signoff import strip_signoff
+from mailbot.parsers.typography import french_spaces
 
 MAX_COMMAND_LINES = 20
 
@@ -64,6 +74,12 @@ class CommandSpec:
     help_en: str
     args_fr: str | None = None  # `args` in French words when they differ
     once: bool = False  # giving it twice in one mail is an error
+    # False: also answered in a new mail without a ticket (docs/BEHAVIOUR.md, "Commands without a ticket")
+    needs_ticket: bool = True
+    # only reads: answers its sender and changes nothing (so it never takes an unassigned ticket)
+    reads: bool = False
+    # anyone known to the helpdesk may write it in a new mail, not only technicians
+    everyone: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -74,7 +90,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 " with no description, the text of the mail is the description",
                 args_fr="[todo|done|info] DURÉE [@ DATE HEURE] [description]"),
     CommandSpec("private", ("privé",), "",
-                "le suivi ou les tâches de ce mail sont privés (jamais envoyés au demandeur)",
+                "le suivi ou les tâches de ce mail sont privés (jamais envoyés à la personne qui a fait la demande)",
                 "the followup or tasks of this mail are private (never sent to the requester)"),
     CommandSpec("hold", ("attente", "attendre"), "[reason]",
                 "met le ticket en attente ; la raison devient un suivi",
@@ -83,7 +99,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", ("reprendre",), "", "sort le ticket de l'attente",
                 "takes the ticket out of waiting"),
     CommandSpec("assign", ("assigner", "attribuer"), "[EMAIL|me]",
-                "attribue le ticket à un technicien (par défaut : vous)",
+                "attribue le ticket à une personne de l'équipe technique (par défaut : vous)",
                 "assigns a technician (default: you)", args_fr="[EMAIL|moi]"),
     CommandSpec("take", ("prendre",), "", "vous attribue le ticket", "assigns the ticket to you"),
     CommandSpec("observer", ("observateur",), "EMAIL", "ajoute un observateur", "adds an observer"),
@@ -94,14 +110,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("kb", ("bc",), "[category] | edit N | publish N | unpublish N",
                 "avec #solve : enregistre aussi la solution comme brouillon dans la base de connaissances"
                 " (#kb imprimantes : dans cette catégorie) ; #kb edit N : le texte du mail remplace la fiche N"
-                " (titre sur la première ligne) ; #kb publish N : la montre aux demandeurs ; #kb unpublish N",
+                " (titre sur la première ligne) ; #kb publish N : la montre aux personnes qui font une demande ;"
+                " #kb unpublish N ;"
+                " edit, publish et unpublish aussi dans un nouveau mail, sans ticket",
                 "with #solve: also saves the solution as a draft in the knowledge base"
                 " (#kb printers: in that category); #kb edit N: the text of the mail replaces article N"
-                " (title on the first line); #kb publish N: shows it to requesters; #kb unpublish N",
+                " (title on the first line); #kb publish N: shows it to requesters; #kb unpublish N;"
+                " edit, publish and unpublish also in a new mail, without a ticket",
                 args_fr="[catégorie] | edit N | publish N | unpublish N"),
     CommandSpec("search", ("chercher", "recherche"), "WORDS",
                 "répond avec les fiches de la base de connaissances qui correspondent le mieux",
-                "answers with the knowledge-base articles that match best", args_fr="MOTS"),
+                "answers with the knowledge-base articles that match best", args_fr="MOTS",
+                reads=True, needs_ticket=False),
     CommandSpec("close", ("clore", "fermer"), "[text]",
                 "clôt le ticket ; le texte éventuel devient un suivi",
                 "closes the ticket; the optional text becomes a followup", args_fr="[texte]", once=True),
@@ -109,15 +129,42 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "changes the type of the ticket", args_fr="incident|demande", once=True),
     CommandSpec("urgency", ("urgence",), "1-5", "change l'urgence (1 très basse … 5 très haute)",
                 "changes the urgency (1 very low … 5 very high)", once=True),
-    CommandSpec("asset", ("matériel", "item"), "NAME",
-                "associe un élément de l'inventaire, ex. Computer 203-02",
-                "associates an inventory item, e.g. Computer 203-02", args_fr="NOM"),
-    CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list"),
+    CommandSpec("asset", ("matériel", "item", "élément"), "[-]NAME",
+                "associe une machine de l'inventaire (nom ou numéro de série), ex. #asset 203-02 ;"
+                " #asset -203-02 la retire",
+                "links a machine of the inventory (name or serial number), e.g. #asset 203-02;"
+                " #asset -203-02 unlinks it", args_fr="[-]NOM"),
+    CommandSpec("doc", ("document",), "N", "vous envoie le document n° N du ticket en pièce jointe",
+                "mails you document N of the ticket as an attachment", reads=True),
+    CommandSpec("documents", (), "", "vous envoie tous les documents du ticket en pièces jointes",
+                "mails you every document of the ticket as attachments", reads=True),
+    CommandSpec("show", ("historique", "history"), "",
+                "vous envoie tout l'historique du ticket : suivis, tâches, temps passé, documents, solutions, états",
+                "mails you the ticket's whole history: followups, tasks, time spent, documents, solutions, statuses",
+                reads=True),
+    CommandSpec("tickets", (), "", "vous envoie vos tickets en cours et les tickets à traiter",
+                "mails you your tickets in progress and the tickets to handle", reads=True, needs_ticket=False),
+    CommandSpec("mesdemandes", ("myrequests",), "", "vous envoie vos demandes et leur état",
+                "mails you your requests and their status", reads=True, needs_ticket=False, everyone=True),
+    CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list",
+                reads=True, needs_ticket=False),
 )
+SPECS: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+
+
+def spec_of(command: Command) -> CommandSpec:
+    """The table row of a parsed command."""
+    return SPECS[command.command]
+
+
+def needs_ticket(command: Command) -> bool:
+    """Whether a parsed command needs a ticket: its row says so, except `#kb edit/publish/unpublish N`,
+    which act on an article (answered in a new mail too, workflow/ticketless.py)."""
+    return spec_of(command).needs_ticket and command.touches_ticket
 
 
 def help_text(language: str = "fr") -> str:
-    """The `#help` answer, generated from COMMANDS; French unless `language` is `en`."""
+    """The `#help` answer, generated from COMMANDS; French (with French spacing) unless `language` is `en`."""
     en = language == "en"
     lines = ["Commands: one per line, at the start of the line, above the quoted text;"
              " case and accents do not matter." if en else
@@ -129,7 +176,11 @@ def help_text(language: str = "fr") -> str:
         if spec.aliases:
             usage += f"   ({'also' if en else 'ou'} {', '.join('#' + a for a in spec.aliases)})"
         lines += [usage, "    " + (spec.help_en if en else spec.help_fr)]
-    return "\n".join(lines) + "\n"
+        if not spec.needs_ticket:
+            lines.append("    " + ("(also alone in a new mail, without a ticket)" if en else
+                                  "(aussi seule dans un nouveau mail, sans ticket)"))
+    text = "\n".join(lines) + "\n"
+    return text if en else french_spaces(text)  # our own French words: `Commandes\u00a0:`
 
 
 def _fold(text: str) -> str:
@@ -167,8 +218,7 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
         line = raw.strip()
         if count > MAX_COMMAND_LINES:
             if count == MAX_COMMAND_LINES + 1:
-                errors.append(CommandError(number, line,
-                                           f"too many command lines: at most {MAX_COMMAND_LINES}"))
+                errors.append(CommandError(number, line, because("too_many_lines", max=MAX_COMMAND_LINES)))
             continue
         spec = _BY_WORD.get(_fold(m[1]))
         if spec is None:
@@ -177,8 +227,8 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
         args = m[2].strip().removeprefix(":").strip()
         try:
             command = _ARGUMENT_READERS[spec.name](args, context)
-        except ValueError as exc:
-            errors.append(CommandError(number, line, str(exc)))
+        except ValueError as exc:  # a ReasonError, or a reader's plain ValueError("…"), shown as is
+            errors.append(CommandError(number, line, reason_of(exc)))
             continue
         commands.append(replace(command, line_number=number, line=line))
     remaining = "\n".join(kept).strip()
@@ -189,10 +239,29 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
     return CommandParse(tuple(commands), tuple(errors), remaining)
 
 
-def _unknown(word: str) -> str:
+def line_spec(line: str) -> CommandSpec | None:
+    """The table row a command line names (`#Tâche 1h` -> task), None for an unknown word or no command."""
+    m = _COMMAND_LINE.fullmatch(line)
+    return _BY_WORD.get(_fold(m[1])) if m else None
+
+
+def line_needs_ticket(line: str) -> bool:
+    """Whether a (refused) command line names a command that needs a ticket, as `needs_ticket` says
+    of a parsed one: `#kb publish x` needs none, `#kb` alone does; an unknown word needs none."""
+    spec = line_spec(line)
+    if spec is None or not spec.needs_ticket:
+        return False
+    m = _COMMAND_LINE.fullmatch(line)
+    assert m is not None
+    words = m[2].strip().removeprefix(":").split()
+    return not (spec.name == "kb" and words and _fold(words[0]) in KB_ACTIONS)
+
+
+def _unknown(word: str) -> Reason:
     close = difflib.get_close_matches(_fold(word), list(_BY_WORD), n=1, cutoff=0.75)
-    hint = f" (did you mean #{_BY_WORD[close[0]].name}?)" if close else ""
-    return f"unknown command '#{word}'{hint}"
+    if close:
+        return because("unknown_command_hint", word=word, suggestion=_BY_WORD[close[0]].name)
+    return because("unknown_command", word=word)
 
 
 def _check_together(commands: list[Command], remaining: str) -> tuple[list[Command], list[CommandError]]:
@@ -202,18 +271,17 @@ def _check_together(commands: list[Command], remaining: str) -> tuple[list[Comma
     errors: list[CommandError] = []
     for command in commands:
         if command.command in once and any(c.command == command.command for c in kept):
-            errors.append(_error(command, f"#{command.command} may be given only once per mail"))
+            errors.append(_error(command, because("once_per_mail", command=command.command)))
         else:
             kept.append(command)
     has_solve = any(isinstance(c, SolveCommand) for c in kept)
     for command in kept:
         if isinstance(command, KbCommand) and command.action == "save" and not has_solve:
-            errors.append(_error(command, "#kb needs a #solve in the same mail"))
+            errors.append(_error(command, because("kb_needs_solve")))
         if isinstance(command, KbCommand) and command.action == "edit" and not _title_and_text(remaining):
-            errors.append(_error(command, "#kb edit needs the new title on the first line of the mail"
-                                          " and the new text below it"))
+            errors.append(_error(command, because("kb_edit_needs_text")))
         if isinstance(command, SolveCommand) and not command.text and not remaining:
-            errors.append(_error(command, "a solution cannot be empty"))
+            errors.append(_error(command, because("empty_solution")))
     return kept, errors
 
 
@@ -231,11 +299,11 @@ def kb_title_and_text(remaining: str) -> tuple[str, str]:
     return found
 
 
-def _error(command: Command, reason: str) -> CommandError:
+def _error(command: Command, reason: Reason) -> CommandError:
     return CommandError(command.line_number, command.line, reason)
 
 
-# --- argument readers: args (stripped) -> Command, or ValueError(reason) -------------------
+# --- argument readers: args (stripped) -> Command, or ReasonError(reason) ------------------
 
 TASK_STATES = {"todo": "todo", "afaire": "todo", "a-faire": "todo", "done": "done",
                "fait": "done", "faite": "done", "info": "information", "information": "information"}
@@ -253,7 +321,7 @@ def _task(args: str, context: _Context) -> TaskCommand:
     state = TASK_STATES.get(_fold(words[0])) if words else None
     i += state is not None
     if i >= len(words):
-        raise ValueError("#task needs a duration, e.g. #task 0h15")
+        raise ReasonError(because("task_needs_duration"))
     duration_text = words[i]
     # `2 h`, `45 min`: a bare number followed by a unit word is one duration
     if (_NUMBER_TOKEN.fullmatch(words[i]) and i + 1 < len(words)
@@ -286,7 +354,7 @@ def _is_duration(text: str) -> bool:
 def _planning_length(words: list[str]) -> int:
     """How many words after `@` are the date and time: `01/12/2026 14h`, `… à 14h`, `…T14:00`."""
     if not words:
-        raise ValueError("a date and time are needed after @, e.g. @ 01/12/2026 14h00")
+        raise ReasonError(because("needs_date_after_at"))
     if "t" in words[0].casefold() and ":" in words[0]:
         return 1
     if len(words) > 1 and _TIME_TOKEN.fullmatch(words[1]):
@@ -299,7 +367,7 @@ def _planning_length(words: list[str]) -> int:
 def _no_argument(factory: Callable[[], Command], name: str) -> Callable[[str, _Context], Command]:
     def read(args: str, context: _Context) -> Command:
         if args:
-            raise ValueError(f"#{name} takes no argument (write the text on the next lines)")
+            raise ReasonError(because("no_argument", command=name))
         return factory()
     return read
 
@@ -310,9 +378,9 @@ def _email(args: str, name: str) -> str:
         address = m[1]
     address = address.strip().lower()
     if not address:
-        raise ValueError(f"#{name} needs an email address")
+        raise ReasonError(because("needs_email", command=name))
     if not _EMAIL.fullmatch(address):
-        raise ValueError(f"'{args}' is not an email address")
+        raise ReasonError(because("not_an_email", text=args))
     return address
 
 
@@ -334,26 +402,42 @@ def _kb(args: str, context: _Context) -> KbCommand:
     action = KB_ACTIONS.get(_fold(words[0]))
     if action is None:  # `#kb imprimantes`: the category of the article saved from the solution
         if len(args) > CATEGORY_MAX:
-            raise ValueError(f"a knowledge-base category has at most {CATEGORY_MAX} characters")
+            raise ReasonError(because("kb_category_too_long", max=CATEGORY_MAX))
         return KbCommand(category=" ".join(words))
     if len(words) < 2 or not words[1].lstrip("#").isdigit():
-        raise ValueError(f"#kb {words[0]} needs an article number, e.g. #kb {words[0]} 12")
+        raise ReasonError(because("kb_needs_article_number", action=words[0]))
     if len(words) > 2:
-        raise ValueError(f"#kb {words[0]} takes only the article number")
+        raise ReasonError(because("kb_only_article_number", action=words[0]))
     return KbCommand(action=action, article_id=int(words[1].lstrip("#")))
 
 
-def _choice(table: dict, args: str, reason: str):
+def _document_number(args: str, context: _Context) -> DocCommand:
+    number = args.removeprefix("n°").removeprefix("#").strip()
+    if not number:
+        raise ReasonError(because("doc_needs_number"))
+    if not number.isdecimal() or len(number) > 9:
+        raise ReasonError(because("not_a_document_number", text=args))
+    return DocCommand(int(number))
+
+
+def _choice(table: dict, args: str, code: str):
     value = table.get(" ".join(_fold(args).split()))
     if value is None:
-        raise ValueError(reason.format(args=args))
+        raise ReasonError(because(code, text=args))
     return value
 
 
-def _required(args: str, reason: str) -> str:
+def _required(args: str, code: str) -> str:
     if not args:
-        raise ValueError(reason)
+        raise ReasonError(because(code))
     return args
+
+
+def _asset(args: str) -> AssetCommand:
+    name = _required(args, "asset_needs_name")
+    if name.startswith("-"):
+        return AssetCommand(_required(name[1:].strip(), "asset_unlink_needs_name"), remove=True)
+    return AssetCommand(name)
 
 
 _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
@@ -366,14 +450,17 @@ _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
     "observer": lambda args, context: ObserverCommand(_email(args, "observer")),
     "solve": lambda args, context: SolveCommand(args),
     "kb": _kb,
-    "search": lambda args, context: SearchCommand(_required(
-        args, "#search needs the words to look for, e.g. #search imprimante bourrage")),
+    "search": lambda args, context: SearchCommand(_required(args, "search_needs_words")),
     "close": lambda args, context: CloseCommand(args),
     "type": lambda args, context: TypeCommand(_choice(
-        TYPES, args, "#type needs incident or request (demande), not '{args}'")),
+        TYPES, args, "bad_type")),
     "urgency": lambda args, context: UrgencyCommand(_choice(
-        URGENCIES, args, "#urgency needs 1 to 5 (1 very low … 5 very high), not '{args}'")),
-    "asset": lambda args, context: AssetCommand(_required(
-        args, "#asset needs an item name, e.g. #asset Computer 203-02")),
+        URGENCIES, args, "bad_urgency")),
+    "asset": lambda args, context: _asset(args),
+    "doc": _document_number,
+    "documents": _no_argument(DocumentsCommand, "documents"),
+    "show": _no_argument(ShowCommand, "show"),
+    "tickets": _no_argument(TicketsCommand, "tickets"),
+    "mesdemandes": _no_argument(MyRequestsCommand, "mesdemandes"),
     "help": _no_argument(HelpCommand, "help"),
 }

@@ -2,7 +2,8 @@
 
 Every handler runs twice: first on a dry run that only follows the status and checks each
 command (so that all errors are found before anything changes), then for real. A handler
-raises `Refused(reason)` when its command cannot be applied."""
+raises `Refused(reason)` when its command cannot be applied: `Refused(because("code", …))` for a reason of the table in
+`parsers/reasons.py` (said in the technician's language), or `Refused("English text")`, shown as is."""
 
 from __future__ import annotations
 
@@ -14,18 +15,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
-from mailbot.workflow import kb, kb_search, states
+from mailbot.parsers.reasons import ReasonError, because
+from mailbot.workflow import kb, machines, states
 from mailbot.workflow import tickets as acts
+from mailbot.workflow.asked import Asked
 from mailbot.workflow.events import Event
-from mailbot.workflow.models import KbArticle, Solution, Task, Ticket, TicketItem, User
+from mailbot.workflow.models import Document, KbArticle, Solution, Task, Ticket, User
 from mailbot.workflow.people import create_user
 from mailbot.workflow.states import Status
 
-SEARCH_RESULTS = 5  # articles listed in the answer to #search
 
-
-class Refused(Exception):
-    """A command that cannot be applied; the message says why, for the technician."""
+class Refused(ReasonError):
+    """A command that cannot be applied; its `reason` says why, for the technician."""
 
 
 @dataclass
@@ -40,15 +41,16 @@ class CommandContext:
     dry: bool = True
     status: str = ""
     events: list[Event] = field(default_factory=list)
-    wants_help: bool = False
-    results: dict[int, dict[str, Any]] = field(default_factory=dict)  # line number -> for the confirmation
+    asked: Asked = field(default_factory=Asked)  # what the reading commands asked for (answered once)
+    machines: dict[int, dict[str, Any]] = field(default_factory=dict)  # #asset line -> the machine it named
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)  # #kb line -> the article, for the confirmation
 
     def move(self, action: str, why: str) -> None:
         """Follow a status action; on the real pass, apply it with its history line."""
         try:
             target = states.next_status(action, self.status)
         except Exception as exc:
-            raise Refused(f"not allowed while the ticket is '{self.status}'") from exc
+            raise Refused(because("not_allowed_in_status", status=self.status)) from exc
         if not self.dry:
             acts.move(self.ticket, action, by=self.author, why=why, now=self.now)
         self.status = str(target)
@@ -62,7 +64,7 @@ class CommandContext:
             return self.author
         user = acts.user_by_email(self.session, email)
         if user is None or not user.is_technician:
-            raise Refused(f"{email} is not a technician")
+            raise Refused(because("not_a_technician", email=email))
         return user
 
 
@@ -109,7 +111,7 @@ def resume_action(ticket: Ticket) -> str:
 
 def on_resume(cmd: c.ResumeCommand, ctx: CommandContext) -> None:
     if ctx.status != Status.WAITING:
-        raise Refused(f"the ticket is not waiting (it is '{ctx.ticket.status}')")
+        raise Refused(because("not_waiting", status=ctx.ticket.status))
     ctx.move(resume_action(ctx.ticket), "resumed")
 
 
@@ -156,27 +158,28 @@ def on_kb(cmd: c.KbCommand, ctx: CommandContext) -> None:
                                     category=cmd.category)
             ctx.results[cmd.line_number] = {"article_id": saved.id}
         return
+    result = article_action(cmd, ctx.session, ctx.author, ctx.now, ctx.remaining_text, dry=ctx.dry)
+    if result is not None:
+        ctx.results[cmd.line_number] = result
+
+
+def article_action(cmd: c.KbCommand, session: Session, author: User, now: datetime, remaining_text: str,
+                   *, dry: bool) -> dict[str, Any] | None:
+    """#kb edit/publish/unpublish N, which need no ticket (also run by workflow/ticketless.py):
+    refused when article N does not exist; on the real pass, what the confirmation says of it."""
     assert cmd.article_id is not None
-    article = ctx.session.get(KbArticle, cmd.article_id)
+    article = session.get(KbArticle, cmd.article_id)
     if article is None:
-        raise Refused(f"there is no knowledge-base article {cmd.article_id}")
-    if ctx.dry:
-        return
+        raise Refused(because("no_such_article", number=cmd.article_id))
+    if dry:
+        return None
     if cmd.action == "edit":
-        title, content = c.kb_title_and_text(ctx.remaining_text)
-        kb.edit(article, title=title[:500], content=content, by=ctx.author, now=ctx.now)
+        title, content = c.kb_title_and_text(remaining_text)
+        kb.edit(article, title=title[:500], content=content, by=author, now=now)
         changed = True
     else:
-        changed = kb.set_status(article, kb.PUBLISHED if cmd.action == "publish" else kb.DRAFT,
-                                by=ctx.author, now=ctx.now)
-    ctx.results[cmd.line_number] = {"article_id": article.id, "title": article.title, "changed": changed}
-
-
-def on_search(cmd: c.SearchCommand, ctx: CommandContext) -> None:
-    """#search: the best articles, drafts included (technicians only), for the answer. Needs no ticket."""
-    if not ctx.dry:
-        hits = kb_search.search(ctx.session, cmd.words, limit=SEARCH_RESULTS)
-        ctx.results[cmd.line_number] = {"words": cmd.words, "hits": [kb.hit_json(hit) for hit in hits]}
+        changed = kb.set_status(article, kb.PUBLISHED if cmd.action == "publish" else kb.DRAFT, by=author, now=now)
+    return {"article_id": article.id, "title": article.title, "changed": changed}
 
 
 def on_close(cmd: c.CloseCommand, ctx: CommandContext) -> None:
@@ -198,12 +201,45 @@ def on_urgency(cmd: c.UrgencyCommand, ctx: CommandContext) -> None:
 
 
 def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
-    if not ctx.dry and all(item.name != cmd.name for item in ctx.ticket.items):
-        ctx.ticket.items.append(TicketItem(name=cmd.name))
+    """Links a known machine (by name or serial number), or unlinks an item of the ticket."""
+    if cmd.remove:
+        item = machines.linked_item(ctx.ticket, cmd.name)
+        if item is None:
+            raise Refused(because("machine_not_linked", name=cmd.name))
+        if not ctx.dry:
+            ctx.ticket.items.remove(item)
+            ctx.machines[cmd.line_number] = {"type": item.machine.type if item.machine else None, "name": item.name}
+        return
+    try:
+        machine = machines.find(ctx.session, cmd.name)
+    except machines.UnknownMachine as exc:
+        raise Refused(exc.reason) from exc
+    if not ctx.dry:
+        machines.link(ctx.ticket, machine)
+        ctx.machines[cmd.line_number] = {"type": machine.type, "name": machine.name}
 
 
-def on_help(cmd: c.HelpCommand, ctx: CommandContext) -> None:
-    ctx.wants_help = True
+def on_read(cmd: c.Command, ctx: CommandContext) -> None:
+    """#show, #tickets, #mesdemandes, #help, #search: given in the mail's one answer (workflow/asked.py)."""
+    if not ctx.dry:
+        ctx.asked.commands.append(cmd)
+
+
+def on_doc(cmd: c.DocCommand, ctx: CommandContext) -> None:
+    document = ctx.session.get(Document, cmd.number)
+    if document is None:
+        raise Refused(because("no_such_document", number=str(cmd.number)))
+    if document.ticket_id != ctx.ticket.id:
+        raise Refused(because("document_of_another_ticket", number=str(cmd.number), ticket=str(document.ticket_id)))
+    if not ctx.dry:
+        ctx.asked.documents = True
+        ctx.asked.document_ids.append(document.id)
+
+
+def on_documents(cmd: c.DocumentsCommand, ctx: CommandContext) -> None:
+    if not ctx.dry:
+        ctx.asked.documents = True
+        ctx.asked.document_ids += [document.id for document in ctx.ticket.documents]
 
 
 def on_nothing(cmd: c.Command, ctx: CommandContext) -> None:
@@ -219,10 +255,15 @@ HANDLERS: dict[type[c.Command], Callable[[Any, CommandContext], None]] = {
     c.ObserverCommand: on_observer,
     c.SolveCommand: on_solve,
     c.KbCommand: on_kb,
-    c.SearchCommand: on_search,
     c.CloseCommand: on_close,
     c.TypeCommand: on_type,
     c.UrgencyCommand: on_urgency,
     c.AssetCommand: on_asset,
-    c.HelpCommand: on_help,
+    c.DocCommand: on_doc,
+    c.DocumentsCommand: on_documents,
+    c.ShowCommand: on_read,
+    c.TicketsCommand: on_read,
+    c.MyRequestsCommand: on_read,
+    c.HelpCommand: on_read,
+    c.SearchCommand: on_read,
 }

@@ -10,6 +10,7 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
+from mailbot.workflow.machines import item_label, machine_json
 from mailbot.workflow.models import Document, Ticket, User, ticket_assignees
 from mailbot.workflow.states import Status
 from mailbot.workflow.tickets import user_by_email
@@ -33,7 +34,8 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "observers": [u.email for u in ticket.observers],
         "assignees": [u.email for u in ticket.assignees],
         "group": ticket.group.name if ticket.group else None,
-        "items": [item.name for item in ticket.items],
+        "items": [item_label(item) for item in ticket.items],
+        "machines": [machine_json(item.machine) for item in ticket.items if item.machine],
         "follows_ticket": ticket.follows_ticket_id,
         "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
         "solved_at": _iso(ticket.solved_at), "closed_at": _iso(ticket.closed_at),
@@ -119,11 +121,13 @@ def list_tickets(session: Session, **view: Any) -> list[Ticket]:
     if not ids:
         return []
     loaded = {t.id: t for t in session.scalars(
-        select(Ticket).options(selectinload(Ticket.assignees)).where(Ticket.id.in_(ids))).unique()}
+        select(Ticket).options(selectinload(Ticket.assignees), selectinload(Ticket.items))
+        .where(Ticket.id.in_(ids))).unique()}
     return [loaded[i] for i in ids]
 
 
 def summary_json(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "status": ticket.status, "title": ticket.title, "type": ticket.type,
             "urgency": ticket.urgency, "requester": ticket.requester.email,
-            "assignees": [u.email for u in ticket.assignees], "updated_at": _iso(ticket.updated_at)}
+            "assignees": [u.email for u in ticket.assignees], "updated_at": _iso(ticket.updated_at),
+            "items": [item_label(item) for item in ticket.items]}

@@ -96,10 +96,11 @@ def test_kb_commands_on_a_missing_article_or_without_text_are_refused(helpdesk):
     helpdesk.new_mails()
     helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#kb edit 3\n#kb publish")
     errors = _to(helpdesk.new_mails(), TECH).text
-    assert "#kb edit needs the new title on the first line of the mail and the new text below it" in errors
-    assert "#kb publish needs an article number, e.g. #kb publish 12" in errors
+    assert "#kb edit demande le nouveau titre sur la première ligne du message et le nouveau texte en dessous" \
+        in errors
+    assert "#kb publish demande le numéro d'une fiche, par exemple #kb publish 12" in errors
     helpdesk.send(TECH, "Re: [Ticket #1] Wifi", "#kb publish 7")
-    assert "#kb publish 7\n    -> there is no knowledge-base article 7" in _to(helpdesk.new_mails(), TECH).text
+    assert "il n'y a pas de fiche n°\u00a07 dans la base de connaissances" in _to(helpdesk.new_mails(), TECH).text
     assert helpdesk.show(1)["status"] == "new"
 
 
@@ -112,8 +113,8 @@ def test_search_by_mail_answers_with_the_best_articles(helpdesk):
     helpdesk.new_mails()
     helpdesk.send(TECH, "Re: [Ticket #3] Pronote", "#chercher mots de passe pronote")
     answer = _to(helpdesk.new_mails(), TECH)
-    assert "recherche «\u00a0mots de passe pronote\u00a0»\u00a0: 1\u00a0fiche" in answer.text or \
-        "recherche «\u00a0mots de passe pronote\u00a0»\u00a0: 1 fiche, ci-dessous" in answer.text
+    assert "Voici ce que la base de connaissances contient pour votre recherche." in answer.text
+    assert "Base de connaissances, «\u00a0mots de passe pronote\u00a0»\u00a0:\n" in answer.text
     assert "fiche n°\u00a01\u00a0: Mot de passe Pronote oublié (brouillon)" in answer.text
     assert "Réinitialiser le *mot* de *passe*" in answer.text
     html = answer.message.get_body(("html",)).get_content()
@@ -129,3 +130,50 @@ def test_search_sees_what_the_commands_before_it_in_the_mail_changed(helpdesk):
                   "#kb publish 1\n#kb edit 1\n#search pronote\nPronote : mot de passe perdu\nPasser par l'ENT.")
     answer = _to(helpdesk.new_mails(), TECH).text
     assert "fiche n°\u00a01\u00a0: Pronote : mot de passe perdu\n" in answer  # published, edited
+
+
+def test_search_in_a_new_mail_is_answered_and_opens_no_ticket(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician")
+    _solved_with_kb(helpdesk, "Mot de passe Pronote oublié", "Réinitialiser le mot de passe depuis l'ENT.")
+    result = helpdesk.send(TECH, "Une question", "#recherche mot de passe pronote\n#chercher cantine\n\nSami")
+    assert (result.outcome, result.ticket_id) == ("answered", None)
+    [answer] = helpdesk.new_mails()
+    assert (answer.to, answer.subject) == (TECH, "Base de connaissances")
+    assert "Base de connaissances, «\u00a0mot de passe pronote\u00a0»\u00a0:\n" \
+           "  - fiche n°\u00a01\u00a0: Mot de passe Pronote oublié (brouillon)\n" in answer.text
+    assert "Base de connaissances, «\u00a0cantine\u00a0»\u00a0: aucune fiche ne correspond." in answer.text
+    assert [t["id"] for t in helpdesk.cli_json("tickets", "list")] == [1]  # no ticket opened
+
+    # someone who is not a technician opens a ticket with the same words
+    assert helpdesk.send(PROF, "Pronote", "#search mot de passe pronote").outcome == "ticket"
+    # and with other text, a technician's mail opens a ticket as any new mail does
+    assert helpdesk.send(TECH, "Salle 12", "#search vidéoprojecteur\nLe vidéoprojecteur est cassé.").outcome \
+        == "ticket"
+
+
+def test_kb_edit_and_publish_in_a_new_mail_change_the_article_without_a_ticket(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician")
+    _solved_with_kb(helpdesk, "Wifi", "Oublier le réseau puis se reconnecter.")
+    result = helpdesk.send(TECH, "Fiche wifi", "#kb edit 1\n#kb publier 1\n#search wifi\nWi-Fi élèves\n"
+                                               "Oublier le réseau EDU, puis se reconnecter.\n\nSami")
+    assert (result.outcome, result.ticket_id) == ("answered", None)
+    [answer] = helpdesk.new_mails()
+    assert answer.to == TECH
+    assert "Vos commandes pour la base de connaissances ont été appliquées\u00a0:" in answer.text
+    assert "fiche n°\u00a01 remplacée\u00a0: «\u00a0Wi-Fi élèves\u00a0»" in answer.text
+    assert "fiche n°\u00a01 publiée" in answer.text
+    assert "  - fiche n°\u00a01\u00a0: Wi-Fi élèves\n" in answer.text  # the search sees the new title
+    article = helpdesk.cli_json("kb", "show", "1")
+    assert (article["title"], article["content"], article["status"]) == (
+        "Wi-Fi élèves", "Oublier le réseau EDU, puis se reconnecter.", "published")
+    assert [t["id"] for t in helpdesk.cli_json("tickets", "list")] == [1]
+
+    # a missing article: the error answer, nothing applied, still no ticket
+    result = helpdesk.send(TECH, "Fiche", "#kb unpublish 1\n#kb publish 9")
+    assert (result.outcome, result.ticket_id) == ("answered", None)
+    [errors] = helpdesk.new_mails()
+    assert errors.subject == "Commandes refusées"
+    assert "il n'y a pas de fiche n°\u00a09 dans la base de connaissances" in errors.text
+    assert helpdesk.cli_json("kb", "show", "1")["status"] == "published"
+    # saving a solution needs a ticket: a new mail with #kb opens one, as any new mail
+    assert helpdesk.send(TECH, "Imprimante", "#kb").outcome == "ticket"

@@ -48,7 +48,7 @@ def test_kb_edit_takes_the_mail_text_as_title_and_text():
     ("#kb publish 3 4", "#kb publish takes only the article number"),
     ("#kb imprimantes", "#kb needs a #solve in the same mail"),
     ("#solve ok\n#kb " + "x" * 101, "a knowledge-base category has at most 100 characters"),
-    ("#search", "#search needs the words to look for, e.g. #search imprimante bourrage"),
+    ("#search", "#search needs the words to look for, e.g. #search printer jam"),
 ])
 def test_wrong_kb_and_search_lines_are_refused_with_the_reason(text, reason):
     assert [e.reason for e in parse(text).errors] == [reason]
@@ -59,3 +59,25 @@ def test_search_and_its_french_aliases(word):
     [search] = only(f"#{word} mot de passe Pronote")
     assert search.words == "mot de passe Pronote"
     assert not search.touches_ticket
+
+
+@pytest.mark.parametrize("text, french", [
+    ("#kb edit 4\nUn titre seul",
+     "#kb edit demande le nouveau titre sur la première ligne du message et le nouveau texte en dessous"),
+    ("#kb publish douze", "#kb publish demande le numéro d'une fiche, par exemple #kb publish 12"),
+    ("#kb publish 3 4", "#kb publish ne prend que le numéro de la fiche"),
+    ("#solve ok\n#kb " + "x" * 101, "une catégorie de la base de connaissances a au plus 100 caractères"),
+    ("#search", "#search demande les mots à chercher, par exemple #search imprimante bourrage"),
+])
+def test_wrong_kb_and_search_lines_are_explained_in_french_too(text, french):
+    assert [e.why.text("fr") for e in parse(text).errors] == [french]
+
+
+@pytest.mark.parametrize("line, needs", [
+    ("#kb publish 3", False), ("#kb Publier douze", False), ("#kb edit", False),
+    ("#kb", True), ("#kb imprimantes", True), ("#take", True), ("#tikets", False), ("#search", False),
+])
+def test_which_command_lines_need_a_ticket(line, needs):
+    from mailbot.parsers.commands import line_needs_ticket
+
+    assert line_needs_ticket(line) is needs

@@ -23,3 +23,22 @@ def test_migrations_create_every_table_index_and_column_of_the_models(tmp_path):
         assert {c["name"] for c in schema.get_columns(table.name)} == {c.name for c in table.columns}
         assert {i["name"] for i in schema.get_indexes(table.name)} >= {i.name for i in table.indexes}
     db.dispose()
+
+
+def test_the_migrations_are_one_chain_that_goes_down_and_up_again(tmp_path):
+    """0001 → … → 0004 (knowledge base) → 0005 (inventory): one head, and every step reversible."""
+    from alembic import command
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(config)
+    assert [s.revision for s in script.walk_revisions("base", "heads")] == ["0005", "0004", "0003", "0002", "0001"]
+    db = Database(f"sqlite:///{tmp_path / 'chain.db'}")
+    db.upgrade()
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+        assert {"machines", "kb_revisions"} & set(inspect(connection).get_table_names()) == set()
+        command.upgrade(config, "head")
+        assert {"machines", "kb_revisions"} <= set(inspect(connection).get_table_names())
+    db.dispose()
