@@ -22,12 +22,16 @@ KINDS: dict[type[c.Command], str | None] = {
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
                   private: bool, names: Mapping[str, str] | None = None,
-                  machines: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """The items in the order the technician reads them: taking first, then each command;
-    `names` (address -> name) name the people an item is about (`who`) when the helpdesk knows them;
-    `machines`: the machine each `#asset` line named, by line number (shown by its label)."""
+                  machines: dict[int, dict[str, Any]] | None = None, opened: bool = False,
+                  closed_own: bool = False) -> list[dict[str, Any]]:
+    """The items in the order the technician reads them: the ticket opened by the mail (`opened`),
+    taking, then each command; `names` (address -> name) name the people an item is about (`who`)
+    when the helpdesk knows them; `machines`: the machine each `#asset` line named, by line
+    number (shown by its label); `closed_own`: closed at once, as the technician solved their own ticket."""
     names = names or {}
-    items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
+    items: list[dict[str, Any]] = [{"kind": "opened"}] if opened else []
+    if took:
+        items.append({"kind": "taken"})
     for cmd in commands:
         kind = KINDS.get(type(cmd))
         if kind is None:
@@ -47,6 +51,8 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         elif isinstance(cmd, c.AssetCommand):
             item.update(name=cmd.name, removed=cmd.remove, machine=(machines or {}).get(cmd.line_number))
         items.append(item)
+    if closed_own:
+        items.append({"kind": "closed_own"})
     if followup:
         items.append({"kind": "followup"})
     if private:
