@@ -175,10 +175,13 @@ class Outbox:
         return rows
 
     def _fold(self, session: Session, row: Notification, answer: Answer, now: datetime) -> None:
-        """The answer as the last part of the row; the row answers the mail now (loop brake)."""
+        """The answer as the last part of the row (a notification), or below the body of an
+        answer (`folded`: the confirmation of a technician's commands); the row answers the mail
+        now (loop brake)."""
         part = {**answer.context, "kind": answer.kind, "actor": None, "recipient_role": "sender",
                 "private": False, "own": True}
-        row.context = {**row.context, "parts": [*row.context["parts"], part]}
+        key = "parts" if "parts" in row.context else "folded"
+        row.context = {**row.context, key: [*row.context.get(key, []), part]}
         if not row.is_answer:
             row.is_answer = True
             if self._over_limit(session, row.recipient, now):

@@ -159,3 +159,35 @@ def test_a_technician_found_only_by_reply_to_runs_no_command_in_a_new_mail(helpd
     assert ticket["content"] == "#take\nLe projecteur clignotait."
     mails = by_recipient(helpdesk)
     assert "Nous avons bien reçu votre demande" in mails[TECH].text
+
+
+def test_the_attachments_become_documents_and_a_refused_one_is_told_in_the_one_confirmation(helpdesk):
+    from tests.scenario.test_documents_by_mail import send
+
+    team(helpdesk)
+    send(helpdesk, TECH, "Salle 14", "#take\nLe vidéoprojecteur ne s'allume plus.",
+         {"photo.jpg": b"jpg", "outil.exe": b"MZ"})
+
+    ticket = helpdesk.show(1)
+    assert [d["filename"] for d in ticket["documents"]] == ["photo.jpg"]  # once, not twice
+    mails = by_recipient(helpdesk)
+    assert set(mails) == {TECH, SAM}
+    confirmation = text(mails[TECH])
+    assert "  - ticket #1 ouvert avec votre message\n" in confirmation
+    assert f"  - outil.exe{NBSP}: les fichiers de type .exe ne sont pas acceptés\n" in confirmation
+    assert [p.get_filename() for p in mails[SAM].message.iter_attachments()] == ["photo.jpg"]
+
+
+def test_a_refused_attachment_on_a_reply_with_commands_is_told_in_the_confirmation(helpdesk):
+    from tests.scenario.test_documents_by_mail import send
+
+    team(helpdesk)
+    helpdesk.send(LOIC, "Salle 14", "Le vidéoprojecteur ne s'allume plus.")
+    helpdesk.new_mails()
+    send(helpdesk, TECH, "Re: [Ticket #1] Salle 14", "#task done 0h10 Câble changé", {"outil.exe": b"MZ"})
+
+    mails = by_recipient(helpdesk)
+    assert set(mails) == {TECH, LOIC}
+    confirmation = text(mails[TECH])
+    assert f"tâche de 10{NBSP}min ajoutée (fait)" in confirmation
+    assert f"  - outil.exe{NBSP}: les fichiers de type .exe ne sont pas acceptés\n" in confirmation
