@@ -13,7 +13,8 @@ from mailbot.workflow.models import Ticket, User
 # command -> item kind (the template says it in words); None: shown through another item
 KINDS: dict[type[c.Command], str | None] = {
     c.TaskCommand: "task", c.PrivateCommand: None, c.HoldCommand: "waiting", c.ResumeCommand: "resumed",
-    c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.SolveCommand: "solved", c.KbCommand: "kb",
+    c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.RequesterCommand: "requester",
+    c.SolveCommand: "solved", c.KbCommand: "kb",
     c.CloseCommand: "closed", c.TypeCommand: "type", c.UrgencyCommand: "urgency", c.AssetCommand: "asset",
     c.HelpCommand: None, c.DocCommand: None, c.DocumentsCommand: None, c.ShowCommand: None,
     c.TicketsCommand: None, c.MyRequestsCommand: None,  # answered in sections (workflow/asked.py)
@@ -44,7 +45,7 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         elif isinstance(cmd, c.TaskCommand):
             item.update(duration_minutes=cmd.duration_minutes, state=cmd.state,
                         begin=cmd.begin.isoformat() if cmd.begin else None)
-        elif isinstance(cmd, c.ObserverCommand):
+        elif isinstance(cmd, (c.ObserverCommand, c.RequesterCommand)):
             item.update(email=cmd.email, who=names.get(cmd.email.lower()) or cmd.email)
         elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
             item["value"] = str(cmd.value)

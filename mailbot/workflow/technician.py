@@ -74,6 +74,7 @@ class TechnicianReplies:
                 refused = because("commands_refused", why=why or plain("not vouched for"))
                 errors = [(cmd.line_number, cmd.line, refused) for cmd in parse.commands]
         ctx = self._context(session, ticket, user, now, parse)
+        ctx.opened = opened
         if not errors:
             errors = self._run(parse, ctx)
         if errors:
@@ -96,7 +97,8 @@ class TechnicianReplies:
         answers = [] if opened else self._attach(session, ticket, user, parsed, now, events)
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
                               followup=followup, private=ctx.private,
-                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name},
+                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers,
+                                                                       ticket.requester] if u.name},
                               machines=ctx.machines, opened=opened, closed_own=own)
         asked = answer_context(session, user, ticket, ctx.asked)  # after the changes: #show shows them
         if items:  # silence is never the only sign of success: one confirmation, what was asked included

@@ -191,3 +191,50 @@ def test_a_refused_attachment_on_a_reply_with_commands_is_told_in_the_confirmati
     confirmation = text(mails[TECH])
     assert f"tâche de 10{NBSP}min ajoutée (fait)" in confirmation
     assert f"  - outil.exe{NBSP}: les fichiers de type .exe ne sont pas acceptés\n" in confirmation
+
+
+AICHA = "aicha.prof@lycee.example"
+
+
+def test_requester_makes_a_phone_call_the_teachers_ticket_and_she_gets_the_acknowledgement(helpdesk):
+    team(helpdesk)
+    helpdesk.cli("users", "add", AICHA, "--name", "Aïcha Prof")
+    result = helpdesk.send(TECH, "Vidéoprojecteur salle 12",
+                           f"#demandeur {AICHA}\n#take\n#task done 0h30 Lampe changée\nLe projecteur clignotait.")
+
+    assert (result.outcome, result.ticket_id) == ("ticket", 1)
+    ticket = helpdesk.show(1)
+    assert (ticket["requester"], ticket["assignees"], ticket["content"]) == (AICHA, [TECH], "Le projecteur clignotait.")
+    assert ticket["observers"] == []
+    mails = by_recipient(helpdesk)
+    assert {to: m.subject for to, m in mails.items()} == {TECH: PROJECTOR, SAM: PROJECTOR, AICHA: PROJECTOR}
+    told = text(mails[AICHA])
+    assert "Nous avons bien reçu votre demande. Elle est enregistrée sous le numéro #1" in told
+    assert "Le projecteur clignotait." in told and "Lampe changée" in told
+    confirmation = text(mails[TECH])
+    assert "  - demande enregistrée pour Aïcha Prof, qui en reçoit l'accusé de réception\n" in confirmation
+    assert f"Un nouveau ticket #1 a été ouvert par Aïcha Prof{NBSP}:" in text(mails[SAM])
+
+
+def test_a_solution_on_a_ticket_opened_for_someone_else_waits_for_their_approval(helpdesk):
+    team(helpdesk)
+    helpdesk.send(TECH, "Imprimante CDI", f"#requester {AICHA}\n#solve Toner remplacé.\nBourrage papier au CDI.")
+
+    assert helpdesk.show(1)["status"] == "solved"  # the requester approves, as on any ticket
+    mails = by_recipient(helpdesk)
+    assert mails[AICHA].subject == f"[Ticket #1] Résolu – merci de confirmer{NBSP}: Imprimante CDI"
+    helpdesk.send(AICHA, "Re: [Ticket #1] Imprimante CDI", "Oui, merci !")
+    assert helpdesk.show(1)["status"] == "closed"
+
+
+def test_requester_on_a_reply_is_refused_and_changes_nothing(helpdesk):
+    team(helpdesk)
+    helpdesk.send(LOIC, "Salle 14", "Le vidéoprojecteur ne s'allume plus.")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Re: [Ticket #1] Salle 14", f"#requester {AICHA}\n#take")
+
+    ticket = helpdesk.show(1)
+    assert (ticket["requester"], ticket["status"]) == (LOIC, "new")
+    errors, = helpdesk.new_mails()
+    assert errors.to == TECH and "Commandes refusées" in errors.subject
+    assert "#requester s'écrit dans un nouveau mail, qu'il ouvre au nom de cette personne" in text(errors)
