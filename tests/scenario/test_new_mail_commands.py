@@ -238,3 +238,29 @@ def test_requester_on_a_reply_is_refused_and_changes_nothing(helpdesk):
     errors, = helpdesk.new_mails()
     assert errors.to == TECH and "Commandes refusées" in errors.subject
     assert "#requester s'écrit dans un nouveau mail, qu'il ouvre au nom de cette personne" in text(errors)
+
+
+def test_a_reading_command_beside_a_problem_opens_the_ticket_and_rides_on_the_confirmation(helpdesk):
+    team(helpdesk)
+    result = helpdesk.send(TECH, "Salle 14", "#tickets\nLe vidéoprojecteur de la salle 14 est cassé.\n\nCordialement,\nCamille")
+
+    assert result.outcome == "ticket"
+    ticket = helpdesk.show(1)
+    assert (ticket["content"], ticket["status"], ticket["assignees"]) == (
+        "Le vidéoprojecteur de la salle 14 est cassé.", "new", [])  # a reading command takes nothing
+    mails = by_recipient(helpdesk)
+    assert {to: m.subject for to, m in mails.items()} == {TECH: "[Ticket #1] Salle 14", SAM: "[Ticket #1] Salle 14"}
+    confirmation = text(mails[TECH])
+    assert "  - ticket #1 ouvert avec votre message\n" in confirmation
+    assert "Tickets à traiter (0)\n" in confirmation
+
+
+def test_a_refused_line_beside_requester_leaves_the_technician_the_requester_and_tells_nobody_else(helpdesk):
+    team(helpdesk)
+    helpdesk.send(TECH, "Vidéoprojecteur salle 12", f"#requester {AICHA}\n#tsk 0h30\nLe projecteur clignotait.")
+
+    ticket = helpdesk.show(1)
+    assert (ticket["requester"], ticket["status"]) == (TECH, "new")
+    mails = by_recipient(helpdesk)
+    assert {to: m.subject for to, m in mails.items()} == {
+        TECH: f"[Ticket #1] Commandes refusées{NBSP}: Vidéoprojecteur salle 12", SAM: PROJECTOR}
