@@ -124,6 +124,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "no_such_article": ("there is no knowledge-base article {number}",
                         "il n'y a pas de fiche n°\u00a0{number} dans la base de connaissances"),
     "not_a_technician": ("{email} is not a technician", "{email} ne fait pas partie de l'équipe technique"),
+    "requester_in_new_mail": ("#requester is for a new mail, which it opens in that person's name",
+                              "#requester s'écrit dans un nouveau mail, qu'il ouvre au nom de cette personne"),
     # the trusted server's Authentication-Results (parsers/authresults.py, workflow/technician.py)
     "commands_refused": ("commands refused: {why}", "commandes refusées : {why}"),
     "auth_unreadable": ("the Authentication-Results of {server} could not be read",

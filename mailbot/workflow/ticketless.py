@@ -6,8 +6,9 @@ Who: a technician, for any such command; anyone else known to the helpdesk, for 
 open to everyone (CommandSpec.everyone: `#mesdemandes`). "Only commands": once the command
 lines and the sign-off are out, no text is left, except the new title and text of a `#kb edit N`.
 A technician's refused line among them (`#tikets`, `#kb publish 999` for no such article) gets
-the error answer, still without a ticket; a mail naming a command that needs a ticket (`#take`,
-`#task …`, `#kb` saving a solution), or with other text, opens a ticket as any new mail does.
+the error answer, still without a ticket; a technician's mail naming a command that needs a
+ticket (`#take`, `#task …`, `#kb` saving a solution), or with other text, opens a ticket with the
+commands applied to it (workflow/opening.py); anyone else's opens a ticket as any new mail does.
 """
 
 from __future__ import annotations
