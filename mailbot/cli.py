@@ -104,6 +104,14 @@ def run() -> None:
 
 
 @cli.command()
+def web() -> None:
+    """Serve the web desk alone on MAILBOT_WEB_LISTEN (`mailbot run` serves it too)."""
+    from mailbot.runner import serve_web
+
+    serve_web(make_app())
+
+
+@cli.command()
 def poll(once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False) -> None:
     """Process the mails waiting in the IMAP mailbox."""
     from mailbot.runner import poll_forever, poll_once

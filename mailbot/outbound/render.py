@@ -37,10 +37,12 @@ DEFAULT_LANGUAGE = "fr"
 ANSWER_SUBJECTS = {
     "fr": {"help": "Les commandes du helpdesk", "refused_sender": "Votre message n'a pas été pris en compte",
            "not_participant": "Votre message n'a pas été ajouté au ticket",
-           "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées"},
+           "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées",
+           "sign_in_link": "Votre lien de connexion au helpdesk"},
     "en": {"help": "Helpdesk commands", "refused_sender": "Your message was not accepted",
            "not_participant": "Your message was not added to the ticket",
-           "attachment_refused": "Attachments refused", "command_errors": "Commands refused"},
+           "attachment_refused": "Attachments refused", "command_errors": "Commands refused",
+           "sign_in_link": "Your sign-in link to the helpdesk"},
 }
 FALLBACK_SUBJECT = {"fr": "Message du helpdesk", "en": "Message from the helpdesk"}
 

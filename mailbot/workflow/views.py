@@ -1,16 +1,17 @@
-"""Read-only views of tickets for the command line: the JSON shape of SPEC §7 and the
-technicians' lists (personal, group, global)."""
+"""Read-only views of tickets: the JSON shape of SPEC §7, the technicians' lists of the command
+line (personal, group, global), and the desk's tables and reading rule (SPEC §9) as plain values."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
-from mailbot.workflow.models import Document, Ticket, User, ticket_assignees
+from mailbot.workflow.models import Document, Followup, Task, Ticket, User, ticket_assignees, ticket_observers
 from mailbot.workflow.states import Status
 from mailbot.workflow.tickets import user_by_email
 
@@ -127,3 +128,100 @@ def summary_json(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "status": ticket.status, "title": ticket.title, "type": ticket.type,
             "urgency": ticket.urgency, "requester": ticket.requester.email,
             "assignees": [u.email for u in ticket.assignees], "updated_at": _iso(ticket.updated_at)}
+
+
+# -- the desk's tables (SPEC §9), as plain values for the web desk and the mails ---------------
+
+IN_PROGRESS = (Status.ASSIGNED.value, Status.PLANNED.value, Status.WAITING.value)
+DESK_VIEWS = ("personal", "group", "global", "all")
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """One line of a desk table: ID, requester, associated items, description, status, last change."""
+
+    id: int
+    status: str
+    title: str
+    requester: str
+    requester_email: str
+    items: tuple[str, ...]
+    followups: int
+    tasks: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class DeskTable:
+    """`key`: in_progress (“Vos tickets en cours”), to_handle (“Tickets à traiter”), all, requested;
+    `total`: how many tickets the table holds in all, `rows` at most the limit of them."""
+
+    key: str
+    total: int
+    rows: tuple[DeskRow, ...]
+
+
+def _involved(me: User) -> Any:
+    """Tickets where `me` is requester, observer or assignee."""
+    assigned = select(ticket_assignees.c.ticket_id).where(
+        ticket_assignees.c.user_id == me.id, ticket_assignees.c.ticket_id == Ticket.id).exists()
+    observed = select(ticket_observers.c.ticket_id).where(
+        ticket_observers.c.user_id == me.id, ticket_observers.c.ticket_id == Ticket.id).exists()
+    return or_(Ticket.requester_id == me.id, assigned, observed)
+
+
+def _desk_filters(view: str, me: User) -> list[tuple[str, list[Any]]]:
+    """The tables of a tab and the conditions of each (see docs/BEHAVIOUR.md, the web desk)."""
+    in_progress = Ticket.status.in_(IN_PROGRESS)
+    new = Ticket.status == Status.NEW.value
+    mine_or_all = [Ticket.group_id == me.group_id] if me.group_id else []
+    group = [Ticket.group_id == me.group_id] if me.group_id else [false()]
+    if view == "personal":
+        return [("in_progress", [in_progress, _involved(me)]), ("to_handle", [new, *mine_or_all])]
+    if view == "group":
+        return [("in_progress", [in_progress, *group]), ("to_handle", [new, *group])]
+    if view == "global":
+        return [("in_progress", [in_progress]), ("to_handle", [new])]
+    if view == "all":
+        return [("all", [])]
+    raise ValueError(f"unknown view {view!r}: one of {', '.join(DESK_VIEWS)}")
+
+
+def _table(session: Session, key: str, conditions: list[Any], limit: int) -> DeskTable:
+    ids_query = select(Ticket.id).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(ids_query.subquery())) or 0
+    ids = list(session.scalars(ids_query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+    return DeskTable(key, total, tuple(desk_rows(session, ids)))
+
+
+def desk_tables(session: Session, view: str, me: User, *, limit: int = 50) -> list[DeskTable]:
+    """The tables of the home page's tab `view` (DESK_VIEWS) for technician `me`."""
+    return [_table(session, key, conditions, limit) for key, conditions in _desk_filters(view, me)]
+
+
+def requested_table(session: Session, me: User, *, limit: int = 100) -> DeskTable:
+    """“Mes demandes”: the tickets `me` asked for, whatever their status."""
+    return _table(session, "requested", [Ticket.requester_id == me.id], limit)
+
+
+def desk_rows(session: Session, ids: list[int]) -> list[DeskRow]:
+    """The rows of these tickets, in the order of `ids`, with their followup and task counts."""
+    if not ids:
+        return []
+    tickets = {t.id: t for t in session.scalars(
+        select(Ticket).options(selectinload(Ticket.items)).where(Ticket.id.in_(ids))).unique()}
+    followups = dict(session.execute(select(Followup.ticket_id, func.count()).where(
+        Followup.ticket_id.in_(ids)).group_by(Followup.ticket_id)).tuples().all())
+    tasks = dict(session.execute(select(Task.ticket_id, func.count()).where(
+        Task.ticket_id.in_(ids)).group_by(Task.ticket_id)).tuples().all())
+    return [DeskRow(id=t.id, status=t.status, title=t.title, requester=t.requester.name or t.requester.email,
+                    requester_email=t.requester.email, items=tuple(item.name for item in t.items),
+                    followups=followups.get(t.id, 0), tasks=tasks.get(t.id, 0), updated_at=t.updated_at)
+            for t in (tickets[i] for i in ids)]
+
+
+def may_read(ticket: Ticket, user: User) -> bool:
+    """Who may read a ticket's page and documents: every technician; otherwise its requester
+    and its observers (who receive its public mails anyway), never anyone else."""
+    return (user.is_technician or ticket.requester_id == user.id
+            or any(observer.id == user.id for observer in ticket.observers))

@@ -54,6 +54,7 @@ ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
     "solved_reply": {"autoclose_at": "2026-12-02T09:00:00+00:00"},
     "attachment_refused": {"attachments": [{"filename": "setup.exe", "code": "blocked_type", "detail": ".exe",
                                             "reason": "files of type .exe are not accepted"}]},
+    "sign_in_link": {"link": "https://desk.lycee.example/signin/abc", "minutes": 15},
 }
 ALL_EVENTS = [*EVENT_CONTEXTS, *ANSWER_CONTEXTS]
 # What the subject says happened, between the tag and the title, for the rows of `outbox_row`
@@ -352,7 +353,7 @@ def footer_of(text: str) -> str:
 # --- every template, strictly --------------------------------------------------------------
 
 # answers that can be about no ticket (an unknown sender, a stranger, commands in a new mail)
-WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors"}
+WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors", "sign_in_link"}
 ROLES = {event: ["requester", "observer", "technician"] for event in EVENT_CONTEXTS} | {
     event: ["sender"] for event in ANSWER_CONTEXTS}
 

@@ -4,6 +4,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
+from mailbot.web import models as _web_models  # noqa: F401 - the web desk's tables are checked too
 from mailbot.workflow.db import HEAD_REVISION, MIGRATIONS_DIR, Database
 from mailbot.workflow.models import Base
 

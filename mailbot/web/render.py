@@ -1,0 +1,75 @@
+"""The web desk's jinja2 environment: HTML templates in mailbot/web/templates, autoescaped,
+with the same date, duration and status words as the mails (in the viewer's language and
+MAILBOT_TIMEZONE)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from markupsafe import Markup, escape
+
+from mailbot.outbound.render import DATE_FORMATS, MONTHS, TASK_STATES, WEEKDAYS, clock_time, day_number
+from mailbot.workflow.states import LABELS
+
+
+def long_date(moment: datetime, language: str, tz: Any) -> str:
+    """"lundi 30 novembre 2026 à 9 h 05", "Monday 30 November 2026 at 9:05"."""
+    local = moment.astimezone(tz)
+    return DATE_FORMATS[language].format(
+        weekday=WEEKDAYS[language][local.weekday()], day=day_number(local.day, language),
+        month=MONTHS[language][local.month - 1], year=local.year, time=clock_time(local.hour, local.minute, language))
+
+
+def short_date(moment: datetime, language: str, tz: Any) -> str:
+    """"30/11/2026 9 h 05" in French, "2026-11-30 9:05" in English: for the tables."""
+    local = moment.astimezone(tz)
+    day = f"{local:%d/%m/%Y}" if language == "fr" else f"{local:%Y-%m-%d}"
+    return f"{day} {clock_time(local.hour, local.minute, language)}"
+
+
+def day_title(moment: datetime, language: str, tz: Any) -> str:
+    """"lundi 30 novembre", "Monday 30 November"."""
+    local = moment.astimezone(tz)
+    return f"{WEEKDAYS[language][local.weekday()]} {day_number(local.day, language)} {MONTHS[language][local.month - 1]}"
+
+
+def clock(moment: datetime, language: str, tz: Any) -> str:
+    local = moment.astimezone(tz)
+    return clock_time(local.hour, local.minute, language)
+
+
+def duration(minutes: int, language: str) -> str:
+    hours, rest = divmod(int(minutes or 0), 60)
+    if not hours:
+        return f"{rest}\u00a0min" if language == "fr" else f"{rest} min"
+    return clock_time(hours, rest, "fr") if language == "fr" else f"{hours}h{rest:02d}"
+
+
+def nl2br(text: Any) -> Markup:
+    return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
+
+
+def _with_context(function: Any) -> Any:
+    @pass_context
+    def filter_(ctx: Any, value: Any, *args: Any) -> Any:
+        if value is None or value == "":
+            return ""
+        return function(value, ctx["language"], ctx["timezone"], *args)
+
+    return filter_
+
+
+def environment(*, strict: bool = False) -> Environment:
+    env = Environment(loader=PackageLoader("mailbot.web", "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+                      undefined=StrictUndefined if strict else Environment().undefined)
+    env.filters.update(
+        long_date=_with_context(long_date), short_date=_with_context(short_date),
+        day_title=_with_context(day_title), clock=_with_context(clock), nl2br=nl2br,
+        duration=pass_context(lambda ctx, minutes: duration(minutes, ctx["language"])),
+        status_label=pass_context(lambda ctx, status: LABELS[ctx["language"]].get(str(status), str(status))),
+        task_state=pass_context(lambda ctx, state: TASK_STATES[ctx["language"]].get(str(state), str(state))),
+    )
+    return env
