@@ -60,7 +60,7 @@ def planned_tasks(session: Session, start: datetime, stop: datetime, *, user_id:
     else:
         query = query.where(User.group_id == group_id)
     planned = []
-    for task, title, status, author in session.execute(query).tuples():
+    for task, title, status, author in session.execute(query):
         assert task.begin is not None  # filtered above
         end = task_end(task.begin, task.end, task.duration_minutes)
         if end <= start:

@@ -174,7 +174,8 @@ def _desk_filters(view: str, me: User) -> list[tuple[str, list[Any]]]:
     """The tables of a tab and the conditions of each (see docs/BEHAVIOUR.md, the web desk)."""
     in_progress = Ticket.status.in_(IN_PROGRESS)
     new = Ticket.status == Status.NEW.value
-    mine_or_all = [Ticket.group_id == me.group_id] if me.group_id else []
+    # new tickets of my group, and those of no group (everyone's, as their notifications are)
+    mine_or_all = [or_(Ticket.group_id == me.group_id, Ticket.group_id.is_(None))] if me.group_id else []
     group = [Ticket.group_id == me.group_id] if me.group_id else [false()]
     if view == "personal":
         return [("in_progress", [in_progress, _involved(me)]), ("to_handle", [new, *mine_or_all])]
@@ -211,9 +212,9 @@ def desk_rows(session: Session, ids: list[int]) -> list[DeskRow]:
     tickets = {t.id: t for t in session.scalars(
         select(Ticket).options(selectinload(Ticket.items)).where(Ticket.id.in_(ids))).unique()}
     followups = dict(session.execute(select(Followup.ticket_id, func.count()).where(
-        Followup.ticket_id.in_(ids)).group_by(Followup.ticket_id)).tuples().all())
+        Followup.ticket_id.in_(ids)).group_by(Followup.ticket_id)).all())
     tasks = dict(session.execute(select(Task.ticket_id, func.count()).where(
-        Task.ticket_id.in_(ids)).group_by(Task.ticket_id)).tuples().all())
+        Task.ticket_id.in_(ids)).group_by(Task.ticket_id)).all())
     return [DeskRow(id=t.id, status=t.status, title=t.title, requester=t.requester.name or t.requester.email,
                     requester_email=t.requester.email, items=tuple(item.name for item in t.items),
                     followups=followups.get(t.id, 0), tasks=tasks.get(t.id, 0), updated_at=t.updated_at)

@@ -1,0 +1,146 @@
+"""Signing in to the web desk by mail (SPEC §9): a one-time link valid 15 minutes, stored
+hashed, then an HttpOnly SameSite session cookie; strangers get the same page and no mail;
+asking too often is limited per address and per client."""
+
+import hashlib
+
+from sqlalchemy import select
+
+from mailbot.web.limits import SignInLimits
+from mailbot.web.models import SignInLink, WebSession
+from mailbot.workflow.models import User
+from tests.scenario.web import PROF, TECH, client, delivered, sign_in_link, signed_in, text_of
+
+
+def _users(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--technician", "--name", "Camille Tech")
+    helpdesk.cli("users", "add", PROF, "--name", "Loïc Médori", "--language", "en")
+
+
+def test_the_link_from_the_mail_signs_in_with_an_httponly_samesite_cookie(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    assert browser.get("/").headers["location"] == "/signin"  # not signed in: to the form
+
+    link = sign_in_link(helpdesk, browser, TECH)
+    assert link.startswith("http://desk.lycee.example/signin/")  # the request's own address without MAILBOT_WEB_URL
+    confirm = browser.get(link)
+    assert confirm.status_code == 200 and "Se connecter" in confirm.text  # a button, the link is not spent yet
+    signed = browser.post(link)
+
+    assert signed.status_code == 303 and signed.headers["location"] == "/"
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    home = browser.get("/")
+    assert home.status_code == 200 and "Vos tickets en cours (0)" in text_of(home.text)
+
+
+def test_the_mail_comes_in_the_persons_language_with_the_configured_base_url(tmp_path):
+    from tests.scenario.helpdesk import Helpdesk
+
+    helpdesk = Helpdesk(tmp_path, web_url="https://desk.lycee.example/")
+    try:
+        _users(helpdesk)
+        browser = client(helpdesk)
+        browser.post("/signin", data={"email": PROF})
+        (mail,) = delivered(helpdesk)
+        assert mail.subject == "Your sign-in link to the helpdesk"
+        assert "valid for 15 minutes and works once" in mail.text
+        assert "https://desk.lycee.example/signin/" in mail.text
+    finally:
+        helpdesk.close()
+
+
+def test_over_https_the_cookie_is_secure(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk, base_url="https://desk.lycee.example")
+    signed = browser.post(sign_in_link(helpdesk, browser, TECH))
+    assert "secure" in signed.headers["set-cookie"].lower().split("; ")
+
+
+def test_a_link_works_once(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    link = sign_in_link(helpdesk, browser, TECH)
+    assert browser.post(link).status_code == 303
+
+    other = client(helpdesk)
+    again = other.post(link)
+    assert again.status_code == 410 and "set-cookie" not in again.headers
+    assert "n'est plus valable" in text_of(again.text)
+    assert other.get("/").headers["location"] == "/signin"
+
+
+def test_a_link_expires_after_15_minutes(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    link = sign_in_link(helpdesk, browser, TECH)
+    helpdesk.clock.advance(minutes=15, seconds=1)
+    assert browser.get(link).status_code == 410
+    assert browser.post(link).status_code == 410
+    assert browser.get("/").headers["location"] == "/signin"
+
+
+def test_a_link_of_14_minutes_still_works(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    link = sign_in_link(helpdesk, browser, TECH)
+    helpdesk.clock.advance(minutes=14)
+    assert browser.post(link).status_code == 303
+
+
+def test_only_hashes_of_links_and_sessions_are_stored(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    link = sign_in_link(helpdesk, browser, TECH)
+    secret = link.rsplit("/", 1)[1]
+    cookie = browser.post(link).cookies["mailbot_session"]
+    with helpdesk.app.db.transaction() as session:
+        stored = session.scalars(select(SignInLink.token_hash)).all()
+        sessions = session.scalars(select(WebSession.token_hash)).all()
+    assert stored == [hashlib.sha256(secret.encode()).hexdigest()]
+    assert sessions == [hashlib.sha256(cookie.encode()).hexdigest()]
+    assert secret not in stored and cookie not in sessions
+
+
+def test_a_stranger_gets_the_same_page_and_no_mail_and_no_account(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    known = browser.post("/signin", data={"email": TECH})
+    delivered(helpdesk)
+    stranger = browser.post("/signin", data={"email": "intrus@ailleurs.example"})
+
+    assert stranger.status_code == known.status_code == 200
+    assert stranger.text == known.text
+    assert delivered(helpdesk) == []
+    with helpdesk.app.db.transaction() as session:
+        assert session.scalar(select(User).where(User.email == "intrus@ailleurs.example")) is None
+
+
+def test_signing_out_ends_the_session(helpdesk):
+    _users(helpdesk)
+    browser = signed_in(helpdesk, TECH)
+    cookie = browser.cookies["mailbot_session"]
+    assert browser.post("/signout").status_code == 200
+    stolen = client(helpdesk)
+    stolen.cookies.set("mailbot_session", cookie)
+    assert stolen.get("/").headers["location"] == "/signin"
+
+
+def test_three_links_per_address_in_15_minutes_then_none(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    pages = [browser.post("/signin", data={"email": TECH}) for _ in range(5)]
+    assert len(delivered(helpdesk)) == 3
+    assert {page.status_code for page in pages} == {200}
+    assert len({page.text for page in pages}) == 1  # the same neutral page: nothing tells the limit
+
+
+def test_too_many_requests_from_one_client_get_429(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk, limits=SignInLimits(per_client="4/15minutes"))
+    answers = [browser.post("/signin", data={"email": f"someone{n}@lycee.example"}).status_code for n in range(4)]
+    assert answers == [200] * 4
+    refused = browser.post("/signin", data={"email": TECH})
+    assert refused.status_code == 429 and "Trop de demandes" in refused.text
+    assert delivered(helpdesk) == []  # not even the known address got a link
