@@ -203,18 +203,22 @@ def _start_web(app: App) -> WebThread | None:
 
 
 def serve_web(app: App) -> None:
-    """`mailbot web`: the web desk alone; sign-in mails are sent by this process when no broker is set."""
+    """`mailbot web`: the web desk alone, until SIGTERM/Ctrl-C; sign-in mails are sent by this
+    process when no broker is set."""
     from mailbot.errors import ConfigError
 
     if not app.settings.web_listen:
         raise ConfigError("MAILBOT_WEB_LISTEN: empty (the web desk is off); set HOST:PORT to serve it")
     if not web_available():
         raise MailbotError(f"the web desk's libraries are not installed: {WEB_EXTRA}")
-    from mailbot.web.server import serve
-
+    web = _start_web(app)
+    assert web is not None
+    stop = _stop_event()
     if app.uses_stub_broker:
         app.start_worker()
-    serve(app)
+    log.info("web desk: %s; Ctrl-C stops it", web_desk_line(app.settings))
+    stop.wait()
+    web.stop()
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 

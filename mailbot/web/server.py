@@ -1,6 +1,6 @@
 """The web desk as an ASGI application (Starlette) and its server (uvicorn): built from the
-App by `build_app`, served on MAILBOT_WEB_LISTEN by `serve` (`mailbot web`) or by
-`WebThread` beside the mail jobs (`mailbot run`)."""
+App by `build_app`, served on MAILBOT_WEB_LISTEN by `WebThread`, a thread of `mailbot run`
+or of `mailbot web` (whose main thread waits for SIGTERM/Ctrl-C, as `mailbot run` does)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailbot.app import App
-from mailbot.errors import ConfigError
+from mailbot.errors import MailbotError
 from mailbot.web import feeds, pages, signin
 from mailbot.web.base import SECURITY_HEADERS, Desk, NotSignedIn, to_signin
 
@@ -81,7 +81,7 @@ def bind(settings_listen: str, address: tuple[str, int]) -> socket.socket:
         sock.bind(sockaddr)
     except OSError as exc:
         reason = "already in use by another program" if getattr(exc, "errno", None) == errno.EADDRINUSE else exc.strerror or exc
-        raise ConfigError(f"MAILBOT_WEB_LISTEN: cannot listen on {settings_listen}: {reason} "
+        raise MailbotError(f"MAILBOT_WEB_LISTEN: cannot listen on {settings_listen}: {reason} "
                           "(choose another HOST:PORT, or set it empty to turn the web desk off)") from None
     sock.listen(128)
     sock.set_inheritable(True)
@@ -95,13 +95,6 @@ def _server(app: App) -> tuple[uvicorn.Server, socket.socket]:
     config = uvicorn.Config(build_app(app), log_level="warning", access_log=False, proxy_headers=True,
                             server_header=False, lifespan="off")
     return uvicorn.Server(config), sock
-
-
-def serve(app: App) -> None:
-    """`mailbot web`: serves until SIGTERM/Ctrl-C (uvicorn's own signal handling)."""
-    server, sock = _server(app)
-    log.info("web desk on http://%s (links in mails: %s)", app.settings.web_listen, app.settings.web_base_url)
-    server.run(sockets=[sock])
 
 
 class WebThread:
