@@ -160,7 +160,7 @@ class Task(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(20), default="done")  # information, todo, done
     duration_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    begin: Mapped[datetime | None] = mapped_column(default=None)
+    begin: Mapped[datetime | None] = mapped_column(default=None, index=True)  # the planning's window
     end: Mapped[datetime | None] = mapped_column(default=None)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]

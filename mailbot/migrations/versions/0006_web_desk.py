@@ -1,4 +1,4 @@
-"""the web desk: one-time sign-in links, sessions, feed tokens (hashes only)
+"""the web desk: one-time sign-in links, sessions, feed tokens (hashes only); planned tasks by date
 
 Revision ID: 0006
 Revises: 0003
@@ -14,6 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index('ix_tasks_begin', 'tasks', ['begin'])
     op.create_table(
         'web_sign_in_links',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -54,3 +55,4 @@ def downgrade() -> None:
     op.drop_table('web_sessions')
     op.drop_index('ix_web_sign_in_links_user_created', table_name='web_sign_in_links')
     op.drop_table('web_sign_in_links')
+    op.drop_index('ix_tasks_begin', table_name='tasks')
