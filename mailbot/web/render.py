@@ -47,6 +47,16 @@ def duration(minutes: int, language: str) -> str:
     return clock_time(hours, rest, "fr") if language == "fr" else f"{hours}h{rest:02d}"
 
 
+def file_size(size: int, language: str) -> str:
+    """"820 o", "12,3 Ko", "1,5 Mo" in French; "820 B", "12.3 KB", "1.5 MB" in English."""
+    units = ("o", "Ko", "Mo", "Go") if language == "fr" else ("B", "KB", "MB", "GB")
+    value, unit = float(size), 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    number = f"{int(value)}" if unit == 0 else f"{value:.1f}"
+    return f"{number.replace('.', ',')}\u00a0{units[unit]}" if language == "fr" else f"{number} {units[unit]}"
+
+
 def nl2br(text: Any) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
 
@@ -69,6 +79,7 @@ def environment(*, strict: bool = False) -> Environment:
         long_date=_with_context(long_date), short_date=_with_context(short_date),
         day_title=_with_context(day_title), clock=_with_context(clock), nl2br=nl2br,
         duration=pass_context(lambda ctx, minutes: duration(minutes, ctx["language"])),
+        file_size=pass_context(lambda ctx, size: file_size(size, ctx["language"])),
         status_label=pass_context(lambda ctx, status: LABELS[ctx["language"]].get(str(status), str(status))),
         task_state=pass_context(lambda ctx, state: TASK_STATES[ctx["language"]].get(str(state), str(state))),
     )
