@@ -27,6 +27,8 @@ from mailbot.workflow.planning import planned_tasks
 from mailbot.workflow.views import DESK_VIEWS, desk_tables, may_read, requested_table
 
 HOME_PLANNING_DAYS = 7
+HOME_PLANNING_TASKS = 20
+WEEK_TASKS = 500  # a week view with more is cut (the calendar feed has them all)
 
 
 def _user(session: Session, viewer: Viewer) -> User:
@@ -60,7 +62,8 @@ def routes(desk: Desk) -> list[Route]:
         now = desk.now()
         with desk.app.db.transaction() as session:
             tables = desk_tables(session, view, _user(session, viewer))
-            planning = planned_tasks(session, now, now + timedelta(days=HOME_PLANNING_DAYS), user_id=viewer.id)
+            planning = planned_tasks(session, now, now + timedelta(days=HOME_PLANNING_DAYS), user_id=viewer.id,
+                                     limit=HOME_PLANNING_TASKS)
         return desk.page(request, "home.html", viewer, view=view, views=DESK_VIEWS, tables=tables, planning=planning)
 
     def requests_page(request: Request) -> Response:
@@ -116,7 +119,7 @@ def routes(desk: Desk) -> list[Route]:
         start = datetime.combine(monday, time(), tz)
         stop = datetime.combine(monday + timedelta(days=7), time(), tz)
         with desk.app.db.transaction() as session:
-            tasks = planned_tasks(session, start, stop, user_id=viewer.id, group_id=viewer.group_id)
+            tasks = planned_tasks(session, start, stop, user_id=viewer.id, group_id=viewer.group_id, limit=WEEK_TASKS)
         days = []
         for offset in range(7):
             day_start = datetime.combine(monday + timedelta(days=offset), time(), tz)

@@ -43,9 +43,10 @@ def task_end(begin: datetime, end: datetime | None, duration_minutes: int) -> da
 
 
 def planned_tasks(session: Session, start: datetime, stop: datetime, *, user_id: int | None = None,
-                  group_id: int | None = None) -> list[PlannedTask]:
+                  group_id: int | None = None, limit: int | None = None) -> list[PlannedTask]:
     """The planned tasks that begin before `stop` and end after `start`, in time order: of the
-    technician `user_id`, of the technicians of group `group_id`, or both (either one counts)."""
+    technician `user_id`, of the technicians of group `group_id`, or both (either one counts);
+    the first `limit` of them (None: all)."""
     if user_id is None and group_id is None:
         raise ValueError("planned_tasks needs a technician, a group or both")
     query = (select(Task, Ticket.title, Ticket.status, User)
@@ -59,6 +60,8 @@ def planned_tasks(session: Session, start: datetime, stop: datetime, *, user_id:
         query = query.where(Task.author_id == user_id)
     else:
         query = query.where(User.group_id == group_id)
+    if limit is not None:
+        query = query.limit(limit + 50)  # room for tasks that began a while ago and ended before `start`
     planned = []
     for task, title, status, author in session.execute(query):
         assert task.begin is not None  # filtered above
@@ -70,4 +73,4 @@ def planned_tasks(session: Session, start: datetime, stop: datetime, *, user_id:
             content=task.content, state=task.state, begin=task.begin, end=end,
             duration_minutes=task.duration_minutes, technician=author.email, technician_name=author.name,
             private=task.private, created_at=task.created_at))
-    return planned
+    return planned if limit is None else planned[:limit]

@@ -1,4 +1,4 @@
-"""the web desk: one-time sign-in links, sessions, feed tokens (hashes only); planned tasks by date
+"""the web desk: one-time sign-in links, sessions, feed tokens (hashes only); indexes for the desk
 
 Revision ID: 0006
 Revises: 0003
@@ -14,7 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_tasks_begin', 'tasks', ['begin'])
+    op.create_index('ix_tasks_author_begin', 'tasks', ['author_id', 'begin'])
+    op.create_index('ix_tickets_status_id', 'tickets', ['status', 'id'])
     op.create_table(
         'web_sign_in_links',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -55,4 +56,5 @@ def downgrade() -> None:
     op.drop_table('web_sessions')
     op.drop_index('ix_web_sign_in_links_user_created', table_name='web_sign_in_links')
     op.drop_table('web_sign_in_links')
-    op.drop_index('ix_tasks_begin', table_name='tasks')
+    op.drop_index('ix_tickets_status_id', table_name='tickets')
+    op.drop_index('ix_tasks_author_begin', table_name='tasks')
