@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import OperationalError
 
+from mailbot import cli_desk
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError, MailbotError
 
@@ -101,14 +102,6 @@ def run() -> None:
     from mailbot.runner import run_forever
 
     run_forever(make_app())
-
-
-@cli.command()
-def web() -> None:
-    """Serve the web desk alone on MAILBOT_WEB_LISTEN (`mailbot run` serves it too)."""
-    from mailbot.runner import serve_web
-
-    serve_web(make_app())
 
 
 @cli.command()
@@ -379,6 +372,9 @@ def failed_retry(mail_id: MailId) -> None:
     typer.echo(f"mail {mail_id}: {result.outcome}" + (f" #{result.ticket_id}" if result.ticket_id else "")
                + (f" ({result.reason})" if result.outcome == "failed" else ""))
     raise typer.Exit(1 if result.outcome == "failed" else 0)
+
+
+cli_desk.register(cli)  # `mailbot web` and `mailbot planning`
 
 
 def _log_format() -> str:

@@ -179,7 +179,7 @@ WEB_EXTRA = "pip install 'mailbot[web]'"
 def web_available() -> bool:
     from importlib.util import find_spec
 
-    return all(find_spec(name) is not None for name in ("starlette", "uvicorn", "feedgen", "icalendar", "limits"))
+    return all(find_spec(name) is not None for name in ("starlette", "uvicorn", "feedgen", "limits"))
 
 
 def web_desk_line(settings: Settings) -> str:

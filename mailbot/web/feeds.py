@@ -1,6 +1,6 @@
 """Feeds and calendar at personal URLs: the RSS and Atom feeds of a technician's views
 (personal, group, global) made with feedgen, and the `.ics` calendar of their planned tasks
-made with icalendar. The URL holds a token (auth.FeedToken) its owner renews or deletes on
+made with icalendar (outbound/calendar.py). The URL holds a token (auth.FeedToken) its owner renews or deletes on
 the feeds page; a wrong or old token is a 404. Every answer has an ETag and a Last-Modified,
 and a conditional GET whose answer did not change gets 304 without the body being built."""
 
@@ -12,12 +12,12 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from feedgen.feed import FeedGenerator
-from icalendar import Calendar, Event
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mailbot.outbound.calendar import planning_calendar
 from mailbot.web.auth import Viewer, feed_token_since, feed_viewer, renew_feed_token, revoke_feed_token
 from mailbot.web.base import Desk
 from mailbot.web.texts import texts
@@ -89,25 +89,9 @@ def _feed(desk: Desk, request: Request, viewer: Viewer, view: str, tables: list[
 
 def _calendar(desk: Desk, request: Request, viewer: Viewer, tasks: list[PlannedTask]) -> bytes:
     words = texts(desk.language(viewer))
-    calendar = Calendar()
-    calendar.add("prodid", "-//mailbot//web desk//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{words['planning']} – {viewer.name or viewer.email}")
-    domain = desk.settings.helpdesk_address.rpartition("@")[2] or "localhost"
-    for task in tasks:
-        event = Event()
-        event.add("uid", f"mailbot-task-{task.task_id}@{domain}")
-        event.add("dtstamp", task.created_at)
-        event.add("dtstart", task.begin)
-        event.add("dtend", task.end)
-        event.add("summary", f"#{task.ticket_id} {task.ticket_title}")
-        event.add("description", task.content)
-        event.add("url", desk.url(request, f"/tickets/{task.ticket_id}"))
-        event.add("status", "CONFIRMED")
-        event.add("class", "PRIVATE" if task.private else "PUBLIC")
-        calendar.add_component(event)
-    return calendar.to_ical()
+    return planning_calendar(tasks, name=f"{words['planning']} – {viewer.name or viewer.email}",
+                             domain=desk.settings.helpdesk_address.rpartition("@")[2] or "localhost",
+                             ticket_url=lambda ticket_id: desk.url(request, f"/tickets/{ticket_id}"))
 
 
 def routes(desk: Desk) -> list[Route]:
