@@ -82,10 +82,17 @@ def redeem_link(session: Session, secret: str, now: datetime, session_days: floa
         SignInLink.id == link.id, SignInLink.used_at.is_(None)).values(used_at=now).returning(SignInLink.id)).all()
     if len(claimed) != 1:
         return None
+    forget_expired(session, now)
     cookie = new_secret()
     session.add(WebSession(token_hash=digest(cookie), user_id=link.user_id, created_at=now,
                            expires_at=now + timedelta(days=session_days)))
     return cookie
+
+
+def forget_expired(session: Session, now: datetime) -> None:
+    """Expired sessions, and links a day past their end (the per-person limit counts recent ones)."""
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    session.execute(delete(SignInLink).where(SignInLink.expires_at <= now - timedelta(days=1)))
 
 
 def session_viewer(session: Session, cookie: str | None, now: datetime) -> Viewer | None:

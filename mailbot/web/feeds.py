@@ -102,6 +102,7 @@ def routes(desk: Desk) -> list[Route]:
         return desk.page(request, "feeds.html", viewer, since=since, token=None)
 
     def renew(request: Request) -> Response:
+        desk.check_origin(request)
         viewer = desk.require(request, technician=True)
         with desk.app.db.transaction() as session:
             token = renew_feed_token(session, viewer.id, desk.now())
@@ -111,6 +112,7 @@ def routes(desk: Desk) -> list[Route]:
                          calendar=desk.url(request, f"/feeds/{token}/planning.ics"), views=FEED_VIEWS)
 
     def revoke(request: Request) -> Response:
+        desk.check_origin(request)
         viewer = desk.require(request, technician=True)
         with desk.app.db.transaction() as session:
             revoke_feed_token(session, viewer.id)

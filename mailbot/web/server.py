@@ -33,8 +33,8 @@ def build_app(app: App, *, desk: Desk | None = None) -> Starlette:
 
     def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        if status == 405:
-            return Response(status_code=405)
+        if status in (403, 405):
+            return Response(status_code=status)
         viewer = desk.viewer(request)
         return desk.page(request, "message.html", viewer, 404, title="not_found_title", message="not_found",
                          home=viewer is not None)

@@ -41,6 +41,7 @@ def routes(desk: Desk) -> list[Route]:
         return desk.page(request, "signin.html", None)
 
     async def ask(request: Request) -> Response:
+        desk.check_origin(request)
         address = str((await request.form()).get("email") or "").strip()[:320]
         client = request.client.host if request.client else "?"
         if not desk.limits.client_allowed(client):
@@ -80,6 +81,7 @@ def routes(desk: Desk) -> list[Route]:
         return desk.page(request, "signin_confirm.html", None)
 
     def redeem(request: Request) -> Response:
+        desk.check_origin(request)
         with desk.app.db.transaction() as session:
             cookie = redeem_link(session, request.path_params["token"], desk.now(), desk.settings.web_session_days)
         if cookie is None:
@@ -91,6 +93,7 @@ def routes(desk: Desk) -> list[Route]:
         return response
 
     def signout(request: Request) -> Response:
+        desk.check_origin(request)
         with desk.app.db.transaction() as session:
             end_session(session, request.cookies.get(COOKIE))
         response = desk.page(request, "message.html", None, title="signout", message="signed_out", again=True)

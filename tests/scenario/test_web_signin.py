@@ -144,3 +144,23 @@ def test_too_many_requests_from_one_client_get_429(helpdesk):
     refused = browser.post("/signin", data={"email": TECH})
     assert refused.status_code == 429 and "Trop de demandes" in refused.text
     assert delivered(helpdesk) == []  # not even the known address got a link
+
+
+def test_a_form_posted_from_another_site_is_refused(helpdesk):
+    _users(helpdesk)
+    browser = client(helpdesk)
+    link = sign_in_link(helpdesk, browser, TECH)
+    forged = browser.post(link, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    assert browser.post("/signin", data={"email": TECH}, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert browser.post(link, headers={"Origin": "http://desk.lycee.example"}).status_code == 303  # the desk's own
+
+
+def test_expired_sessions_are_forgotten_at_the_next_sign_in(helpdesk):
+    _users(helpdesk)
+    signed_in(helpdesk, TECH)
+    helpdesk.clock.advance(days=31)
+    signed_in(helpdesk, TECH)
+    with helpdesk.app.db.transaction() as session:
+        assert len(session.scalars(select(WebSession)).all()) == 1
+        assert len(session.scalars(select(SignInLink)).all()) == 1
