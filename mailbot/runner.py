@@ -211,9 +211,9 @@ def serve_web(app: App) -> None:
         raise ConfigError("MAILBOT_WEB_LISTEN: empty (the web desk is off); set HOST:PORT to serve it")
     if not web_available():
         raise MailbotError(f"the web desk's libraries are not installed: {WEB_EXTRA}")
+    stop = _stop_event()  # before the port answers: a SIGTERM from then on stops it cleanly
     web = _start_web(app)
     assert web is not None
-    stop = _stop_event()
     if app.uses_stub_broker:
         app.start_worker()
     log.info("web desk: %s; Ctrl-C stops it", web_desk_line(app.settings))
@@ -229,8 +229,8 @@ def run_forever(app: App) -> None:
 
     for level, line in banner(app):
         log.log(level, "%s", line)
-    web = _start_web(app)
     stop = _stop_event()
+    web = _start_web(app)
     if app.uses_stub_broker:
         app.start_worker()
     listener = None
