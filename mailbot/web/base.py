@@ -29,6 +29,24 @@ SECURITY_HEADERS = {
 }
 
 
+LANGUAGES = ("fr", "en")
+
+
+def browser_language(header: str) -> str | None:
+    """The first of LANGUAGES a browser's Accept-Language prefers (`en-GB,en;q=0.9,fr;q=0.8`)."""
+    ranked = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        ranked.append((-quality, position, tag.strip().lower().split("-")[0]))
+    return next((tag for _q, _p, tag in sorted(ranked) if tag in LANGUAGES), None)
+
+
 class NotSignedIn(Exception):
     """Raised by a page that needs a signed-in viewer; answered by a redirect to the form."""
 
@@ -59,12 +77,20 @@ class Desk:
             raise HTTPException(404)
         return viewer
 
-    def language(self, viewer: Viewer | None) -> str:
-        return (viewer.language if viewer and viewer.language in ("fr", "en") else None) or self.settings.language
+    def language(self, viewer: Viewer | None, request: Request | None = None) -> str:
+        """The viewer's language; before signing in, the browser's (Accept-Language); else
+        MAILBOT_LANGUAGE."""
+        if viewer is not None and viewer.language in LANGUAGES:
+            return viewer.language
+        if viewer is None and request is not None:
+            asked = browser_language(request.headers.get("accept-language", ""))
+            if asked:
+                return asked
+        return self.settings.language
 
     def page(self, request: Request, template: str, viewer: Viewer | None, status_code: int = 200,
              **context: Any) -> HTMLResponse:
-        language = self.language(viewer)
+        language = self.language(viewer, request)
         html = self.env.get_template(template).render(
             t=texts(language), language=language, timezone=self.settings.tz, viewer=viewer,
             helpdesk=self.settings.helpdesk_address, helpdesk_name=self.settings.helpdesk_name,

@@ -97,6 +97,8 @@ _FR = {
     "calendar": "Agenda (planning)",
     "feed_title": "{view} – {name}",
     "requests_intro": "Les tickets que vous avez ouverts, du plus récent au plus ancien.",
+    "type_incident": "incident",
+    "type_request": "demande",
     "lang": "fr",
 }
 
@@ -192,6 +194,8 @@ _EN = {
     "calendar": "Calendar (planning)",
     "feed_title": "{view} – {name}",
     "requests_intro": "The tickets you opened, most recent first.",
+    "type_incident": "incident",
+    "type_request": "request",
     "lang": "en",
 }
 

@@ -164,3 +164,10 @@ def test_expired_sessions_are_forgotten_at_the_next_sign_in(helpdesk):
     with helpdesk.app.db.transaction() as session:
         assert len(session.scalars(select(WebSession)).all()) == 1
         assert len(session.scalars(select(SignInLink)).all()) == 1
+
+
+def test_before_signing_in_the_page_speaks_the_browsers_language(helpdesk):
+    browser = client(helpdesk)
+    assert "Send me the link" in browser.get("/signin", headers={"Accept-Language": "en-GB,en;q=0.9,fr;q=0.8"}).text
+    assert "Recevoir le lien" in browser.get("/signin", headers={"Accept-Language": "de-DE,fr;q=0.5,en;q=0.4"}).text
+    assert "Recevoir le lien" in browser.get("/signin", headers={"Accept-Language": "de"}).text  # MAILBOT_LANGUAGE
