@@ -71,7 +71,8 @@ def browser_factory(tmp_path):
         downloads = tmp_path / f"downloads-{len(drivers)}"
         downloads.mkdir()
         options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                                  "download.prompt_for_download": False})
+                                                  "download.prompt_for_download": False,
+                                                  "intl.accept_languages": "fr-FR,fr"})
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         driver.downloads = downloads
         drivers.append(driver)

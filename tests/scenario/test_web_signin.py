@@ -153,6 +153,7 @@ def test_a_form_posted_from_another_site_is_refused(helpdesk):
     forged = browser.post(link, headers={"Origin": "https://evil.example"})
     assert forged.status_code == 403 and "set-cookie" not in forged.headers
     assert browser.post("/signin", data={"email": TECH}, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert browser.post(link, headers={"Origin": "null"}).status_code == 403  # a sandboxed frame
     assert browser.post(link, headers={"Origin": "http://desk.lycee.example"}).status_code == 303  # the desk's own
 
 
