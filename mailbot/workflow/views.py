@@ -208,7 +208,9 @@ def _table(session: Session, key: str, conditions: list[Any], limit: int, ids_so
     ids_query = select(Ticket.id).where(*conditions)
     counted = ids_source if ids_source is not None else ids_query.subquery()
     total = session.scalar(select(func.count()).select_from(counted)) or 0
-    ids = list(session.scalars(ids_query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+    # every ticket: newest first, by the primary key (no index sorts all tickets by last change)
+    order = (Ticket.id.desc(),) if key == "all" else (Ticket.updated_at.desc(), Ticket.id.desc())
+    ids = list(session.scalars(ids_query.order_by(*order).limit(limit)))
     return DeskTable(key, total, tuple(desk_rows(session, ids)))
 
 

@@ -130,3 +130,10 @@ def test_the_pages_are_made_for_a_phone_too(school):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     css = signed_in(school, TECH2).get("/static/desk.css")
     assert css.status_code == 200 and "@media (max-width: 640px)" in css.text
+
+
+def test_the_all_tab_lists_every_ticket_newest_first(school):
+    html = signed_in(school, TECH).get("/?view=all").text
+    html = html[:html.index('id="planning"')]
+    order = [int(part.split('"')[0]) for part in html.split('<td><a href="/tickets/')[1:]]
+    assert order == [4, 3, 2, 1]
