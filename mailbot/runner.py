@@ -167,6 +167,10 @@ def banner(app: App) -> list[tuple[int, str]]:
              (logging.INFO, f"notifications go to: {sending}; queue: {queue}"),
              (logging.INFO, f"web desk: {web_desk_line(settings)}"),
              (logging.INFO, f"technicians: {technicians}")]
+    if settings.web_listen and not settings.web_url and settings.web_address and \
+            settings.web_address[0] in ("0.0.0.0", "::", ""):
+        lines.append((logging.WARNING, "web desk: MAILBOT_WEB_URL is not set; sign-in links in mails will point to "
+                                       f"http://{settings.web_listen}, set it to the desk's public address"))
     if not technicians:
         lines.append((logging.WARNING, "no technician: nobody is told of new tickets; "
                                        f"add one with `{ADD_TECHNICIAN}`"))

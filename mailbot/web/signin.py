@@ -4,7 +4,9 @@
 A stranger's address gets the same page as a known one and no mail. Asking too often for
 one address (any address, known or not) quietly sends nothing more; too often from one
 client gets a "too many requests" page. The link only shows a button: the POST of that
-button uses it up, so that a mail scanner opening links does not spend it."""
+button uses it up, so that a mail scanner opening links does not spend it. The link's address is
+MAILBOT_WEB_URL (else MAILBOT_WEB_LISTEN), never the request's Host: a forged Host would
+otherwise send a person's link to another server."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def routes(desk: Desk) -> list[Route]:
                 return
             secret = create_link(session, user, now)
             answer = Answer("sign_in_link", user.email, None, user.language,
-                            {"link": desk.url(request, f"/signin/{secret}"), "minutes": LINK_MINUTES})
+                            {"link": f"{desk.settings.web_base_url}/signin/{secret}", "minutes": LINK_MINUTES})
             row = desk.app.outbox.record_answer(session, answer, now)
             session.flush()
             pending = [row.id] if row is not None and row.status == "pending" else []

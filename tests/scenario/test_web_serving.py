@@ -112,3 +112,26 @@ def test_mailbot_run_serves_the_desk_and_says_where(tmp_path):
     assert any(f"web desk: http://127.0.0.1:{port} (links in mails: https://desk.lycee.example)" in line
                for line in lines), lines
     assert process.returncode == 0
+
+
+def test_listening_on_every_interface_without_a_public_address_is_warned(tmp_path):
+    import logging
+
+    from mailbot.app import App
+    from mailbot.runner import banner
+    from tests.conftest import clean_settings
+
+    def lines(**web):
+        app = App(clean_settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", **web))
+        app.ensure_schema()
+        try:
+            return banner(app)
+        finally:
+            app.close()
+
+    warned = [line for level, line in lines(web_listen="0.0.0.0:8025") if level == logging.WARNING]
+    assert warned[0] == ("web desk: MAILBOT_WEB_URL is not set; sign-in links in mails will point to "
+                         "http://0.0.0.0:8025, set it to the desk's public address")
+    public = lines(web_listen="0.0.0.0:8025", web_url="https://desk.lycee.example")
+    assert not any("MAILBOT_WEB_URL" in line for _level, line in public)
+    assert (logging.INFO, "web desk: http://0.0.0.0:8025 (links in mails: https://desk.lycee.example)") in public

@@ -23,7 +23,7 @@ def test_the_link_from_the_mail_signs_in_with_an_httponly_samesite_cookie(helpde
     assert browser.get("/").headers["location"] == "/signin"  # not signed in: to the form
 
     link = sign_in_link(helpdesk, browser, TECH)
-    assert link.startswith("http://desk.lycee.example/signin/")  # the request's own address without MAILBOT_WEB_URL
+    assert link.startswith("/signin/")
     confirm = browser.get(link)
     assert confirm.status_code == 200 and "Se connecter" in confirm.text  # a button, the link is not spent yet
     signed = browser.post(link)
@@ -49,6 +49,15 @@ def test_the_mail_comes_in_the_persons_language_with_the_configured_base_url(tmp
         assert "https://desk.lycee.example/signin/" in mail.text
     finally:
         helpdesk.close()
+
+
+def test_the_link_points_to_the_configured_desk_never_to_the_requests_host(helpdesk):
+    _users(helpdesk)
+    forged = client(helpdesk, base_url="http://evil.example")  # a forged Host header
+    forged.post("/signin", data={"email": TECH})
+    (mail,) = delivered(helpdesk)
+    assert "evil.example" not in mail.text
+    assert "http://127.0.0.1:8025/signin/" in mail.text  # MAILBOT_WEB_LISTEN without MAILBOT_WEB_URL
 
 
 def test_over_https_the_cookie_is_secure(helpdesk):
