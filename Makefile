@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: run test lint venv
+.PHONY: run test lint venv screenshots
 
 venv: $(TEST_STAMP)
 
@@ -35,3 +35,8 @@ lint: $(TEST_STAMP)
 test: lint
 	scripts/test-services
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+# docs/screenshots/*.png: three mails of the seed's story drawn by headless Chromium (Debian
+# package `chromium`) at a phone and a desktop width (scripts/screenshot_mails.py)
+screenshots: $(TEST_STAMP)
+	$(VENV)/bin/python scripts/screenshot_mails.py

@@ -11,7 +11,7 @@ import traceback
 from bench import machine
 from bench.common import WORK, Context, Row
 
-MEASURES = ("ingest", "drain", "latency", "memory", "scale", "web")
+MEASURES = ("ingest", "drain", "latency", "memory", "scale", "inventory", "web")
 
 
 def table(ctx: Context) -> str:

@@ -88,6 +88,18 @@ def _in_process(url: str, n: int) -> dict[str, float]:
 
         found["personal_rows"] = personal()
         found["personal"] = _median_ms(personal, 15)
+
+        from mailbot.workflow.desk import my_requests, technician_desk
+        from mailbot.workflow.tickets import user_by_email
+
+        tech = user_by_email(session, "tech1@school.example")
+        requester = user_by_email(session, requester_of(open_ticket(n, 0)))
+        assert tech is not None and requester is not None
+        desk = technician_desk(session, tech)
+        found["desk_rows"] = desk["in_progress"]["count"] + desk["to_handle"]["count"]
+        found["desk"] = _median_ms(lambda: technician_desk(session, tech), 15)
+        found["requests_rows"] = my_requests(session, requester)["count"]
+        found["requests"] = _median_ms(lambda: my_requests(session, requester), 15)
         query = list_query(session, view="personal", as_email="tech1@school.example")
         sql = str(query.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True}))
         plan = session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)).scalars().all()
@@ -152,3 +164,8 @@ def run(ctx: Context) -> None:
             f"list_tickets(view=personal) + summary_json, {int(inside['personal_rows'])} rows, median; "
             f"the whole `mailbot tickets list --view personal` command took {view_cmd:.2f} s "
             f"({len(out.splitlines())} lines printed)")
+    ctx.add(f"#tickets and #mesdemandes at {label}",
+            f"{ms(inside['desk'])} / {ms(inside['requests'])} in the process", "< 50 ms",
+            max(inside["desk"], inside["requests"]) < 0.05,
+            f"workflow.desk.technician_desk (both tables, {int(inside['desk_rows'])} tickets counted, at most "
+            f"50 rows each) and my_requests ({int(inside['requests_rows'])} tickets), median of 15")

@@ -30,6 +30,7 @@ from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
 from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
+from mailbot.workflow.ticketless import TicketlessCommands
 
 if TYPE_CHECKING:
     from dramatiq import Worker
@@ -96,14 +97,17 @@ class App:
     def _build_service(self, ticket_type: str, group: str) -> MailService:
         s = self.settings
         senders = SenderPolicy(s.unknown_senders, s.allowed_domains, s.helpdesk_address)
-        intake = Intake(IntakeConfig(senders, default_type=ticket_type, language=s.language, default_group=group),
+        intake = Intake(IntakeConfig(senders, default_type=ticket_type, language=s.language, default_group=group,
+                                     inventory_autolink=s.inventory_autolink),
                         DocumentStore(s.documents_dir), AttachmentLimits(s.max_attachment_bytes))
         replies = Replies(intake)
-        replies.technician = TechnicianReplies(
+        replies.technician = technician = TechnicianReplies(
             TechnicianConfig(s.tz, s.autoclose_hours, s.trusted_authserv_id), replies)
+        replies.technician_on_closed = technician.reading_closed
         replies.requester_on_solved = RequesterAnswers(ApprovalConfig(s.autoclose_hours), replies)
+        replies.everyone_commands = ticketless = TicketlessCommands(s.tz)
         return MailService(ServiceConfig(senders, s.machine_senders, s.language, s.requester_from_reply_to),
-                           intake, replies)
+                           intake, replies, ticketless=ticketless)
 
     @cached_property
     def broker(self):
@@ -262,9 +266,7 @@ class App:
                    service: MailService, now: datetime) -> tuple[MailResult, list[Notification]]:
         """The mail's changes and their outbox rows, in the caller's transaction."""
         result = service.handle(session, parsed, raw, mailbox=mailbox, now=now)
-        rows = [row for event in result.events for row in self.outbox.record_event(session, event, now)]
-        rows += [row for answer in result.answers
-                 if (row := self.outbox.record_answer(session, answer, now, parsed.message_id))]
+        rows = self.outbox.record_mail(session, result.events, result.answers, now, parsed.message_id)
         session.flush()
         return result, rows
 
@@ -309,7 +311,7 @@ class App:
                 event = close_if_due(session, ticket_id, now, hours)
                 if event is None:
                     continue
-                rows = self.outbox.record_event(session, event, now)
+                rows = self.outbox.record_events(session, [event], now)
                 session.flush()
                 pending = [row.id for row in rows]
             closed.append(ticket_id)
@@ -321,10 +323,12 @@ class App:
     # -- mail out -----------------------------------------------------------------------
 
     def deliver(self, notification_id: int) -> str:
+        from mailbot.outbound.attaching import DocumentAttacher
         from mailbot.outbound.delivery import deliver
 
         s = self.settings
-        return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(),
+        attacher = DocumentAttacher(DocumentStore(s.documents_dir), s.notification_attachments_bytes)
+        return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(), attacher=attacher,
                        render_kwargs={"helpdesk_address": s.helpdesk_address, "subject_tag": s.subject_tag,
                                       "timezone": s.tz, "helpdesk_name": s.helpdesk_name},
                        first_retry=timedelta(seconds=s.retry_first_seconds),

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from mailbot import cli_desk
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.inventory_cli import inventory_cli
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ cli.add_typer(kb_cli, name="kb")
 failed_cli = typer.Typer(help="Mails that could not be processed, notifications that could not be sent.",
                          **PLAIN)
 cli.add_typer(failed_cli, name="failed")
+cli.add_typer(inventory_cli, name="inventory")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (times in UTC, ISO 8601).")]
 TicketId = Annotated[int, typer.Argument(metavar="ID", help="The ticket's number.", show_default=False)]
@@ -228,8 +230,9 @@ def tickets_list(status: Annotated[str | None, typer.Option(metavar="STATUS", he
     tz = _tz()
     typer.echo(count_line(len(rows), total, what))
     for row in rows:
+        items = f"  [{', '.join(row['items'])}]" if row["items"] else ""
         typer.echo(f"#{row['id']:<6} {row['status']:<9} {local_time(row['updated_at'], tz)}  "
-                   f"{row['title'][:50]:<50} {row['requester']}")
+                   f"{row['title'][:50]:<50} {row['requester']}{items}")
 
 
 @tickets_cli.command("show")

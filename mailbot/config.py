@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     subject_tag: str = "Ticket"
     autoclose_hours: float = 24
     max_attachment_mb: float = Field(14, gt=0)
+    # documents attached to one mail going out, in all (docs/BEHAVIOUR.md); 0: never attach
+    notification_attachments_mb: float = Field(10, ge=0)
     max_text_kb: int = Field(512, ge=1, le=64 * 1024)
     language: Literal["fr", "en"] = "fr"
     unknown_senders: Literal["create", "reject", "ignore"] = "create"
@@ -165,6 +167,8 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(60, ge=1)  # then the notification is `failed` (~2.2 days)
     claim_seconds: float = Field(300, gt=0)
     log_format: Literal["text", "json"] = "text"
+    # link the one inventory machine a new mail names (SPEC §11); off: only propose it
+    inventory_autolink: bool = True
     # The web desk (SPEC §9): HOST:PORT, empty = off; the base URL of the links mails carry
     web_listen: str = "127.0.0.1:8025"
     web_url: str = ""
@@ -336,6 +340,10 @@ class Settings(BaseSettings):
     @property
     def max_attachment_bytes(self) -> int:
         return int(self.max_attachment_mb * 1024 * 1024)
+
+    @property
+    def notification_attachments_bytes(self) -> int:
+        return int(self.notification_attachments_mb * 1024 * 1024)
 
     @property
     def max_text_chars(self) -> int:

@@ -14,6 +14,7 @@ from typing import Protocol
 OUTCOMES = {
     "ticket": "a new ticket was opened",
     "followup": "added to an existing ticket",
+    "answered": "commands that need no ticket (#tickets, #help …), answered; no ticket opened",
     "refused": "not accepted (unknown sender, automatic mail, ...); a notice may have been sent",
     "ignored": "dropped on purpose (loop, ignored sender)",
     "failed": "could not be processed; the error is recorded",

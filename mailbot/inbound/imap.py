@@ -21,6 +21,7 @@ log = logging.getLogger("mailbot.imap")
 OUTCOME_FOLDER = {
     "ticket": "processed",
     "followup": "processed",
+    "answered": "processed",
     "duplicate": "processed",
     "ignored": "processed",
     "refused": "refused",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.backoff import capped_delay
 from mailbot.errors import DeliveryError
+from mailbot.outbound.attaching import DocumentAttacher
 from mailbot.outbound.render import render
 from mailbot.outbound.senders import Sender
 from mailbot.workflow.models import Notification
@@ -50,14 +51,15 @@ def _claimable(now: datetime):
 def deliver(session_factory: Callable[[], Session], notification_id: int, *, sender: Sender,
             render_kwargs: Mapping[str, Any], now: datetime | None = None,
             first_retry: timedelta = FIRST_RETRY, longest_retry: timedelta = LONGEST_RETRY,
-            claim: timedelta = CLAIM, max_attempts: int = MAX_ATTEMPTS) -> str:
+            claim: timedelta = CLAIM, max_attempts: int = MAX_ATTEMPTS,
+            attacher: DocumentAttacher | None = None) -> str:
     """Send the notification unless it is no longer pending; returns its resulting status.
 
     The row is claimed (`pending` -> `sending`) by one conditional UPDATE, committed before
     the SMTP conversation: of two workers racing for it, exactly one sends. A temporary failure
     puts it back to `pending` with `next_attempt_at` set and re-raises the DeliveryError, unless
     it was the `max_attempts`-th attempt: then, as after a permanent one, the row is failed with
-    the server's answer.
+    the server's answer. `attacher` reads the documents the row names (outbound/attaching.py).
     """
     when = now or datetime.now(UTC)
     with session_factory() as session:
@@ -70,7 +72,8 @@ def deliver(session_factory: Callable[[], Session], notification_id: int, *, sen
                 return "missing"
             return status
         try:
-            message = render(row, **render_kwargs)
+            documents = attacher.plan(session, row.context or {}) if attacher is not None else None
+            message = render(row, **render_kwargs, documents=documents)
         except Exception as exc:  # a template or context bug: retrying cannot fix it
             log.exception("notification %s cannot be rendered", notification_id)
             return _finish(session, row, "failed", f"cannot render: {exc}")

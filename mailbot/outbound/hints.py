@@ -35,13 +35,16 @@ def _short_help(spec: CommandSpec, language: str) -> str:
     return text.split(";")[0].split("(")[0].strip()
 
 
-def hint_lines(status: str, language: str) -> tuple[str, ...]:
-    """At most MAX_HINTS lines `#command args – what it does` for a ticket in `status`."""
+def hint_lines(status: str, language: str, *, has_it: bool = False) -> tuple[str, ...]:
+    """At most MAX_HINTS lines `#command args – what it does` for a ticket in `status`;
+    `has_it`: the reader is already assigned, so `#take` would change nothing."""
     current = Status(status)
     if current is Status.CLOSED:
         return ()
     lines = []
     for name, action, example in HINTED:
+        if name == "take" and has_it:
+            continue
         if _allowed(action, current):
             usage = f"#{name} {example}".rstrip()
             lines.append(f"{usage} – {_short_help(_SPECS[name], language)}")

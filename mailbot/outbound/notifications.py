@@ -1,7 +1,9 @@
-"""Who is told what (SPEC §6): the event → recipients table, as pure code over plain values."""
+"""Who is told what (SPEC §6): the event → recipients table, and how the events of one incoming
+mail become one notification per recipient, as pure code over plain values."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -20,13 +22,32 @@ NOTIFY: dict[str, Audience] = {
     "task_added": Audience(requester=True, observers=True, technicians=True),
     "status_waiting": Audience(requester=True, observers=True, technicians=False),
     "solved": Audience(requester=True, observers=True, technicians=True),
-    "solution_approved": Audience(requester=False, observers=False, technicians=True),
-    "solution_refused": Audience(requester=False, observers=False, technicians=True),
+    "solution_approved": Audience(requester=True, observers=False, technicians=True),
+    "solution_refused": Audience(requester=True, observers=False, technicians=True),
     "closed": Audience(requester=True, observers=True, technicians=True),
 }
 
-# Events whose author is told anyway: the requester's acknowledgement of their own ticket.
-TOLD_OF_OWN_ACTION = {"ticket_created": "requester"}
+# Events whose author is told anyway, as this role: the requester's acknowledgement of their own
+# ticket, and of their answer to a solution (the refusal recorded, or the approval and the
+# closing it caused). Being told of one's own action answers one's mail: the loop brake counts it.
+TOLD_OF_OWN_ACTION = {"ticket_created": "requester", "solution_approved": "requester",
+                      "solution_refused": "requester", "closed": "requester"}
+
+# When one mail causes several events, each recipient gets one notification that tells all of
+# those they may know of, in the order they happened; its kind (template frame, subject words)
+# is the first of these that it tells: what ends or asks for something comes first.
+PRECEDENCE: tuple[str, ...] = ("closed", "solved", "solution_refused", "solution_approved", "ticket_created",
+                               "status_waiting", "task_added", "followup_added", "attachment_refused")
+
+# Answers that are told inside the notification their recipient gets of the same mail on the
+# same ticket, as its last part, rather than as a mail of their own: the attachments refused
+# on a new ticket are listed in its acknowledgement.
+FOLDED_ANSWERS = frozenset({"attachment_refused"})
+
+# Answers that are all their recipient gets of the mail on that ticket: the technician who sent
+# commands reads what they did in the confirmation (or the errors, or the help), never in a
+# notification, even as the requester of their own ticket.
+CONFIRMATIONS = frozenset({"commands_applied", "command_errors", "help"})
 
 
 @dataclass(frozen=True)
@@ -65,3 +86,15 @@ def recipients(kind: str, *, private: bool, actor_id: int | None, requester: Per
         if person.email not in chosen or role != "technician":
             chosen[person.email] = (person, role)
     return list(chosen.values())
+
+
+def leading_kind(kinds: Iterable[str]) -> str:
+    """The kind of a notification telling these events: the first of them in PRECEDENCE."""
+    return min(kinds, key=PRECEDENCE.index)
+
+
+def leading_role(roles: Iterable[str]) -> str:
+    """The role a person reads a notification as: the requester's or observer's view wins over
+    the technician's, as for a single event."""
+    roles = list(roles)
+    return next((role for role in roles if role != "technician"), roles[0])

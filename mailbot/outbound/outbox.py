@@ -1,19 +1,30 @@
 """Writing the outbox: turns workflow events and answers into `Notification` rows inside
-the event's own transaction (SPEC §6), with stable Message-IDs and the loop brake."""
+the event's own transaction (SPEC §6), with stable Message-IDs and the loop brake. The events
+of one incoming mail make one row per recipient, whose `parts` tell each event in order."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailbot.outbound.notifications import Person, recipients, technicians_for
+from mailbot.outbound.notifications import (
+    CONFIRMATIONS,
+    FOLDED_ANSWERS,
+    Person,
+    leading_kind,
+    leading_role,
+    recipients,
+    technicians_for,
+)
 from mailbot.workflow.events import Answer, Event
+from mailbot.workflow.machines import item_values
 from mailbot.workflow.models import Notification, ThreadMessage, Ticket, User
 
 log = logging.getLogger("mailbot.outbox")
@@ -42,7 +53,11 @@ def _person(user: User) -> Person:
 def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "title": ticket.title, "status": ticket.status, "type": ticket.type,
             "urgency": ticket.urgency, "requester": ticket.requester.email,
-            "requester_name": ticket.requester.name or ""}
+            "requester_name": ticket.requester.name or "",
+            # who has the ticket, by name when known (the mails' status block)
+            "assignees": [user.name or user.email for user in ticket.assignees],
+            "assignee_emails": [user.email for user in ticket.assignees],
+            "assets": item_values(ticket)}
 
 
 def _technicians(session: Session, ticket: Ticket) -> list[Person]:
@@ -55,6 +70,15 @@ def _technicians(session: Session, ticket: Ticket) -> list[Person]:
         everyone = list(session.scalars(select(User).where(User.is_technician.is_(True)).order_by(User.id)))
     return technicians_for([_person(u) for u in ticket.assignees], [_person(u) for u in group_techs],
                            [_person(u) for u in everyone])
+
+
+@dataclass
+class _Told:
+    """What one person is told of one mail's events on one ticket: each event as a part."""
+
+    person: Person
+    roles: list[str] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Outbox:
@@ -81,31 +105,77 @@ class Outbox:
             session.add(ThreadMessage(message_id=message_id, ticket_id=ticket.id, outbound=True))
         return row
 
-    def record_event(self, session: Session, event: Event, now: datetime) -> list[Notification]:
-        ticket = session.get(Ticket, event.ticket_id)
-        assert ticket is not None, f"event on a missing ticket #{event.ticket_id}"
-        actor = session.get(User, event.actor_id) if event.actor_id else None
-        people = recipients(
-            event.kind, private=event.private, actor_id=event.actor_id,
-            requester=_person(ticket.requester), observers=[_person(u) for u in ticket.observers],
-            technicians=_technicians(session, ticket))
-        actor_view = {"name": actor.name, "email": actor.email} if actor else None
-        rows = []
-        for person, role in people:
-            if person.email == self.policy.helpdesk_address or person.id in event.silent_for:
-                continue
-            # The acknowledgement answers the incoming mail: it falls under the loop brake,
-            # or a responder that opens a new thread each time would get one per mail forever.
-            is_answer = event.kind == "ticket_created" and role == "requester"
-            over = is_answer and self._over_limit(session, person.email, now)
-            row = self._add(session, ticket=ticket, kind=event.kind, to=person.email, language=person.language,
-                            is_answer=is_answer, now=now,
-                            context={**event.context, "actor": actor_view, "recipient_role": role,
-                                     "private": event.private})
-            if over:
-                self._hold(row, event.kind, person.email)
-            rows.append(row)
+    def record_events(self, session: Session, events: Sequence[Event], now: datetime,
+                      confirmed: frozenset[tuple[int | None, str]] = frozenset()) -> list[Notification]:
+        """The notifications of the events one incoming mail (or one job) caused: one row per
+        ticket and recipient, telling every event that person may know of, in order (SPEC §6);
+        none to the (ticket, address) pairs in `confirmed`, who get a confirmation instead."""
+        rows: list[Notification] = []
+        for ticket_id in dict.fromkeys(event.ticket_id for event in events):
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None, f"event on a missing ticket #{ticket_id}"
+            told = self._told(session, ticket, [event for event in events if event.ticket_id == ticket_id])
+            rows += [self._notify(session, ticket, entry, now) for entry in told
+                     if (ticket_id, entry.person.email) not in confirmed]
         return rows
+
+    def _told(self, session: Session, ticket: Ticket, events: list[Event]) -> list[_Told]:
+        """Who is told what of these events, each person once, in the order they are first told."""
+        requester, observers = _person(ticket.requester), [_person(u) for u in ticket.observers]
+        technicians = _technicians(session, ticket)
+        told: dict[str, _Told] = {}
+        for event in events:
+            actor = session.get(User, event.actor_id) if event.actor_id else None
+            actor_view = {"name": actor.name, "email": actor.email} if actor else None
+            for person, role in recipients(event.kind, private=event.private, actor_id=event.actor_id,
+                                           requester=requester, observers=observers, technicians=technicians):
+                if person.email == self.policy.helpdesk_address or person.id in event.silent_for:
+                    continue
+                entry = told.setdefault(person.email, _Told(person))
+                entry.roles.append(role)
+                entry.parts.append({**event.context, "kind": event.kind, "actor": actor_view, "recipient_role": role,
+                                    "private": event.private, "own": person.id == event.actor_id})
+        return list(told.values())
+
+    def _notify(self, session: Session, ticket: Ticket, entry: _Told, now: datetime) -> Notification:
+        kind = leading_kind(part["kind"] for part in entry.parts)
+        # Being told of one's own action (the acknowledgement of a new ticket, of an answer to a
+        # solution) answers one's mail: it falls under the loop brake, or a responder that opens
+        # a new thread each time would get one per mail forever.
+        is_answer = any(part["own"] for part in entry.parts)
+        over = is_answer and self._over_limit(session, entry.person.email, now)
+        row = self._add(session, ticket=ticket, kind=kind, to=entry.person.email, language=entry.person.language,
+                        is_answer=is_answer, now=now,
+                        context={"parts": entry.parts, "recipient_role": leading_role(entry.roles)})
+        if over:
+            self._hold(row, kind, entry.person.email)
+        return row
+
+    def record_mail(self, session: Session, events: Sequence[Event], answers: Sequence[Answer], now: datetime,
+                    in_reply_to: str = "") -> list[Notification]:
+        """Everything one incoming mail sends, at most one mail per recipient: the notifications
+        of its events, then its answers; an answer of FOLDED_ANSWERS is told inside its
+        recipient's notification, one of CONFIRMATIONS is all its recipient gets."""
+        confirmed = frozenset((answer.ticket_id, answer.to) for answer in answers if answer.kind in CONFIRMATIONS)
+        rows = self.record_events(session, events, now, confirmed)
+        for answer in answers:
+            into = next((row for row in rows if answer.kind in FOLDED_ANSWERS and row.recipient == answer.to
+                         and row.ticket_id == answer.ticket_id), None)
+            if into is not None:
+                self._fold(session, into, answer, now)
+            elif (row := self.record_answer(session, answer, now, in_reply_to)) is not None:
+                rows.append(row)
+        return rows
+
+    def _fold(self, session: Session, row: Notification, answer: Answer, now: datetime) -> None:
+        """The answer as the last part of the row; the row answers the mail now (loop brake)."""
+        part = {**answer.context, "kind": answer.kind, "actor": None, "recipient_role": "sender",
+                "private": False, "own": True}
+        row.context = {**row.context, "parts": [*row.context["parts"], part]}
+        if not row.is_answer:
+            row.is_answer = True
+            if self._over_limit(session, row.recipient, now):
+                self._hold(row, row.event, row.recipient)
 
     def _over_limit(self, session: Session, to: str, now: datetime) -> bool:
         sent_lately = session.scalar(

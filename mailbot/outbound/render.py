@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import binascii
 import logging
-import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import Message
 from email.policy import Compat32
@@ -20,9 +19,15 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
+from mailbot.outbound import machine_labels
+from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
+from mailbot.outbound.notifications import NOTIFY
+from mailbot.parsers.approval import APPROVE, LINK_VERBS, REFUSE
 from mailbot.parsers.quoting import REPLY_MARKER
+from mailbot.parsers.reasons import Reason
 from mailbot.parsers.ticket_ref import SUBJECT_WORDS
+from mailbot.parsers.typography import NBSP, french_spaces
 from mailbot.workflow.states import LABELS
 
 log = logging.getLogger("mailbot.render")
@@ -38,12 +43,16 @@ ANSWER_SUBJECTS = {
     "fr": {"help": "Les commandes du helpdesk", "refused_sender": "Votre message n'a pas été pris en compte",
            "not_participant": "Votre message n'a pas été ajouté au ticket",
            "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées",
+           "tickets_view": "Vos tickets", "my_requests": "Vos demandes",
            "sign_in_link": "Votre lien de connexion au helpdesk"},
     "en": {"help": "Helpdesk commands", "refused_sender": "Your message was not accepted",
            "not_participant": "Your message was not added to the ticket",
            "attachment_refused": "Attachments refused", "command_errors": "Commands refused",
+           "tickets_view": "Your tickets", "my_requests": "Your requests",
            "sign_in_link": "Your sign-in link to the helpdesk"},
 }
+# Answer kinds that share one template (the sections a reading command asked for: workflow/asked.py)
+TEMPLATE_OF = {"ticket_history": "asked", "documents": "asked", "tickets_view": "asked", "my_requests": "asked"}
 FALLBACK_SUBJECT = {"fr": "Message du helpdesk", "en": "Message from the helpdesk"}
 
 MONTHS = {
@@ -57,8 +66,6 @@ WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {time}", "en": "{weekday} {day} {month} {year} at {time}"}
-NBSP = "\u00a0"
-NNBSP = "\u202f"
 
 # What a value missing from a template's context prints. Production keeps the mail going (a
 # blank, and a warning in the log naming the value); the tests swap in StrictUndefined
@@ -151,6 +158,18 @@ def _duration(ctx: Any, minutes: Any) -> str:
     return clock_time(hours, rest, "fr") if ctx["language"] == "fr" else f"{hours}h{rest:02d}"
 
 
+@pass_context
+def _filesize(ctx: Any, size: Any) -> str:
+    """French "820 o", "12 Ko", "1,5 Mo"; English "820 B", "12 KB", "1.5 MB" (1 Ko = 1,024 bytes)."""
+    fr = ctx["language"] == "fr"
+    value, units = float(size or 0), ("o", "Ko", "Mo", "Go") if fr else ("B", "KB", "MB", "GB")
+    unit = 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    number = f"{value:.0f}" if unit == 0 or value >= 10 else f"{value:.1f}".removesuffix(".0")
+    return f"{number.replace('.', ',') if fr else number}{NBSP if fr else ' '}{units[unit]}"
+
+
 def _nl2br(text: Any) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
 
@@ -165,27 +184,49 @@ def _task_state(ctx: Any, state: Any) -> str:
     return TASK_STATES[ctx["language"]].get(str(state), str(state or ""))
 
 
-# French typography in the templates' own words: a no-break space before `:` and inside « »,
-# a narrow one before `; ! ?`, where the template has an ordinary space. Values (titles, texts,
-# the reply marker, commands) are never touched.
-FRENCH_SPACES = ((re.compile(r" (?=:)"), NBSP), (re.compile(r" (?=[;!?])"), NNBSP),
-                 (re.compile(r"(?<=«) "), NBSP), (re.compile(r" (?=»)"), NBSP))
+@pass_context
+def _reason(ctx: Any, error: Any) -> str:
+    """A refused command line's reason in the recipient's language (`parsers/reasons.py`); a row
+    written before reasons had codes keeps its English text."""
+    why = error.get("why") if isinstance(error, Mapping) else None
+    if isinstance(why, Mapping):
+        return Reason.from_json(why).text(ctx["language"], LABELS[ctx["language"]])
+    return str(error.get("reason") or "") if isinstance(error, Mapping) else str(error or "")
 
 
-def french_spaces(text: str) -> str:
-    for pattern, space in FRENCH_SPACES:
-        text = pattern.sub(space, text)
-    return text
+_HELP_ENTRY = Markup(
+    '<p style="margin: 0 0 8px;"><code style="white-space: normal; overflow-wrap: anywhere; font-size: 13px;">{usage}</code>'
+    '{description}</p>\n')
+
+
+def _help_html(text: Any) -> Markup:
+    """The `#help` text as wrapping paragraphs (no <pre>: no sideways scrolling on a phone): a
+    command line in <code>, the indented lines under it as its description."""
+    entries: list[list[str]] = []
+    for line in str(text or "").splitlines():
+        if line.startswith((" ", "\t")) and entries:
+            entries[-1].append(line.strip())
+        elif line.strip():
+            entries.append([line.strip()])
+    html = Markup()
+    for first, *rest in entries:
+        if not first.startswith("#"):
+            html += Markup('<p style="margin: 0 0 8px;">{}</p>\n').format(first)
+            continue
+        description = Markup("<br>").join(escape(line) for line in rest)
+        html += _HELP_ENTRY.format(usage=first, description=Markup("<br>") + description if rest else "")
+    return html
 
 
 class FrenchTypography(Extension):
-    """Applies `french_spaces` to the literal text of the templates under fr/ as they compile."""
+    """Applies `french_spaces` to the literal text of the templates under fr/ as they compile: the
+    text between tags and the string literals in them (the words of a `{% set %}` table)."""
 
     def filter_stream(self, stream: TokenStream) -> TokenStream | Iterator[Token]:
         if not (stream.name or "").startswith("fr/"):
             return stream
-        return (Token(token.lineno, token.type, french_spaces(token.value)) if token.type == "data" else token
-                for token in stream)
+        return (Token(token.lineno, token.type, french_spaces(token.value)) if token.type in ("data", "string")
+                else token for token in stream)
 
 
 def _environment(templates_package: str, *, html: bool, undefined: type[Undefined]) -> Environment:
@@ -202,7 +243,9 @@ def _environment(templates_package: str, *, html: bool, undefined: type[Undefine
         auto_reload=False,
     )
     env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
-                       status_label=_status_label, task_state=_task_state)
+                       status_label=_status_label, task_state=_task_state, reason=_reason, help_html=_help_html,
+                       filesize=_filesize)
+    env.filters.update(machine_labels.FILTERS)
     return env
 
 
@@ -240,6 +283,19 @@ def subject_for(notification: Renderable, subject_tag: str, language: str) -> st
     return ANSWER_SUBJECTS[language].get(notification.event, FALLBACK_SUBJECT[language])
 
 
+def event_parts(notification: Renderable) -> list[dict[str, Any]] | None:
+    """The events a notification tells, in order (the outbox's `parts`); a row written before
+    notifications were merged tells its own event; None for an answer, a mail of its own."""
+    context = notification.context or {}
+    if "parts" in context:
+        return list(context["parts"])
+    return [{**context, "kind": notification.event}] if notification.event in NOTIFY else None
+
+
+def _name_of(person: dict[str, Any] | None) -> str:
+    return flatten((person or {}).get("name") or (person or {}).get("email"))
+
+
 def mailto(helpdesk_address: str, subject: str) -> str:
     return f"mailto:{helpdesk_address}?subject={quote(subject, safe='')}"
 
@@ -275,11 +331,23 @@ def _text_part(body: str, subtype: str) -> Message:
     return part
 
 
+def _document_view(plan: DocumentPlan | None) -> dict[str, Any]:
+    """What the templates show of the documents: attached ones, then the others with whether
+    `#doc N` could mail each alone."""
+    if plan is None:
+        return {"attached_documents": [], "listed_documents": [], "documents_budget": 0}
+    return {"attached_documents": [{"id": d.id, "filename": d.filename, "size": d.size} for d, _ in plan.attached],
+            "listed_documents": [{"id": d.id, "filename": d.filename, "size": d.size, "mailable": plan.fits_alone(d)}
+                                 for d in plan.listed],
+            "documents_budget": plan.budget_bytes}
+
+
 def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str, timezone: ZoneInfo,
            helpdesk_name: str = "", date: datetime | None = None,
-           templates_package: str = TEMPLATES_PACKAGE) -> Message:
+           templates_package: str = TEMPLATES_PACKAGE, documents: DocumentPlan | None = None) -> Message:
     """The mail for one outbox row; `date` (default now) is the Date header; `helpdesk_name`
-    (MAILBOT_HELPDESK_NAME) is the From's display name and signs the footer, none: the address alone."""
+    (MAILBOT_HELPDESK_NAME) is the From's display name and signs the footer, none: the address alone;
+    `documents` (outbound/attaching.py) are attached, or listed when over the budget."""
     language = notification.language if notification.language in LANGUAGES else DEFAULT_LANGUAGE
     context = dict(notification.context or {})
     subject = subject_for(notification, subject_tag, language)
@@ -294,17 +362,32 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         "subject": subject,
         "helpdesk": helpdesk_address,
         "helpdesk_name": flatten(helpdesk_name),
-        "actor_name": flatten((context.get("actor") or {}).get("name") or (context.get("actor") or {}).get("email")),
+        "actor_name": _name_of(context.get("actor")),
         # the requester's name when known, else the address (rows written before names were kept)
         "requester_name": flatten((ticket or {}).get("requester_name") or (ticket or {}).get("requester")),
-        "approve_url": mailto(helpdesk_address, f"{ticket_subject} APPROVE") if ticket else "",
-        "refuse_url": mailto(helpdesk_address, f"{ticket_subject} REFUSE") if ticket else "",
+        # the link's subject in the recipient's language; parsers/approval.py reads both languages
+        "approve_url": mailto(helpdesk_address, f"{ticket_subject} {LINK_VERBS[language][APPROVE]}") if ticket else "",
+        "refuse_url": mailto(helpdesk_address, f"{ticket_subject} {LINK_VERBS[language][REFUSE]}") if ticket else "",
+        # who has the ticket, for the status block (rows written before it was kept: nobody known)
+        "holders": [flatten(name) for name in (ticket or {}).get("assignees") or []],
         # the commands that make sense now, for technicians only (mailbot/outbound/hints.py)
-        "hints": (hint_lines(str(ticket.get("status")), language)
+        "hints": (hint_lines(str(ticket.get("status")), language,
+                             has_it=notification.recipient in (ticket.get("assignee_emails") or ()))
                   if ticket and context.get("recipient_role") == "technician" else ()),
+        **_document_view(documents),
     }
     text_env, html_env = _environments(templates_package, UNDEFINED)
-    name = f"{language}/{notification.event}"
+    events = event_parts(notification)
+    answer_template = TEMPLATE_OF.get(notification.event, notification.event)
+    name = f"{language}/{answer_template}" if events is None else f"{language}/notification"
+    if events is not None:
+        # each event in its own words, in order, inside one mail (templates/*/events/)
+        said = [({**variables, "own": False, **part, "actor_name": _name_of(part.get("actor"))},
+                 f"{language}/events/{part['kind']}") for part in events]
+        variables["told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
+                                        for values, event in said)
+        variables["told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
+                                                    for values, event in said)
     text = text_env.get_template(f"{name}.txt").render(variables)
     html = html_env.get_template(f"{name}.html").render(variables)
 
@@ -324,8 +407,16 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     message["MIME-Version"] = "1.0"
     # 128 random bits: no body can contain the boundary by chance, and the generator
     # need not search both parts for it.
-    message["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
+    alternative = message
+    if documents is not None and documents.attached:
+        message["Content-Type"] = f'multipart/mixed; boundary="=_mailbot_{secrets.token_hex(16)}"'
+        alternative = Message(POLICY)
+    alternative["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
     message["Content-Language"] = language
-    message.attach(_text_part(text, "plain"))
-    message.attach(_text_part(html, "html"))
+    alternative.attach(_text_part(text, "plain"))
+    alternative.attach(_text_part(html, "html"))
+    if alternative is not message:
+        message.attach(alternative)
+        for document, data in documents.attached:  # type: ignore[union-attr]  # set whenever alternative is new
+            message.attach(attachment_part(document, data, POLICY))
     return message

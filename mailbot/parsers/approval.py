@@ -3,7 +3,8 @@
 Rules, in French and English, case-, accent- and apostrophe-insensitive (’ counts as '):
 
 - The subject counts when, once `Re:`/`TR:`/`Fwd:`… prefixes and the `[Ticket #59]` tag are
-  removed, it is exactly an explicit verb: `APPROVE`/`REFUSE` from the mailto links,
+  removed, it is exactly an explicit verb: `APPROVE`/`REFUSE` or `APPROUVER`/`REFUSER` from the
+  mailto links (`LINK_VERBS`),
   `approuvé`, `validé`, `refusé`, `#approve`… The short words (`ok`, `oui`, `non`, `no`,
   `d'accord`) count only in the text, since a ticket's title may begin with them. A subject
   verdict wins over the text; with `REFUSE`, the whole text is the reason (a leading `non`
@@ -34,6 +35,10 @@ class ApprovalIntent:
 
 
 APPROVE, REFUSE, OTHER = "approve", "refuse", "other"
+
+# The subjects of the solution mail's `mailto:` links, after the ticket tag, in the recipient's
+# language: `[Ticket #59] APPROUVER`. Each is one of the subject verbs below.
+LINK_VERBS = {"fr": {APPROVE: "APPROUVER", REFUSE: "REFUSER"}, "en": {APPROVE: "APPROVE", REFUSE: "REFUSE"}}
 
 _APPROVE_VERBS = ("approve", "approved", "approuver", "j'approuve", "approuvé", "accept",
                   "accepted", "j'accepte", "accepté", "valide", "validé", "valider", "#approve")

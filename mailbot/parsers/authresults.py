@@ -31,10 +31,12 @@ from typing import Any
 
 import authres
 
+from mailbot.parsers.reasons import Reason, because
 
-def vouched(headers: tuple[str, ...], authserv_id: str, from_domain: str) -> tuple[bool, str]:
-    """(True, "") when the trusted header vouches for `from_domain` (module table); else
-    (False, why), `why` naming the trusted server."""
+
+def vouched(headers: tuple[str, ...], authserv_id: str, from_domain: str) -> tuple[bool, Reason | None]:
+    """(True, None) when the trusted header vouches for `from_domain` (module table); else
+    (False, why), `why` naming the trusted server (`reasons.py`)."""
     trusted = authserv_id.strip().lower()
     domain = from_domain.strip().strip(".").lower()
     for header in headers:
@@ -42,17 +44,17 @@ def vouched(headers: tuple[str, ...], authserv_id: str, from_domain: str) -> tup
             parsed = authres.AuthenticationResultsHeader.parse_value(header)
         except authres.AuthResError:
             if _leading_id(header) == trusted:
-                return False, f"the Authentication-Results of {trusted} could not be read"
+                return False, because("auth_unreadable", server=trusted)
             continue
         if str(parsed.authserv_id).strip().lower() != trusted:
             continue
         if not domain:
-            return False, f"no From address whose domain {trusted} could vouch for"
+            return False, because("auth_no_from", server=trusted)
         return _verdict(parsed.results, trusted, domain)
-    return False, f"no Authentication-Results from the trusted server {trusted}"
+    return False, because("auth_missing", server=trusted)
 
 
-def _verdict(results: list[Any], trusted: str, domain: str) -> tuple[bool, str]:
+def _verdict(results: list[Any], trusted: str, domain: str) -> tuple[bool, Reason | None]:
     seen: list[str] = []
     dkim_aligned = dmarc_pass = dmarc_fail = False
     for result in results:
@@ -68,9 +70,10 @@ def _verdict(results: list[Any], trusted: str, domain: str) -> tuple[bool, str]:
             dkim_aligned |= verdict == "pass" and aligned(signer, domain)
             seen.append(f"dkim={verdict} header.d={signer or '?'}")
     if not dmarc_fail and (dmarc_pass or dkim_aligned):
-        return True, ""
-    said = "; ".join(seen) or "no DKIM or DMARC result"
-    return False, f"{trusted} did not vouch for {domain} ({said})"
+        return True, None
+    if not seen:
+        return False, because("auth_no_result", server=trusted, domain=domain)
+    return False, because("auth_not_vouched", server=trusted, domain=domain, seen="; ".join(seen))
 
 
 def aligned(signer: str, domain: str) -> bool:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from mailbot.parsers.reasons import Reason, plain
+
 
 @dataclass(frozen=True, kw_only=True)
 class Command:
@@ -87,7 +89,8 @@ class UrgencyCommand(Command):
 @dataclass(frozen=True)
 class AssetCommand(Command):
     command: ClassVar[str] = "asset"
-    name: str
+    name: str  # a machine's name or serial number, as typed (`#asset -NAME`: without the `-`)
+    remove: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,47 @@ class HelpCommand(Command):
 
 
 @dataclass(frozen=True)
+class DocCommand(Command):
+    command: ClassVar[str] = "doc"
+    number: int  # the document's number, as `mailbot documents list` and the mails show it
+
+
+@dataclass(frozen=True)
+class DocumentsCommand(Command):
+    command: ClassVar[str] = "documents"
+
+
+@dataclass(frozen=True)
+class ShowCommand(Command):
+    command: ClassVar[str] = "show"
+
+
+@dataclass(frozen=True)
+class TicketsCommand(Command):
+    command: ClassVar[str] = "tickets"
+
+
+@dataclass(frozen=True)
+class MyRequestsCommand(Command):
+    command: ClassVar[str] = "mesdemandes"
+
+
+@dataclass(frozen=True)
 class CommandError:
+    """A refused command line; `why` is said in the technician's language (`reasons.py`)."""
+
     line_number: int
     line: str
-    reason: str
+    why: Reason
+
+    def __post_init__(self) -> None:
+        if isinstance(self.why, str):  # `CommandError(n, line, "English text")`: shown as is
+            object.__setattr__(self, "why", plain(self.why))
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (logs, tests)."""
+        return self.why.text("en")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ line ("" when nothing), and `CommandParse.uses_remaining_text` says whether the 
 Checked here (no database needed): unknown command, bad duration or date, urgency, type,
 email syntax, missing or extra arguments, more than 20 command lines, a command that may be
 given once given twice, `#kb` without `#solve`, and an empty solution. Resolving emails to
-users and checking status transitions is the handler's job. Error reasons are English.
+users and checking status transitions is the handler's job. Errors carry a `reasons.Reason`
+(a code and its parameters), said in the technician's language when the error mail is written;
+a reader that raises a plain `ValueError("…")` has its text shown as is (see `reasons.py`).
 """
 
 from __future__ import annotations
@@ -37,19 +39,26 @@ from mailbot.parsers.command_values import (
     Command,
     CommandError,
     CommandParse,
+    DocCommand,
+    DocumentsCommand,
     HelpCommand,
     HoldCommand,
     KbCommand,
+    MyRequestsCommand,
     ObserverCommand,
     PrivateCommand,
     ResumeCommand,
+    ShowCommand,
     SolveCommand,
     TaskCommand,
+    TicketsCommand,
     TypeCommand,
     UrgencyCommand,
 )
 from mailbot.parsers.durations import parse_duration, parse_planning
+from mailbot.parsers.reasons import Reason, ReasonError, because, reason_of
 from mailbot.parsers.signoff import strip_signoff
+from mailbot.parsers.typography import french_spaces
 
 MAX_COMMAND_LINES = 20
 
@@ -63,6 +72,12 @@ class CommandSpec:
     help_en: str
     args_fr: str | None = None  # `args` in French words when they differ
     once: bool = False  # giving it twice in one mail is an error
+    # False: also answered in a new mail without a ticket (docs/BEHAVIOUR.md, "Commands without a ticket")
+    needs_ticket: bool = True
+    # only reads: answers its sender and changes nothing (so it never takes an unassigned ticket)
+    reads: bool = False
+    # anyone known to the helpdesk may write it in a new mail, not only technicians
+    everyone: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -73,7 +88,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 " with no description, the text of the mail is the description",
                 args_fr="[todo|done|info] DURÉE [@ DATE HEURE] [description]"),
     CommandSpec("private", ("privé",), "",
-                "le suivi ou les tâches de ce mail sont privés (jamais envoyés au demandeur)",
+                "le suivi ou les tâches de ce mail sont privés (jamais envoyés à la personne qui a fait la demande)",
                 "the followup or tasks of this mail are private (never sent to the requester)"),
     CommandSpec("hold", ("attente", "attendre"), "[reason]",
                 "met le ticket en attente ; la raison devient un suivi",
@@ -82,7 +97,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", ("reprendre",), "", "sort le ticket de l'attente",
                 "takes the ticket out of waiting"),
     CommandSpec("assign", ("assigner", "attribuer"), "[EMAIL|me]",
-                "attribue le ticket à un technicien (par défaut : vous)",
+                "attribue le ticket à une personne de l'équipe technique (par défaut : vous)",
                 "assigns a technician (default: you)", args_fr="[EMAIL|moi]"),
     CommandSpec("take", ("prendre",), "", "vous attribue le ticket", "assigns the ticket to you"),
     CommandSpec("observer", ("observateur",), "EMAIL", "ajoute un observateur", "adds an observer"),
@@ -100,15 +115,36 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "changes the type of the ticket", args_fr="incident|demande", once=True),
     CommandSpec("urgency", ("urgence",), "1-5", "change l'urgence (1 très basse … 5 très haute)",
                 "changes the urgency (1 very low … 5 very high)", once=True),
-    CommandSpec("asset", ("matériel", "item"), "NAME",
-                "associe un élément de l'inventaire, ex. Computer 203-02",
-                "associates an inventory item, e.g. Computer 203-02", args_fr="NOM"),
-    CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list"),
+    CommandSpec("asset", ("matériel", "item", "élément"), "[-]NAME",
+                "associe une machine de l'inventaire (nom ou numéro de série), ex. #asset 203-02 ;"
+                " #asset -203-02 la retire",
+                "links a machine of the inventory (name or serial number), e.g. #asset 203-02;"
+                " #asset -203-02 unlinks it", args_fr="[-]NOM"),
+    CommandSpec("doc", ("document",), "N", "vous envoie le document n° N du ticket en pièce jointe",
+                "mails you document N of the ticket as an attachment", reads=True),
+    CommandSpec("documents", (), "", "vous envoie tous les documents du ticket en pièces jointes",
+                "mails you every document of the ticket as attachments", reads=True),
+    CommandSpec("show", ("historique", "history"), "",
+                "vous envoie tout l'historique du ticket : suivis, tâches, temps passé, documents, solutions, états",
+                "mails you the ticket's whole history: followups, tasks, time spent, documents, solutions, statuses",
+                reads=True),
+    CommandSpec("tickets", (), "", "vous envoie vos tickets en cours et les tickets à traiter",
+                "mails you your tickets in progress and the tickets to handle", reads=True, needs_ticket=False),
+    CommandSpec("mesdemandes", ("myrequests",), "", "vous envoie vos demandes et leur état",
+                "mails you your requests and their status", reads=True, needs_ticket=False, everyone=True),
+    CommandSpec("help", ("aide",), "", "répond avec cette liste", "answers with this list",
+                reads=True, needs_ticket=False),
 )
+SPECS: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+
+
+def spec_of(command: Command) -> CommandSpec:
+    """The table row of a parsed command."""
+    return SPECS[command.command]
 
 
 def help_text(language: str = "fr") -> str:
-    """The `#help` answer, generated from COMMANDS; French unless `language` is `en`."""
+    """The `#help` answer, generated from COMMANDS; French (with French spacing) unless `language` is `en`."""
     en = language == "en"
     lines = ["Commands: one per line, at the start of the line, above the quoted text;"
              " case and accents do not matter." if en else
@@ -120,7 +156,11 @@ def help_text(language: str = "fr") -> str:
         if spec.aliases:
             usage += f"   ({'also' if en else 'ou'} {', '.join('#' + a for a in spec.aliases)})"
         lines += [usage, "    " + (spec.help_en if en else spec.help_fr)]
-    return "\n".join(lines) + "\n"
+        if not spec.needs_ticket:
+            lines.append("    " + ("(also alone in a new mail, without a ticket)" if en else
+                                  "(aussi seule dans un nouveau mail, sans ticket)"))
+    text = "\n".join(lines) + "\n"
+    return text if en else french_spaces(text)  # our own French words: `Commandes\u00a0:`
 
 
 def _fold(text: str) -> str:
@@ -158,8 +198,7 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
         line = raw.strip()
         if count > MAX_COMMAND_LINES:
             if count == MAX_COMMAND_LINES + 1:
-                errors.append(CommandError(number, line,
-                                           f"too many command lines: at most {MAX_COMMAND_LINES}"))
+                errors.append(CommandError(number, line, because("too_many_lines", max=MAX_COMMAND_LINES)))
             continue
         spec = _BY_WORD.get(_fold(m[1]))
         if spec is None:
@@ -168,8 +207,8 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
         args = m[2].strip().removeprefix(":").strip()
         try:
             command = _ARGUMENT_READERS[spec.name](args, context)
-        except ValueError as exc:
-            errors.append(CommandError(number, line, str(exc)))
+        except ValueError as exc:  # a ReasonError, or a reader's plain ValueError("…"), shown as is
+            errors.append(CommandError(number, line, reason_of(exc)))
             continue
         commands.append(replace(command, line_number=number, line=line))
     remaining = "\n".join(kept).strip()
@@ -180,10 +219,17 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
     return CommandParse(tuple(commands), tuple(errors), remaining)
 
 
-def _unknown(word: str) -> str:
+def line_spec(line: str) -> CommandSpec | None:
+    """The table row a command line names (`#Tâche 1h` -> task), None for an unknown word or no command."""
+    m = _COMMAND_LINE.fullmatch(line)
+    return _BY_WORD.get(_fold(m[1])) if m else None
+
+
+def _unknown(word: str) -> Reason:
     close = difflib.get_close_matches(_fold(word), list(_BY_WORD), n=1, cutoff=0.75)
-    hint = f" (did you mean #{_BY_WORD[close[0]].name}?)" if close else ""
-    return f"unknown command '#{word}'{hint}"
+    if close:
+        return because("unknown_command_hint", word=word, suggestion=_BY_WORD[close[0]].name)
+    return because("unknown_command", word=word)
 
 
 def _check_together(commands: list[Command], remaining: str) -> tuple[list[Command], list[CommandError]]:
@@ -193,23 +239,23 @@ def _check_together(commands: list[Command], remaining: str) -> tuple[list[Comma
     errors: list[CommandError] = []
     for command in commands:
         if command.command in once and any(c.command == command.command for c in kept):
-            errors.append(_error(command, f"#{command.command} may be given only once per mail"))
+            errors.append(_error(command, because("once_per_mail", command=command.command)))
         else:
             kept.append(command)
     has_solve = any(isinstance(c, SolveCommand) for c in kept)
     for command in kept:
         if isinstance(command, KbCommand) and not has_solve:
-            errors.append(_error(command, "#kb needs a #solve in the same mail"))
+            errors.append(_error(command, because("kb_needs_solve")))
         if isinstance(command, SolveCommand) and not command.text and not remaining:
-            errors.append(_error(command, "a solution cannot be empty"))
+            errors.append(_error(command, because("empty_solution")))
     return kept, errors
 
 
-def _error(command: Command, reason: str) -> CommandError:
+def _error(command: Command, reason: Reason) -> CommandError:
     return CommandError(command.line_number, command.line, reason)
 
 
-# --- argument readers: args (stripped) -> Command, or ValueError(reason) -------------------
+# --- argument readers: args (stripped) -> Command, or ReasonError(reason) ------------------
 
 TASK_STATES = {"todo": "todo", "afaire": "todo", "a-faire": "todo", "done": "done",
                "fait": "done", "faite": "done", "info": "information", "information": "information"}
@@ -227,7 +273,7 @@ def _task(args: str, context: _Context) -> TaskCommand:
     state = TASK_STATES.get(_fold(words[0])) if words else None
     i += state is not None
     if i >= len(words):
-        raise ValueError("#task needs a duration, e.g. #task 0h15")
+        raise ReasonError(because("task_needs_duration"))
     duration_text = words[i]
     # `2 h`, `45 min`: a bare number followed by a unit word is one duration
     if (_NUMBER_TOKEN.fullmatch(words[i]) and i + 1 < len(words)
@@ -260,7 +306,7 @@ def _is_duration(text: str) -> bool:
 def _planning_length(words: list[str]) -> int:
     """How many words after `@` are the date and time: `01/12/2026 14h`, `… à 14h`, `…T14:00`."""
     if not words:
-        raise ValueError("a date and time are needed after @, e.g. @ 01/12/2026 14h00")
+        raise ReasonError(because("needs_date_after_at"))
     if "t" in words[0].casefold() and ":" in words[0]:
         return 1
     if len(words) > 1 and _TIME_TOKEN.fullmatch(words[1]):
@@ -273,7 +319,7 @@ def _planning_length(words: list[str]) -> int:
 def _no_argument(factory: Callable[[], Command], name: str) -> Callable[[str, _Context], Command]:
     def read(args: str, context: _Context) -> Command:
         if args:
-            raise ValueError(f"#{name} takes no argument (write the text on the next lines)")
+            raise ReasonError(because("no_argument", command=name))
         return factory()
     return read
 
@@ -284,9 +330,9 @@ def _email(args: str, name: str) -> str:
         address = m[1]
     address = address.strip().lower()
     if not address:
-        raise ValueError(f"#{name} needs an email address")
+        raise ReasonError(because("needs_email", command=name))
     if not _EMAIL.fullmatch(address):
-        raise ValueError(f"'{args}' is not an email address")
+        raise ReasonError(because("not_an_email", text=args))
     return address
 
 
@@ -296,17 +342,33 @@ def _assign(args: str, context: _Context) -> AssignCommand:
     return AssignCommand(_email(args, "assign"))
 
 
-def _choice(table: dict, args: str, reason: str):
+def _document_number(args: str, context: _Context) -> DocCommand:
+    number = args.removeprefix("n°").removeprefix("#").strip()
+    if not number:
+        raise ReasonError(because("doc_needs_number"))
+    if not number.isdecimal() or len(number) > 9:
+        raise ReasonError(because("not_a_document_number", text=args))
+    return DocCommand(int(number))
+
+
+def _choice(table: dict, args: str, code: str):
     value = table.get(" ".join(_fold(args).split()))
     if value is None:
-        raise ValueError(reason.format(args=args))
+        raise ReasonError(because(code, text=args))
     return value
 
 
-def _required(args: str, reason: str) -> str:
+def _required(args: str, code: str) -> str:
     if not args:
-        raise ValueError(reason)
+        raise ReasonError(because(code))
     return args
+
+
+def _asset(args: str) -> AssetCommand:
+    name = _required(args, "asset_needs_name")
+    if name.startswith("-"):
+        return AssetCommand(_required(name[1:].strip(), "asset_unlink_needs_name"), remove=True)
+    return AssetCommand(name)
 
 
 _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
@@ -321,10 +383,14 @@ _ARGUMENT_READERS: dict[str, Callable[[str, _Context], Command]] = {
     "kb": _no_argument(KbCommand, "kb"),
     "close": lambda args, context: CloseCommand(args),
     "type": lambda args, context: TypeCommand(_choice(
-        TYPES, args, "#type needs incident or request (demande), not '{args}'")),
+        TYPES, args, "bad_type")),
     "urgency": lambda args, context: UrgencyCommand(_choice(
-        URGENCIES, args, "#urgency needs 1 to 5 (1 very low … 5 very high), not '{args}'")),
-    "asset": lambda args, context: AssetCommand(_required(
-        args, "#asset needs an item name, e.g. #asset Computer 203-02")),
+        URGENCIES, args, "bad_urgency")),
+    "asset": lambda args, context: _asset(args),
+    "doc": _document_number,
+    "documents": _no_argument(DocumentsCommand, "documents"),
+    "show": _no_argument(ShowCommand, "show"),
+    "tickets": _no_argument(TicketsCommand, "tickets"),
+    "mesdemandes": _no_argument(MyRequestsCommand, "mesdemandes"),
     "help": _no_argument(HelpCommand, "help"),
 }

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from mailbot.parsers.reasons import ReasonError, because
+
 # A task longer than this is surely a typo (and would not fit the task's minutes column).
 MAX_DURATION_MINUTES = 1000 * 60
 
@@ -22,8 +24,6 @@ _DECIMAL_HOURS = re.compile(rf"(\d+)[.,](\d+)(?:{_H})")  # 1.5h, 1,5h
 _DECIMAL_MINUTES = re.compile(rf"\d+[.,]\d+(?:{_M})")
 _BARE_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
-EXAMPLES = "0h15, 1h30, 45min, 1:30, 1.5h"
-
 
 def parse_duration(text: str) -> int:
     """Read a task duration and return it in minutes.
@@ -33,20 +33,20 @@ def parse_duration(text: str) -> int:
     `2 h`, `1H30` and `45 min` are accepted too. Decimal hours are rounded to the nearest
     minute (`1.33h` is 80 minutes). A bare number (`90`) is refused: hours or minutes?
 
-    Raises ValueError with a reason a technician can read, quoting what they wrote:
+    Raises ReasonError (a ValueError; `reasons.py`) quoting what they wrote:
     `'1h75': minutes must be below 60`. Zero, negative and more than 1000 hours are errors.
     """
     shown = text.strip()
     compact = re.sub(r"\s+", "", shown).casefold()
     if not compact:
-        raise ValueError(f"a duration is needed, e.g. {EXAMPLES}")
+        raise ReasonError(because("duration_needed"))
     if compact.startswith("-"):
-        raise ValueError(f"'{shown}': a duration must be positive")
+        raise ReasonError(because("duration_negative", text=shown))
     minutes = _minutes(compact, shown)
     if minutes <= 0:
-        raise ValueError(f"'{shown}': a duration must be more than zero")
+        raise ReasonError(because("duration_zero", text=shown))
     if minutes > MAX_DURATION_MINUTES:
-        raise ValueError(f"'{shown}': a duration must be at most {MAX_DURATION_MINUTES // 60} hours")
+        raise ReasonError(because("duration_too_long", text=shown, hours=MAX_DURATION_MINUTES // 60))
     return minutes
 
 
@@ -54,7 +54,7 @@ def _minutes(compact: str, shown: str) -> int:
     if m := _HOURS_MINUTES.fullmatch(compact) or _CLOCK.fullmatch(compact):
         hours, minutes = int(m[1]), int(m[2] or 0)
         if minutes >= 60:
-            raise ValueError(f"'{shown}': minutes must be below 60")
+            raise ReasonError(because("minutes_below_60", text=shown))
         return hours * 60 + minutes
     if m := _MINUTES.fullmatch(compact):
         return int(m[1])
@@ -62,10 +62,10 @@ def _minutes(compact: str, shown: str) -> int:
         exact = Fraction(f"{m[1]}.{m[2]}") * 60
         return int(exact + Fraction(1, 2))  # round half up, never to even
     if _DECIMAL_MINUTES.fullmatch(compact):
-        raise ValueError(f"'{shown}': minutes must be a whole number")
+        raise ReasonError(because("minutes_whole", text=shown))
     if _BARE_NUMBER.fullmatch(compact):
-        raise ValueError(f"'{shown}': add a unit, e.g. {compact}h or {compact}min")
-    raise ValueError(f"'{shown}': not a duration (write e.g. {EXAMPLES})")
+        raise ReasonError(because("duration_unit", text=shown, number=compact))
+    raise ReasonError(because("not_a_duration", text=shown))
 
 
 _ISO_DATE = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
@@ -76,7 +76,6 @@ _PLANNINGS = tuple(re.compile(date + _SEPARATOR + _TIME) for date in (_ISO_DATE,
 _DATE_ONLY = tuple(re.compile(date) for date in (_ISO_DATE, _FRENCH_DATE))
 
 MIN_YEAR, MAX_YEAR = 2000, 2099
-PLANNING_EXAMPLES = "2026-12-01 14:00 or 01/12/2026 14h00"
 
 
 def parse_planning(text: str, tz: ZoneInfo) -> datetime:
@@ -88,7 +87,7 @@ def parse_planning(text: str, tz: ZoneInfo) -> datetime:
     the clock skips in `tz` (the spring change); a time that happens twice (autumn) is the
     first one.
 
-    Raises ValueError with a reason quoting what was written.
+    Raises ReasonError (a ValueError; `reasons.py`) quoting what was written.
     """
     shown = " ".join(text.split())
     folded = shown.casefold()
@@ -96,21 +95,21 @@ def parse_planning(text: str, tz: ZoneInfo) -> datetime:
         if m := pattern.fullmatch(folded):
             return _to_utc(m, shown, tz)
     if any(p.fullmatch(folded) for p in _DATE_ONLY):
-        raise ValueError(f"'{shown}': a time is needed, e.g. {shown} 14h00")
-    raise ValueError(f"'{shown}': not a date and time (write e.g. {PLANNING_EXAMPLES})")
+        raise ReasonError(because("time_needed", text=shown))
+    raise ReasonError(because("not_a_planning", text=shown))
 
 
 def _to_utc(m: re.Match, shown: str, tz: ZoneInfo) -> datetime:
     hour, minute = int(m["hh"]), int(m["mm"] or m["mm2"] or 0)
     if not MIN_YEAR <= int(m["y"]) <= MAX_YEAR:  # a typo; also keeps UTC and `end` in range
-        raise ValueError(f"'{shown}': the year must be between {MIN_YEAR} and {MAX_YEAR}")
+        raise ReasonError(because("year_range", text=shown, min=MIN_YEAR, max=MAX_YEAR))
     if hour > 23 or minute > 59:
-        raise ValueError(f"'{shown}': no such time of day")
+        raise ReasonError(because("no_such_time", text=shown))
     try:
         local = datetime(int(m["y"]), int(m["m"]), int(m["d"]), hour, minute, tzinfo=tz)
     except ValueError:
-        raise ValueError(f"'{shown}': no such date") from None
+        raise ReasonError(because("no_such_date", text=shown)) from None
     utc = local.astimezone(UTC)
     if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ValueError(f"'{shown}': this time does not exist in {tz.key} (clock change)")
+        raise ReasonError(because("clock_change", text=shown, zone=tz.key))
     return utc

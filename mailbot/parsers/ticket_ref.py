@@ -16,13 +16,19 @@ _PREFIX_RE = re.compile(
 )
 # What happened, as our own subjects say it between the tag and the title
 # (`[Ticket #59] Clos : Ordinateur très lent`), keyed by (event, recipient role or None for
-# anyone) then language. A reply's subject carries the words back: `strip_subject` removes
+# anyone) then language; a notification telling several events says the words of its leading
+# one (`outbound.notifications.PRECEDENCE`). A reply's subject carries the words back: `strip_subject` removes
 # them after our tag, so they never become a title.
 SUBJECT_WORDS: dict[tuple[str, str | None], dict[str, str]] = {
     ("solved", "requester"): {"fr": "Résolu – merci de confirmer", "en": "Solved – please confirm"},
     ("solved", None): {"fr": "Résolu", "en": "Solved"},
     ("closed", None): {"fr": "Clos", "en": "Closed"},
+    ("solution_refused", "requester"): {"fr": "Solution refusée – demande rouverte",
+                                        "en": "Solution refused – request reopened"},
+    ("solution_refused", None): {"fr": "Solution refusée", "en": "Solution refused"},
     ("command_errors", None): {"fr": "Commandes refusées", "en": "Commands refused"},
+    ("ticket_history", None): {"fr": "Historique", "en": "History"},
+    ("documents", None): {"fr": "Documents", "en": "Documents"},
 }
 _WORDS_RE = re.compile(
     r"^(?:" + "|".join(sorted((re.escape(words) for row in SUBJECT_WORDS.values() for words in row.values()),

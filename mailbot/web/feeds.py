@@ -20,6 +20,7 @@ from starlette.routing import Route
 from mailbot.outbound.calendar import planning_calendar
 from mailbot.web.auth import Viewer, feed_token_since, feed_viewer, renew_feed_token, revoke_feed_token
 from mailbot.web.base import Desk
+from mailbot.web.render import item_text
 from mailbot.web.texts import texts
 from mailbot.workflow.models import User
 from mailbot.workflow.planning import PlannedTask, planned_tasks
@@ -82,7 +83,7 @@ def _feed(desk: Desk, request: Request, viewer: Viewer, view: str, tables: list[
                    f"{words['col_requester']}: {row.requester}",
                    words["followups_tasks"].format(followups=row.followups, tasks=row.tasks)]
         if row.items:
-            details.append(", ".join(row.items))
+            details.append(", ".join(item_text(item, language) for item in row.items))
         entry.description(" — ".join(details))
     return feed.atom_str(pretty=True) if fmt == "atom" else feed.rss_str(pretty=True)
 

@@ -22,6 +22,7 @@ from mailbot.web.auth import Viewer
 from mailbot.web.base import Desk
 from mailbot.web.timeline import time_spent, timeline
 from mailbot.workflow.documents import DocumentStore
+from mailbot.workflow.machines import item_label
 from mailbot.workflow.models import Document, Ticket, User
 from mailbot.workflow.planning import planned_tasks
 from mailbot.workflow.views import DESK_VIEWS, desk_tables, may_read, requested_table
@@ -85,7 +86,7 @@ def routes(desk: Desk) -> list[Route]:
                 "ticket": ticket, "entries": entries, "spent": time_spent(ticket, technician=technician),
                 "observers": [u.name or u.email for u in ticket.observers],
                 "assignees": [u.name or u.email for u in ticket.assignees],
-                "items": [i.name for i in ticket.items],
+                "items": [item_label(i, desk.language(viewer)) for i in ticket.items],
                 "actions": technician_actions(desk.settings.helpdesk_address, desk.settings.subject_tag, ticket.id,
                                               ticket.title, ticket.status, desk.language(viewer)) if technician else [],
                 "approval": (approval_links(desk.settings.helpdesk_address, desk.settings.subject_tag, ticket.id)

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from markupsafe import Markup, escape
 
 from mailbot.outbound.render import DATE_FORMATS, MONTHS, TASK_STATES, WEEKDAYS, clock_time, day_number
+from mailbot.workflow.machines import label
 from mailbot.workflow.states import LABELS
 
 
@@ -57,6 +58,12 @@ def file_size(size: int, language: str) -> str:
     return f"{number.replace('.', ',')}\u00a0{units[unit]}" if language == "fr" else f"{number} {units[unit]}"
 
 
+def item_text(item: tuple[str | None, str], language: str) -> str:
+    """An associated item of a desk row: `Ordinateur - 203-02` for a machine, else its name."""
+    machine_type, name = item
+    return label(machine_type, name, language) if machine_type else name
+
+
 def nl2br(text: Any) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
 
@@ -80,6 +87,7 @@ def environment(*, strict: bool = False) -> Environment:
         day_title=_with_context(day_title), clock=_with_context(clock), nl2br=nl2br,
         duration=pass_context(lambda ctx, minutes: duration(minutes, ctx["language"])),
         file_size=pass_context(lambda ctx, size: file_size(size, ctx["language"])),
+        item_text=pass_context(lambda ctx, item: item_text(item, ctx["language"])),
         status_label=pass_context(lambda ctx, status: LABELS[ctx["language"]].get(str(status), str(status))),
         task_state=pass_context(lambda ctx, state: TASK_STATES[ctx["language"]].get(str(state), str(state))),
     )

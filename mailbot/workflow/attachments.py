@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from mailbot.parsers.types import Attachment
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.models import Document, Ticket
@@ -52,3 +54,11 @@ def attach(ticket: Ticket, attachments: tuple[Attachment, ...], *, store: Docume
             sha256=attachment.sha256, inline=attachment.inline, content_id=attachment.content_id,
             created_at=now))
     return refused
+
+
+def stored_ids(session: Session, documents: list[Document]) -> list[int]:
+    """The numbers of documents just added to a ticket (flushed to get them), for the events
+    whose notifications carry them as attachments."""
+    if documents:
+        session.flush()
+    return [document.id for document in documents]

@@ -14,12 +14,15 @@ from mailbot.workflow.models import Ticket
 from mailbot.workflow.states import Status
 
 
-def close_automatically(ticket: Ticket, now: datetime, why: str) -> Event:
+def close_automatically(ticket: Ticket, now: datetime, why: str, caused_by: int | None = None) -> Event:
+    """The closing, with its event; `caused_by`: the user whose mail closed it at once (a #solve
+    under MAILBOT_AUTOCLOSE_HOURS=0): the others read that that person closed it, and that
+    person is told nothing beyond the confirmation of their commands."""
     for solution in ticket.solutions:
         if solution.status == "waiting":
             solution.status, solution.decided_at = "accepted", now
     acts.move(ticket, "autoclose", by=None, why=why, now=now)
-    return Event("closed", ticket.id, None, context={"text": "", "automatic": True})
+    return Event("closed", ticket.id, caused_by, context={"text": "", "automatic": caused_by is None})
 
 
 def due_ticket_ids(session: Session, now: datetime, hours: float, limit: int = 500) -> list[int]:

@@ -1,10 +1,10 @@
 """What a technician's command mail applied, as plain values for the confirmation answer
 (`commands_applied`): one item per thing done, the status reached and the time spent on the
-ticket. The templates phrase it in the technician's language."""
+ticket (and the time still planned). The templates phrase it in the technician's language."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mailbot.parsers import commands as c
@@ -15,13 +15,18 @@ KINDS: dict[type[c.Command], str | None] = {
     c.TaskCommand: "task", c.PrivateCommand: None, c.HoldCommand: "waiting", c.ResumeCommand: "resumed",
     c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.SolveCommand: "solved", c.KbCommand: "kb",
     c.CloseCommand: "closed", c.TypeCommand: "type", c.UrgencyCommand: "urgency", c.AssetCommand: "asset",
-    c.HelpCommand: None,
+    c.HelpCommand: None, c.DocCommand: None, c.DocumentsCommand: None, c.ShowCommand: None,
+    c.TicketsCommand: None, c.MyRequestsCommand: None,  # answered in sections (workflow/asked.py)
 }
 
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
-                  private: bool) -> list[dict[str, Any]]:
-    """The items in the order the technician reads them: taking first, then each command."""
+                  private: bool, names: Mapping[str, str] | None = None,
+                  machines: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The items in the order the technician reads them: taking first, then each command;
+    `names` (address -> name) name the people an item is about (`who`) when the helpdesk knows them;
+    `machines`: the machine each `#asset` line named, by line number (shown by its label)."""
+    names = names or {}
     items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
     for cmd in commands:
         kind = KINDS.get(type(cmd))
@@ -31,16 +36,16 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         if isinstance(cmd, c.AssignCommand):
             if cmd.email is None or cmd.email.lower() == author.email.lower():
                 continue  # #take: said by "taken" (or nothing new when already assigned)
-            item["email"] = cmd.email
+            item.update(email=cmd.email, who=names.get(cmd.email.lower()) or cmd.email)
         elif isinstance(cmd, c.TaskCommand):
             item.update(duration_minutes=cmd.duration_minutes, state=cmd.state,
                         begin=cmd.begin.isoformat() if cmd.begin else None)
         elif isinstance(cmd, c.ObserverCommand):
-            item["email"] = cmd.email
+            item.update(email=cmd.email, who=names.get(cmd.email.lower()) or cmd.email)
         elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
             item["value"] = str(cmd.value)
         elif isinstance(cmd, c.AssetCommand):
-            item["name"] = cmd.name
+            item.update(name=cmd.name, removed=cmd.remove, machine=(machines or {}).get(cmd.line_number))
         items.append(item)
     if followup:
         items.append({"kind": "followup"})
@@ -49,7 +54,13 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
     return items
 
 
+# Task states whose duration is time spent; a `todo` task's duration is time still planned.
+SPENT_STATES = frozenset({"done", "information"})
+
+
 def summary(ticket: Ticket, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The confirmation's context: the items, the ticket's status and its total time spent."""
-    return {"applied": items, "status": str(ticket.status),
-            "total_minutes": sum(task.duration_minutes or 0 for task in ticket.tasks)}
+    """The confirmation's context: the items, the ticket's status, the time spent on it (done
+    and information tasks) and the time its tasks still to do are planned for."""
+    spent = sum(task.duration_minutes or 0 for task in ticket.tasks if task.state in SPENT_STATES)
+    planned = sum(task.duration_minutes or 0 for task in ticket.tasks if task.state not in SPENT_STATES)
+    return {"applied": items, "status": str(ticket.status), "total_minutes": spent, "planned_minutes": planned}

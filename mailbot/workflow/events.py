@@ -14,8 +14,10 @@ class Event:
 
     kind: ticket_created, followup_added, task_added, status_waiting, solved,
     solution_approved, solution_refused, closed.
-    actor_id: the user whose action it was (never told about it, except for
-    ticket_created's acknowledgement). private: never sent to requester or observers.
+    actor_id: the user whose action it was (never told about it, except for the requester's
+    acknowledgements: of a new ticket, of an approval or refusal and the closing it caused).
+    private: never sent to requester or observers. The events of one mail are told together:
+    one notification per recipient.
     context: what the templates show (texts, names), a JSON-able snapshot.
     """
 

@@ -2,7 +2,8 @@
 
 Every handler runs twice: first on a dry run that only follows the status and checks each
 command (so that all errors are found before anything changes), then for real. A handler
-raises `Refused(reason)` when its command cannot be applied."""
+raises `Refused(reason)` when its command cannot be applied: `Refused(because("code", …))` for a reason of the table in
+`parsers/reasons.py` (said in the technician's language), or `Refused("English text")`, shown as is."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
-from mailbot.workflow import kb, states
+from mailbot.parsers.reasons import ReasonError, because
+from mailbot.workflow import kb, machines, states
 from mailbot.workflow import tickets as acts
+from mailbot.workflow.asked import Asked
 from mailbot.workflow.events import Event
-from mailbot.workflow.models import Solution, Task, Ticket, TicketItem, User
+from mailbot.workflow.models import Document, Solution, Task, Ticket, User
 from mailbot.workflow.people import create_user
 from mailbot.workflow.states import Status
 
 
-class Refused(Exception):
-    """A command that cannot be applied; the message says why, for the technician."""
+class Refused(ReasonError):
+    """A command that cannot be applied; its `reason` says why, for the technician."""
 
 
 @dataclass
@@ -38,14 +41,15 @@ class CommandContext:
     dry: bool = True
     status: str = ""
     events: list[Event] = field(default_factory=list)
-    wants_help: bool = False
+    asked: Asked = field(default_factory=Asked)  # what the reading commands asked for (answered once)
+    machines: dict[int, dict[str, Any]] = field(default_factory=dict)  # #asset line -> the machine it named
 
     def move(self, action: str, why: str) -> None:
         """Follow a status action; on the real pass, apply it with its history line."""
         try:
             target = states.next_status(action, self.status)
         except Exception as exc:
-            raise Refused(f"not allowed while the ticket is '{self.status}'") from exc
+            raise Refused(because("not_allowed_in_status", status=self.status)) from exc
         if not self.dry:
             acts.move(self.ticket, action, by=self.author, why=why, now=self.now)
         self.status = str(target)
@@ -59,7 +63,7 @@ class CommandContext:
             return self.author
         user = acts.user_by_email(self.session, email)
         if user is None or not user.is_technician:
-            raise Refused(f"{email} is not a technician")
+            raise Refused(because("not_a_technician", email=email))
         return user
 
 
@@ -106,7 +110,7 @@ def resume_action(ticket: Ticket) -> str:
 
 def on_resume(cmd: c.ResumeCommand, ctx: CommandContext) -> None:
     if ctx.status != Status.WAITING:
-        raise Refused(f"the ticket is not waiting (it is '{ctx.ticket.status}')")
+        raise Refused(because("not_waiting", status=ctx.ticket.status))
     ctx.move(resume_action(ctx.ticket), "resumed")
 
 
@@ -170,12 +174,45 @@ def on_urgency(cmd: c.UrgencyCommand, ctx: CommandContext) -> None:
 
 
 def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
-    if not ctx.dry and all(item.name != cmd.name for item in ctx.ticket.items):
-        ctx.ticket.items.append(TicketItem(name=cmd.name))
+    """Links a known machine (by name or serial number), or unlinks an item of the ticket."""
+    if cmd.remove:
+        item = machines.linked_item(ctx.ticket, cmd.name)
+        if item is None:
+            raise Refused(because("machine_not_linked", name=cmd.name))
+        if not ctx.dry:
+            ctx.ticket.items.remove(item)
+            ctx.machines[cmd.line_number] = {"type": item.machine.type if item.machine else None, "name": item.name}
+        return
+    try:
+        machine = machines.find(ctx.session, cmd.name)
+    except machines.UnknownMachine as exc:
+        raise Refused(exc.reason) from exc
+    if not ctx.dry:
+        machines.link(ctx.ticket, machine)
+        ctx.machines[cmd.line_number] = {"type": machine.type, "name": machine.name}
 
 
-def on_help(cmd: c.HelpCommand, ctx: CommandContext) -> None:
-    ctx.wants_help = True
+def on_read(cmd: c.Command, ctx: CommandContext) -> None:
+    """#show, #tickets, #mesdemandes, #help: given in the mail's one answer (workflow/asked.py)."""
+    if not ctx.dry:
+        ctx.asked.commands.append(cmd)
+
+
+def on_doc(cmd: c.DocCommand, ctx: CommandContext) -> None:
+    document = ctx.session.get(Document, cmd.number)
+    if document is None:
+        raise Refused(because("no_such_document", number=str(cmd.number)))
+    if document.ticket_id != ctx.ticket.id:
+        raise Refused(because("document_of_another_ticket", number=str(cmd.number), ticket=str(document.ticket_id)))
+    if not ctx.dry:
+        ctx.asked.documents = True
+        ctx.asked.document_ids.append(document.id)
+
+
+def on_documents(cmd: c.DocumentsCommand, ctx: CommandContext) -> None:
+    if not ctx.dry:
+        ctx.asked.documents = True
+        ctx.asked.document_ids += [document.id for document in ctx.ticket.documents]
 
 
 def on_nothing(cmd: c.Command, ctx: CommandContext) -> None:
@@ -195,5 +232,10 @@ HANDLERS: dict[type[c.Command], Callable[[Any, CommandContext], None]] = {
     c.TypeCommand: on_type,
     c.UrgencyCommand: on_urgency,
     c.AssetCommand: on_asset,
-    c.HelpCommand: on_help,
+    c.DocCommand: on_doc,
+    c.DocumentsCommand: on_documents,
+    c.ShowCommand: on_read,
+    c.TicketsCommand: on_read,
+    c.MyRequestsCommand: on_read,
+    c.HelpCommand: on_read,
 }

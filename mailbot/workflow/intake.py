@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.parsers.types import ParsedMessage
-from mailbot.workflow import kb
+from mailbot.workflow import kb, machine_proposals, machines
 from mailbot.workflow import tickets as acts
-from mailbot.workflow.attachments import AttachmentLimits, attach
+from mailbot.workflow.attachments import AttachmentLimits, attach, stored_ids
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.models import Group, StatusChange, Ticket, User
@@ -35,6 +35,7 @@ class IntakeConfig:
     language: str
     mailbox: str = ""
     default_group: str = ""  # the group new tickets of this mailbox go to (created when missing)
+    inventory_autolink: bool = True  # link the one machine a new mail names (MAILBOT_INVENTORY_AUTOLINK)
 
 
 class Intake:
@@ -70,13 +71,27 @@ class Intake:
         session.flush()
         acts.pin(session, ticket)
         acts.remember_message(session, parsed.message_id, ticket)
+        before = len(ticket.documents)
         refused = attach(ticket, parsed.attachments, store=self.store, limits=self.limits, now=now)
         answers = refused_attachments(ticket, requester, refused, now) if answered else []
+        inventory = self._machines(session, ticket, f"{title}\n{content}", requester.email)
         event = Event("ticket_created", ticket.id, requester.id, context={
             "text": content, "follows_ticket_id": follows.id if follows else None,
-            "kb_articles": kb.suggestions(session, title, limit=3)},
+            # the new documents, attached to the technicians' notifications when sent (outbound/attaching.py)
+            "document_ids": stored_ids(session, ticket.documents[before:]),
+            "kb_articles": kb.suggestions(session, title, limit=3), "inventory": inventory},
             silent_for=() if answered else (requester.id,))
         return MailResult("ticket", ticket.id, events=[event], answers=answers)
+
+
+    def _machines(self, session: Session, ticket: Ticket, text: str, requester: str) -> dict[str, Any]:
+        """The machines the ticket may be about, for the technicians: linked, or proposed."""
+        found = machine_proposals.proposals(session, text, requester)
+        machine = machine_proposals.to_link(found) if self.config.inventory_autolink else None
+        if machine is not None:
+            machines.link(ticket, machine)
+        return {"linked": [p.values() for p in found if p.machine is machine],
+                "proposed": [p.values() for p in found if p.machine is not machine]}
 
 
 def first_line(text: str, limit: int = 80) -> str:

@@ -129,13 +129,45 @@ class Ticket(Base):
 
 
 class TicketItem(Base):
-    """An inventory item associated with a ticket, e.g. `Computer 203-02`."""
+    """An item associated with a ticket: a machine of the inventory (`#asset 203-02`), or, on
+    tickets from before the inventory, the free text a technician typed (`Computer 203-02`)."""
 
     __tablename__ = "ticket_items"
+    __table_args__ = (UniqueConstraint("ticket_id", "machine_id", name="uq_ticket_items_machine"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))  # the free text; the machine's name when linked
+    machine_id: Mapped[int | None] = mapped_column(ForeignKey("machines.id"), default=None, index=True)
+
+    machine: Mapped[Machine | None] = relationship(lazy="joined")
+
+
+class Machine(Base):
+    """A machine of the inventory (SPEC §11), as its agent last reported it."""
+
+    __tablename__ = "machines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)  # casefolded name, for lookups
+    type: Mapped[str] = mapped_column(String(30), default="computer")  # parsers.inventory.MachineType
+    device_id: Mapped[str | None] = mapped_column(String(255), default=None, unique=True)
+    serial: Mapped[str] = mapped_column(String(200), default="")
+    serial_key: Mapped[str | None] = mapped_column(String(200), default=None, index=True)
+    manufacturer: Mapped[str] = mapped_column(String(200), default="")
+    model: Mapped[str] = mapped_column(String(200), default="")
+    os: Mapped[str] = mapped_column(String(300), default="")
+    ip_addresses: Mapped[str] = mapped_column(Text, default="")  # space-separated
+    mac_addresses: Mapped[str] = mapped_column(Text, default="")  # space-separated
+    last_user: Mapped[str] = mapped_column(String(200), default="")
+    last_user_key: Mapped[str] = mapped_column(String(200), default="", index=True)  # login without domain
+    location: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(20), default="")  # ocs, glpi
+    inventoried_at: Mapped[datetime | None] = mapped_column(default=None)
+    imported_at: Mapped[datetime]
+    # set when a full import did not have it; cleared when it comes back
+    missing_since: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Followup(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,15 +18,15 @@ from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.intake import Intake
-from mailbot.workflow.models import Notification, ProcessedMail, Ticket
+from mailbot.workflow.models import Notification, ProcessedMail, Ticket, User
 from mailbot.workflow.people import SenderPolicy, create_user
-from mailbot.workflow.replies import Replies
+from mailbot.workflow.replies import AUTHOR_HEADERS, Replies
 from mailbot.workflow.states import Status
 
 
 @dataclass
 class MailResult:
-    """What became of a mail. outcome: ticket, followup, refused, ignored, failed, duplicate."""
+    """What became of a mail. outcome: ticket, followup, answered, refused, ignored, failed, duplicate."""
 
     outcome: str
     ticket_id: int | None = None
@@ -43,11 +44,18 @@ class ServiceConfig:
     requester_from_reply_to: bool = False
 
 
+class NewMailHandler(Protocol):
+    def __call__(self, session: Session, parsed: ParsedMessage, user: User, now: datetime) -> MailResult | None:
+        """Answer a known user's mail that names no ticket, or return None to open a ticket."""
+
+
 class MailService:
-    def __init__(self, config: ServiceConfig, intake: Intake, replies: Replies):
+    def __init__(self, config: ServiceConfig, intake: Intake, replies: Replies, *,
+                 ticketless: NewMailHandler | None = None):
         self.config = config
         self.intake = intake
         self.replies = replies
+        self.ticketless = ticketless  # commands that need no ticket (workflow/ticketless.py)
 
     @staticmethod
     def already_processed(session: Session, mailbox: str, mail_key: str) -> ProcessedMail | None:
@@ -105,6 +113,10 @@ class MailService:
                 # someone unknown takes no part in an open ticket: refused, so no user is made
                 return self.replies.from_stranger(session, parsed, sender, None, ticket, now)
             user = create_user(session, sender, now)
+        elif ticket is None and self.ticketless is not None and parsed.sender_source in AUTHOR_HEADERS:
+            answered = self.ticketless(session, parsed, user, now)
+            if answered is not None:
+                return answered
         if ticket is None:
             return self.intake.open(session, parsed, user, now, answered=not machine_ok)
         return self.replies.handle(session, parsed, user, ticket, now)

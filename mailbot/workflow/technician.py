@@ -1,6 +1,7 @@
 """A technician's reply (SPEC §4): read the command lines, check them all, apply them all
-or none, keep the rest of the text (without its sign-off) as a followup, and answer once:
-what was applied (the confirmation), the refused lines, or #help."""
+or none, keep the rest of the text (without its sign-off) as a followup and the mail's
+attachments as documents, and answer once: what was applied (the confirmation), the refused
+lines, or what the reading commands asked for (#help, #show, #doc …; workflow/asked.py)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
 from mailbot.parsers.authresults import vouched
+from mailbot.parsers.reasons import Reason, because, plain
 from mailbot.parsers.signoff import name_parts
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
+from mailbot.workflow.asked import answer_context, answer_kind
+from mailbot.workflow.attachments import attach
 from mailbot.workflow.autoclose import close_automatically
 from mailbot.workflow.confirmation import applied_items, summary
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.handlers import HANDLERS, CommandContext, Refused, resume_action
+from mailbot.workflow.intake import refused_attachments
 from mailbot.workflow.models import Ticket, User
 from mailbot.workflow.states import Status
 
@@ -48,13 +53,14 @@ class TechnicianReplies:
         parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now, names=names)
         if not parse.commands and not parse.errors:
             return self._plain_followup(session, parsed, user, ticket, now)
-        errors = [(e.line_number, e.line, e.reason) for e in parse.errors]
+        errors = [(e.line_number, e.line, e.why) for e in parse.errors]
         if self.config.trusted_authserv_id:
             # DMARC aligns with the From: address; a sender found elsewhere has none to align with
             from_domain = parsed.sender.email.rpartition("@")[2] if parsed.sender_source == "from" else ""
             ok, why = vouched(parsed.authentication_results, self.config.trusted_authserv_id, from_domain)
             if not ok:
-                errors = [(cmd.line_number, cmd.line, f"commands refused: {why}") for cmd in parse.commands]
+                refused = because("commands_refused", why=why or plain("not vouched for"))
+                errors = [(cmd.line_number, cmd.line, refused) for cmd in parse.commands]
         ctx = self._context(session, ticket, user, now, parse)
         if not errors:
             errors = self._run(parse, ctx)
@@ -71,17 +77,58 @@ class TechnicianReplies:
             events.insert(0, Event("followup_added", ticket.id, user.id, private=ctx.private,
                                    context={"text": text}))
         if ticket.status == Status.SOLVED and self.config.autoclose_hours == 0:
-            events.append(close_automatically(ticket, now, "automatic closing is immediate"))
-        help_text = c.help_text(user.language or "fr") if ctx.wants_help else ""
+            events.append(close_automatically(ticket, now, "automatic closing is immediate", user.id))
+        answers = self._attach(session, ticket, user, parsed, now, events)
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
-                              followup=followup, private=ctx.private)
-        if items:  # silence is never the only sign of success: one confirmation, #help included
-            answers = [Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
-                              context={**summary(ticket, items), "help": help_text})]
-        else:
-            answers = [Answer("help", to=user.email, ticket_id=ticket.id, language=user.language,
-                              context={"help": help_text})] if help_text else []
+                              followup=followup, private=ctx.private,
+                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name},
+                              machines=ctx.machines)
+        asked = answer_context(session, user, ticket, ctx.asked)  # after the changes: #show shows them
+        if items:  # silence is never the only sign of success: one confirmation, what was asked included
+            answers.insert(0, Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
+                                     context={**summary(ticket, items), **asked}))
+        elif kind := answer_kind(asked):
+            answers.insert(0, Answer(kind, to=user.email, ticket_id=ticket.id, language=user.language,
+                                     context=asked))
         return MailResult("followup", ticket.id, "commands applied", events=events, answers=answers)
+
+    def reading_closed(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
+                       now: datetime) -> MailResult | None:
+        """A mail on a closed ticket holding only reading commands (#show, #doc …) is answered on
+        that ticket; anything else is left to the closed-ticket rule (None: a new ticket)."""
+        from mailbot.workflow.service import MailResult
+
+        names = name_parts(user.name, parsed.sender.name, user.email)
+        parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now, names=names)
+        if parse.errors or not parse.commands or parse.remaining_text \
+                or not all(c.spec_of(cmd).reads for cmd in parse.commands):
+            return None
+        acts.remember_message(session, parsed.message_id, ticket)
+        ctx = self._context(session, ticket, user, now, parse)
+        errors = self._run(parse, ctx)
+        if errors:
+            return self._unprocessed(ticket, user, parsed, errors, now)
+        ctx.dry = False
+        self._run(parse, ctx)
+        asked = answer_context(session, user, ticket, ctx.asked)
+        kind = answer_kind(asked)
+        assert kind is not None, "reading commands always ask for a section"
+        return MailResult("answered", ticket.id, "reading commands on a closed ticket answered", answers=[
+            Answer(kind, to=user.email, ticket_id=ticket.id, language=user.language, context=asked)])
+
+    def _attach(self, session: Session, ticket: Ticket, user: User, parsed: ParsedMessage, now: datetime,
+                events: list[Event]) -> list[Answer]:
+        """The mail's attachments become documents of the ticket, carried by its first event."""
+        from mailbot.workflow.replies import documents_context
+
+        if not parsed.attachments:
+            return []
+        before = len(ticket.documents)
+        intake = self.replies.intake
+        refused = attach(ticket, parsed.attachments, store=intake.store, limits=intake.limits, now=now)
+        if events:
+            events[0].context.update(documents_context(session, ticket, before, user))
+        return refused_attachments(ticket, user, refused, now)
 
     def _context(self, session: Session, ticket: Ticket, user: User, now: datetime,
                  parse: c.CommandParse) -> CommandContext:
@@ -90,12 +137,12 @@ class TechnicianReplies:
                               private=any(isinstance(cmd, c.PrivateCommand) for cmd in parse.commands),
                               autoclose_hours=self.config.autoclose_hours, status=ticket.status)
 
-    def _run(self, parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, str]]:
+    def _run(self, parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, Reason]]:
         """One pass over the commands; on the dry pass, collect every refusal."""
         ctx.status = ctx.ticket.status
         ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand))  # #kb after #solve
-        errors: list[tuple[int, str, str]] = []
-        if not ctx.ticket.assignees and any(not isinstance(cmd, c.HelpCommand) for cmd in ordered) \
+        errors: list[tuple[int, str, Reason]] = []
+        if not ctx.ticket.assignees and any(not c.spec_of(cmd).reads for cmd in ordered) \
                 and not any(isinstance(cmd, c.AssignCommand) for cmd in ordered):
             from mailbot.workflow.handlers import assign
 
@@ -106,7 +153,7 @@ class TechnicianReplies:
             try:
                 HANDLERS[type(cmd)](cmd, ctx)
             except Refused as exc:
-                errors.append((cmd.line_number, cmd.line, str(exc)))
+                errors.append((cmd.line_number, cmd.line, exc.reason))
         leaves_waiting = not any(isinstance(cmd, (c.HoldCommand, c.ResumeCommand)) for cmd in ordered)
         if was_waiting and leaves_waiting and ctx.status == Status.WAITING and \
                 any(isinstance(cmd, c.TaskCommand) for cmd in ordered):
@@ -121,14 +168,20 @@ class TechnicianReplies:
         return self.replies.followup(session, parsed, user, ticket, now)
 
     def _unprocessed(self, ticket: Ticket, user: User, parsed: ParsedMessage,
-                     errors: list[tuple[int, str, str]], now: datetime) -> MailResult:
-        """All or nothing: keep the whole text privately and tell the technician every error."""
+                     errors: list[tuple[int, str, Reason]], now: datetime) -> MailResult:
+        """All or nothing: keep the whole text privately (and the attachments: nothing is lost)
+        and tell the technician every error."""
         from mailbot.workflow.service import MailResult
 
         acts.add_followup(ticket, author=user, content=parsed.new_text, private=True, source="mail",
                           unprocessed=True, now=now)
+        intake = self.replies.intake
+        attach(ticket, parsed.attachments, store=intake.store, limits=intake.limits, now=now)
         answer = Answer("command_errors", to=user.email, ticket_id=ticket.id, language=user.language,
-                        context={"errors": [{"line_number": n, "line": line, "reason": why}
-                                            for n, line, why in sorted(errors)],
+                        # the reason as a code and parameters, said in the technician's language when
+                        # the mail is written; `reason` in English for whoever reads the row
+                        context={"errors": [{"line_number": n, "line": line, "reason": why.text("en"),
+                                             "why": why.to_json()}
+                                            for n, line, why in sorted(errors, key=lambda e: e[0])],
                                  "help": c.help_text(user.language or "fr")})
         return MailResult("followup", ticket.id, f"{len(errors)} command line(s) refused", answers=[answer])

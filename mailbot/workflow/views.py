@@ -11,6 +11,7 @@ from sqlalchemy import Select, false, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
+from mailbot.workflow.machines import item_label, machine_json
 from mailbot.workflow.models import Document, Followup, Task, Ticket, User, ticket_assignees, ticket_observers
 from mailbot.workflow.states import Status
 from mailbot.workflow.tickets import user_by_email
@@ -34,7 +35,8 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "observers": [u.email for u in ticket.observers],
         "assignees": [u.email for u in ticket.assignees],
         "group": ticket.group.name if ticket.group else None,
-        "items": [item.name for item in ticket.items],
+        "items": [item_label(item) for item in ticket.items],
+        "machines": [machine_json(item.machine) for item in ticket.items if item.machine],
         "follows_ticket": ticket.follows_ticket_id,
         "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
         "solved_at": _iso(ticket.solved_at), "closed_at": _iso(ticket.closed_at),
@@ -120,14 +122,16 @@ def list_tickets(session: Session, **view: Any) -> list[Ticket]:
     if not ids:
         return []
     loaded = {t.id: t for t in session.scalars(
-        select(Ticket).options(selectinload(Ticket.assignees)).where(Ticket.id.in_(ids))).unique()}
+        select(Ticket).options(selectinload(Ticket.assignees), selectinload(Ticket.items))
+        .where(Ticket.id.in_(ids))).unique()}
     return [loaded[i] for i in ids]
 
 
 def summary_json(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.id, "status": ticket.status, "title": ticket.title, "type": ticket.type,
             "urgency": ticket.urgency, "requester": ticket.requester.email,
-            "assignees": [u.email for u in ticket.assignees], "updated_at": _iso(ticket.updated_at)}
+            "assignees": [u.email for u in ticket.assignees], "updated_at": _iso(ticket.updated_at),
+            "items": [item_label(item) for item in ticket.items]}
 
 
 # -- the desk's tables (SPEC §9), as plain values for the web desk and the mails ---------------
@@ -145,7 +149,7 @@ class DeskRow:
     title: str
     requester: str
     requester_email: str
-    items: tuple[str, ...]
+    items: tuple[tuple[str | None, str], ...]  # (machine type or None, name): labelled in the reader's language
     followups: int
     tasks: int
     updated_at: datetime
@@ -235,7 +239,8 @@ def desk_rows(session: Session, ids: list[int]) -> list[DeskRow]:
     tasks = dict(session.execute(select(Task.ticket_id, func.count()).where(
         Task.ticket_id.in_(ids)).group_by(Task.ticket_id)).all())
     return [DeskRow(id=t.id, status=t.status, title=t.title, requester=t.requester.name or t.requester.email,
-                    requester_email=t.requester.email, items=tuple(item.name for item in t.items),
+                    requester_email=t.requester.email,
+                    items=tuple((item.machine.type if item.machine else None, item.name) for item in t.items),
                     followups=followups.get(t.id, 0), tasks=tasks.get(t.id, 0), updated_at=t.updated_at)
             for t in (tickets[i] for i in ids)]
 

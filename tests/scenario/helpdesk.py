@@ -47,9 +47,10 @@ class Helpdesk:
     def __init__(self, tmp: Path, **settings: object):
         self.tmp = tmp
         self.clock = Clock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-        self.settings = clean_settings(database_url=f"sqlite:///{tmp / 'mailbot.db'}", outbox_dir=tmp / "outbox",
-                                       documents_dir=tmp / "documents", helpdesk_address="helpdesk@lycee.example",
-                                       **settings)
+        # SQLite in `tmp` unless the test names another database
+        self.settings = clean_settings(**{"database_url": f"sqlite:///{tmp / 'mailbot.db'}", "outbox_dir": tmp / "outbox",
+                                          "documents_dir": tmp / "documents", "helpdesk_address": "helpdesk@lycee.example",
+                                          **settings})
         self.app = App(self.settings, clock=self.clock)
         self.app.ensure_schema()
         self.app.start_worker()

@@ -40,3 +40,16 @@ def test_a_reply_to_the_closing_subject_opens_a_ticket_with_the_plain_title(help
     follow = helpdesk.show(2)
     assert follow["title"] == "Ordinateur très lent" and follow["follows_ticket"] == 1
     assert helpdesk.show(1)["title"] == "Ordinateur très lent"
+
+
+def test_after_a_refusal_the_assigned_technician_is_not_told_to_take_the_ticket_again(helpdesk: Helpdesk) -> None:
+    helpdesk.cli("users", "add", TECH, "--technician")
+    helpdesk.send(LOIC, "Ordinateur très lent", "Il met 10 minutes à démarrer.")
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#take\n#solve Mémoire ajoutée.")
+    helpdesk.new_mails()
+    helpdesk.send(LOIC, "Re: [Ticket #1] Ordinateur très lent", "Non, toujours lent le matin.")
+    ticket = helpdesk.show(1)
+    assert (ticket["status"], ticket["assignees"]) == ("new", [TECH])  # back to new, still hers
+    [to_tech] = [m for m in helpdesk.new_mails() if m.to == TECH]
+    assert "#task 0h15 … – ajoute une tâche" in to_tech.text and "#solve" in to_tech.text
+    assert "#take" not in to_tech.text

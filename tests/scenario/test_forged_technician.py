@@ -32,7 +32,9 @@ def test_a_forged_technician_mail_signed_by_another_domain_changes_nothing(tmp_p
         assert [(f["author"], f["content"], f["private"]) for f in kept] == [
             (TECH, "#solve Toner remplacé\n#private\nRien", True)]  # the mail, kept privately
         (told,) = [m for m in desk.new_mails() if m.to == TECH]
-        assert "commands refused" in told.text and "attacker.example" in told.text
+        # in the technician's language (French by default), naming what the trusted server said
+        assert (f"commandes refusées\u00a0: {MX} ne garantit pas que le message vient de lycee.example"
+                " (dkim=pass header.d=attacker.example; dmarc=fail header.from=lycee.example)") in told.text
     finally:
         desk.close()
 

@@ -24,8 +24,14 @@ def test_oui_closes_the_ticket_and_accepts_the_solution(helpdesk):
     helpdesk.send(LOIC, "Re: [Ticket #1] Imprimante B12", "Oui, merci !")
     ticket = helpdesk.show(1)
     assert ticket["status"] == "closed" and ticket["solutions"][-1]["status"] == "accepted"
-    # the technician is told of the approval and of the closing in one go; the observer of the closing
-    assert sorted(m.to for m in helpdesk.new_mails()) == sorted([TECH, TECH, PROF])
+    # one mail each: the technician of the approval and the closing, Loïc that his approval closed
+    # it, the observer of the closing
+    mails = {m.to: m for m in helpdesk.new_mails()}
+    closed = "[Ticket #1] Clos\u00a0: Imprimante B12"
+    assert {to: m.subject for to, m in mails.items()} == {TECH: closed, LOIC: closed, PROF: closed}
+    assert "Vous avez approuvé la solution" in mails[LOIC].text and "est maintenant close" in mails[LOIC].text
+    assert "a approuvé la solution du ticket #1." in mails[TECH].text
+    assert "approuvé" not in mails[PROF].text and "Le ticket #1 a été clos par" in mails[PROF].text
 
 
 def test_the_approve_link_subject_closes_the_ticket(helpdesk):
@@ -57,6 +63,13 @@ def test_a_refusal_with_a_reason_sends_the_ticket_back_to_new(helpdesk):
     assert ticket["status"] == "new" and ticket["assignees"] == [TECH]
     assert ticket["solutions"][-1]["reason"] == "toujours lent"
     assert ticket["history"][-1]["why"] == "solution refused: toujours lent"
+    # Loïc is told his refusal was recorded, the technician that the solution was refused
+    mails = {m.to: m for m in helpdesk.new_mails()}
+    assert {to: m.subject for to, m in mails.items()} == {
+        LOIC: "[Ticket #1] Solution refusée – demande rouverte\u00a0: Imprimante B12",
+        TECH: "[Ticket #1] Solution refusée\u00a0: Imprimante B12"}
+    assert "Votre refus de la solution a bien été enregistré." in mails[LOIC].text
+    assert "toujours lent" in mails[LOIC].text and "toujours lent" in mails[TECH].text
 
 
 def test_merci_keeps_it_solved_and_says_when_it_will_close(helpdesk):
@@ -77,6 +90,27 @@ def test_mailbot_autoclose_closes_what_is_due_and_tells_the_requester(helpdesk):
     assert "closed 1 ticket(s): #1" in helpdesk.cli("autoclose")
     assert helpdesk.show(1)["status"] == "closed"
     assert LOIC in [m.to for m in helpdesk.new_mails()]
+
+
+def test_a_solution_that_closes_at_once_is_one_mail_without_a_question(tmp_path):
+    desk = Helpdesk(tmp_path, autoclose_hours=0)
+    try:
+        desk.cli("users", "add", TECH, "--technician")
+        desk.send(LOIC, "Imprimante B12", "Elle n'imprime plus.", cc=PROF)
+        desk.new_mails()
+        desk.send(TECH, "Re: [Ticket #1] Imprimante B12", "#solve Cartouche changée.")
+        assert desk.show(1)["status"] == "closed"
+        mails = {m.to: m for m in desk.new_mails()}
+        closed = "[Ticket #1] Clos\u00a0: Imprimante B12"
+        # the technician's own closing is only in the confirmation of the commands
+        assert {to: m.subject for to, m in mails.items()} == {
+            LOIC: closed, PROF: closed, TECH: "[Ticket #1] Imprimante B12"}
+        told = mails[LOIC].text
+        assert told.index("Cartouche changée.") < told.index("Le ticket #1 a été clos par tech@lycee.example.")
+        assert "Le problème est-il réglé" not in told and "APPROVE" not in told
+        assert "État\u00a0: clos" in mails[TECH].text
+    finally:
+        desk.close()
 
 
 @pytest.mark.parametrize(("hours", "status"), [(0, "closed"), (-1, "solved")])

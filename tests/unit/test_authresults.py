@@ -56,15 +56,15 @@ ROWS = [
 def test_vouched(case, headers, from_domain, expected):
     ok, why = vouched(tuple(headers), MX, from_domain)
     assert ok is expected
-    assert (why == "") is expected
+    assert (why is None) is expected
     if not expected:
-        assert MX in why
+        assert MX in str(why)
 
 
 def test_the_refusal_names_what_the_server_said():
     ok, why = vouched((f"{MX}; dkim=pass header.d=attacker.example; dmarc=fail header.from=lycee.example",), MX, FROM)
     assert not ok
-    assert why == (f"{MX} did not vouch for lycee.example "
+    assert str(why) == (f"{MX} did not vouch for lycee.example "
                    "(dkim=pass header.d=attacker.example; dmarc=fail header.from=lycee.example)")
 
 

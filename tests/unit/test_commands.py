@@ -14,7 +14,6 @@ from mailbot.parsers.commands import (
     AssetCommand,
     AssignCommand,
     CloseCommand,
-    CommandError,
     HelpCommand,
     HoldCommand,
     KbCommand,
@@ -28,6 +27,7 @@ from mailbot.parsers.commands import (
     help_text,
     parse_commands,
 )
+from mailbot.parsers.typography import french_spaces
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -197,7 +197,7 @@ def test_several_task_lines_give_several_tasks():
 ])
 def test_a_wrong_command_line_is_an_error_with_its_reason(line, reason):
     result = parse(f"Texte.\n{line}")
-    assert result.errors == (CommandError(2, line, reason),)
+    assert [(e.line_number, e.line, e.reason) for e in result.errors] == [(2, line, reason)]
     assert not result.ok
 
 
@@ -217,7 +217,8 @@ def test_solve_without_text_takes_the_remaining_text_as_solution():
 def test_a_once_only_command_given_twice_is_an_error_on_the_second_line(name):
     argument = {"solve": " ok", "close": "", "type": " request", "urgency": " 2", "hold": ""}[name]
     result = parse(f"#{name}{argument}\n#{name}{argument}")
-    assert result.errors == (CommandError(2, f"#{name}{argument}", f"#{name} may be given only once per mail"),)
+    assert [(e.line_number, e.line, e.reason) for e in result.errors] == [
+        (2, f"#{name}{argument}", f"#{name} may be given only once per mail")]
     assert len(result.commands) == 1
 
 
@@ -225,7 +226,8 @@ def test_the_twenty_first_command_line_is_an_error():
     text = "\n".join(["#task 0h05"] * 22)
     result = parse(text)
     assert len(result.commands) == 20
-    assert result.errors == (CommandError(21, "#task 0h05", "too many command lines: at most 20"),)
+    assert [(e.line_number, e.line, e.reason) for e in result.errors] == [
+        (21, "#task 0h05", "too many command lines: at most 20")]
     assert result.remaining_text == ""
 
 
@@ -257,7 +259,7 @@ def test_every_command_of_the_table_has_a_reader_and_no_word_names_two_commands(
     assert set(grammar._ARGUMENT_READERS) == {spec.name for spec in COMMANDS}
     assert {spec.name for spec in COMMANDS} == {
         "task", "private", "hold", "resume", "assign", "take", "observer", "solve", "kb", "close",
-        "type", "urgency", "asset", "help"}
+        "type", "urgency", "asset", "help", "doc", "documents", "show", "tickets", "mesdemandes"}
 
 
 @pytest.mark.parametrize("language, sample", [
@@ -269,7 +271,7 @@ def test_help_lists_every_command_with_its_aliases_in_the_language(language, sam
     assert sample in text
     for spec in COMMANDS:
         assert f"#{spec.name}" in text
-        assert (spec.help_en if language == "en" else spec.help_fr) in text
+        assert (spec.help_en if language == "en" else french_spaces(spec.help_fr)) in text
 
 
 def test_help_in_an_unknown_language_is_french():

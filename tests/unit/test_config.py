@@ -50,6 +50,9 @@ def test_mailboxes_can_be_tables_in_mailbot_toml(tmp_path):
     ("MAILBOT_MAX_TEXT_KB", "0", "MAILBOT_MAX_TEXT_KB: Input should be greater than or equal to 1"),
     ("MAILBOT_MAX_TEXT_KB", "lots", "MAILBOT_MAX_TEXT_KB:"),
     ("MAILBOT_HELPDESK_NAME", "Assistance\nBcc: x@evil.example", "MAILBOT_HELPDESK_NAME: one line of printable"),
+    ("MAILBOT_NOTIFICATION_ATTACHMENTS_MB", "-1",
+     "MAILBOT_NOTIFICATION_ATTACHMENTS_MB: Input should be greater than or equal to 0"),
+    ("MAILBOT_NOTIFICATION_ATTACHMENTS_MB", "dix", "MAILBOT_NOTIFICATION_ATTACHMENTS_MB:"),
 ])
 def test_a_bad_value_is_one_line_naming_the_setting(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)

@@ -16,11 +16,12 @@ def test_taking_comes_first_then_each_command_in_the_order_written() -> None:
     commands = [c.TaskCommand("todo", 60, datetime(2026, 12, 2, 13, tzinfo=UTC)),
                 c.AssignCommand("sami.tech@lycee.example"), c.ObserverCommand("cpe@lycee.example"),
                 c.UrgencyCommand(4), c.HelpCommand()]
-    assert applied_items(commands, CAMILLE, took=True, followup=True, private=False) == [
+    assert applied_items(commands, CAMILLE, took=True, followup=True, private=False,
+                         names={"sami.tech@lycee.example": "Sami Tech"}) == [
         {"kind": "taken"},
         {"kind": "task", "duration_minutes": 60, "state": "todo", "begin": "2026-12-02T13:00:00+00:00"},
-        {"kind": "assigned", "email": "sami.tech@lycee.example"},
-        {"kind": "observer", "email": "cpe@lycee.example"},
+        {"kind": "assigned", "email": "sami.tech@lycee.example", "who": "Sami Tech"},  # by name when known
+        {"kind": "observer", "email": "cpe@lycee.example", "who": "cpe@lycee.example"},
         {"kind": "urgency", "value": "4"},
         {"kind": "followup"}]
 
@@ -34,8 +35,9 @@ def test_take_of_oneself_is_said_once_and_help_alone_applies_nothing() -> None:
         {"kind": "followup"}, {"kind": "private"}]
 
 
-def test_summary_adds_the_status_and_the_time_of_every_task() -> None:
-    ticket: Any = SimpleNamespace(status="assigned", tasks=[SimpleNamespace(duration_minutes=15),
-                                                            SimpleNamespace(duration_minutes=30)])
+def test_time_spent_counts_done_and_information_tasks_and_planned_time_is_apart() -> None:
+    tasks = [SimpleNamespace(duration_minutes=15, state="done"), SimpleNamespace(duration_minutes=30, state="information"),
+             SimpleNamespace(duration_minutes=60, state="todo"), SimpleNamespace(duration_minutes=None, state="done")]
+    ticket: Any = SimpleNamespace(status="planned", tasks=tasks)
     assert summary(ticket, [{"kind": "taken"}]) == {
-        "applied": [{"kind": "taken"}], "status": "assigned", "total_minutes": 45}
+        "applied": [{"kind": "taken"}], "status": "planned", "total_minutes": 45, "planned_minutes": 60}

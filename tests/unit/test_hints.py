@@ -43,3 +43,9 @@ def test_a_new_ticket_is_taken_not_resumed_and_a_waiting_one_resumed_not_taken()
 def test_an_open_ticket_gets_two_or_three_lines() -> None:
     for status in ("new", "assigned", "planned", "waiting", "solved"):
         assert 2 <= len(hint_lines(status, "fr")) <= 3
+
+
+def test_a_technician_who_has_the_ticket_is_not_told_to_take_it() -> None:
+    assert hint_lines("new", "fr")[0].startswith("#take")
+    assert not any(line.startswith("#take") for line in hint_lines("new", "fr", has_it=True))
+    assert hint_lines("new", "en", has_it=True)[0].startswith("#task")

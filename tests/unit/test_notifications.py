@@ -2,7 +2,16 @@
 
 import pytest
 
-from mailbot.outbound.notifications import NOTIFY, Person, recipients, technicians_for
+from mailbot.outbound.notifications import (
+    FOLDED_ANSWERS,
+    NOTIFY,
+    PRECEDENCE,
+    Person,
+    leading_kind,
+    leading_role,
+    recipients,
+    technicians_for,
+)
 
 REQ = Person(1, "req@lycee.example")
 OBS = Person(2, "obs@lycee.example")
@@ -16,8 +25,8 @@ TABLE = {
     "task_added": (True, True, True),
     "status_waiting": (True, True, False),
     "solved": (True, True, True),
-    "solution_approved": (False, False, True),
-    "solution_refused": (False, False, True),
+    "solution_approved": (True, False, True),
+    "solution_refused": (True, False, True),
     "closed": (True, True, True),
 }
 
@@ -49,7 +58,17 @@ def test_private_event_never_leaves_the_technicians(kind):
 @pytest.mark.parametrize("kind", ["followup_added", "task_added", "solved", "closed"])
 def test_nobody_is_told_of_their_own_action(kind):
     assert TECH.email not in told(kind, actor_id=TECH.id)
+    assert OBS.email not in told(kind, actor_id=OBS.id)
+
+
+@pytest.mark.parametrize("kind", ["followup_added", "task_added", "solved"])
+def test_a_requester_is_not_told_of_their_own_followup_task_or_solution(kind):
     assert REQ.email not in told(kind, actor_id=REQ.id)
+
+
+@pytest.mark.parametrize("kind", ["solution_approved", "solution_refused", "closed"])
+def test_the_requester_is_told_that_their_answer_to_a_solution_was_recorded(kind):
+    assert told(kind, actor_id=REQ.id)[REQ.email] == "requester"
 
 
 def test_the_requester_gets_the_acknowledgement_of_their_own_ticket():
@@ -61,6 +80,29 @@ def test_a_technician_who_is_also_requester_is_told_once_as_requester():
     people = recipients("followup_added", private=False, actor_id=OBS.id, requester=TECH,
                         observers=[], technicians=[TECH])
     assert [(p.email, role) for p, role in people] == [(TECH.email, "requester")]
+
+
+def test_every_event_and_folded_answer_has_its_place_in_the_precedence():
+    assert sorted(PRECEDENCE) == sorted(set(NOTIFY) | FOLDED_ANSWERS)
+
+
+@pytest.mark.parametrize(("kinds", "leading"), [
+    (["followup_added", "task_added"], "task_added"),
+    (["task_added", "solved"], "solved"),
+    (["followup_added", "status_waiting"], "status_waiting"),
+    (["solution_approved", "closed"], "closed"),
+    (["solved", "closed"], "closed"),
+    (["followup_added"], "followup_added"),
+    (["ticket_created", "attachment_refused"], "ticket_created"),
+])
+def test_a_notification_of_several_events_leads_with_what_ends_or_asks_something(kinds, leading):
+    assert leading_kind(kinds) == leading
+
+
+def test_a_notification_is_read_as_requester_or_observer_before_technician():
+    assert leading_role(["technician", "requester"]) == "requester"
+    assert leading_role(["technician", "technician"]) == "technician"
+    assert leading_role(["observer"]) == "observer"
 
 
 def test_technicians_are_the_assignees_else_the_group_else_everyone():

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
-from mailbot.outbound.render import REPLY_MARKER, UNDEFINED, render
+from mailbot.outbound.notifications import FOLDED_ANSWERS, leading_kind
+from mailbot.outbound.render import REPLY_MARKER, TEMPLATE_OF, UNDEFINED, render
 from mailbot.parsers.approval import read_reply
 from mailbot.parsers.quoting import strip_reply
 
@@ -23,7 +24,8 @@ PARIS = ZoneInfo("Europe/Paris")
 # the value production renders with, read before tests/conftest.py swaps in StrictUndefined
 PRODUCTION_UNDEFINED = UNDEFINED
 TICKET = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type": "incident",
-          "urgency": 3, "requester": "loic.medori@lycee.example", "requester_name": "Loïc Medori"}
+          "urgency": 3, "requester": "loic.medori@lycee.example", "requester_name": "Loïc Medori",
+          "assignees": ["Jean Tech"]}
 THREAD = {"in_reply_to": "CAB123@mail.lycee.example", "references": ["CAB123@mail.lycee.example"]}
 HELP = "#task [todo|done|info] DURÉE [@ DATE HEURE] [description]\n#hold [raison]"
 
@@ -40,20 +42,56 @@ EVENT_CONTEXTS: dict[str, dict[str, Any]] = {
     "solution_refused": {"reason": "Toujours aussi lent le matin."},
     "closed": {"text": "", "automatic": True},
 }
+# What the reading commands asked for (mailbot/workflow/asked.py): each section, as the workflow writes it
+HISTORY = {"id": 59, "title": "Ordinateur très lent", "status": "solved", "type": "incident", "urgency": 3,
+           "requester": "Loïc Medori", "assignees": ["Jean Tech"], "observers": ["Aïcha Prof"],
+           "items": [{"type": "computer", "name": "203-02"}], "created_at": "2026-11-30T09:00:00+00:00", "total_minutes": 45,
+           "entries": [
+               {"kind": "opened", "at": "2026-11-30T09:00:00+00:00", "by": "Loïc Medori", "text": "Très lent."},
+               {"kind": "document", "at": "2026-11-30T09:00:00+00:00", "id": 3, "filename": "capture.png",
+                "size": 12345},
+               {"kind": "status", "at": "2026-11-30T09:30:00+00:00", "by": "Jean Tech", "from": "new",
+                "to": "assigned"},
+               {"kind": "followup", "at": "2026-11-30T09:30:00+00:00", "by": "Jean Tech", "text": "Vu.",
+                "private": True, "unprocessed": False},
+               {"kind": "task", "at": "2026-11-30T09:30:00+00:00", "by": "Jean Tech", "text": "Barrette",
+                "state": "todo", "duration_minutes": 45, "begin": "2026-12-01T13:00:00+00:00",
+                "end": "2026-12-01T13:45:00+00:00", "private": False},
+               {"kind": "solution", "at": "2026-12-01T14:00:00+00:00", "by": "Jean Tech", "text": "Remplacée."},
+               {"kind": "refused", "at": "2026-12-01T15:00:00+00:00", "reason": "Toujours lent."},
+               {"kind": "approved", "at": "2026-12-02T08:00:00+00:00", "reason": ""}]}
+DESK_ROW = {"id": 59, "status": "assigned", "title": "Ordinateur très lent", "requester": "Loïc Medori",
+            "requester_email": "loic.medori@lycee.example", "items": [{"type": "computer", "name": "203-02"}], "followups": 2,
+            "tasks": 1, "updated_at": "2026-11-30T09:30:00+00:00"}
+DESK = {"in_progress": {"count": 3, "tickets": [DESK_ROW]}, "to_handle": {"count": 0, "tickets": []},
+        "planning": [{"ticket_id": 59, "title": "Ordinateur très lent", "begin": "2026-12-01T13:00:00+00:00",
+                      "end": "2026-12-01T13:45:00+00:00", "content": "Barrette"}], "limit": 50}
+REQUESTS = {"count": 1, "limit": 50, "tickets": [{"id": 59, "title": "Ordinateur très lent", "status": "waiting",
+                                                  "created_at": "2026-11-30T09:00:00+00:00",
+                                                  "updated_at": "2026-11-30T09:30:00+00:00"}]}
+NOTHING_ASKED = {"history": None, "tickets_view": None, "my_requests": None, "help": "",
+                 "document_ids": [], "documents_asked": False}
+
 ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
-    "command_errors": {"errors": [{"line_number": 3, "line": "#tsk 1h", "reason": "unknown command"}],
+    "command_errors": {"errors": [{"line_number": 3, "line": "#tsk 1h", "reason": "unknown command '#tsk' (did you mean #task?)",
+                                   "why": {"code": "unknown_command_hint", "params": {"word": "tsk", "suggestion": "task"}}}],
                        "help": HELP},
     "help": {"help": HELP},
     "commands_applied": {"applied": [{"kind": "taken"},
                                      {"kind": "task", "duration_minutes": 15, "state": "done", "begin": None},
                                      {"kind": "followup"}],
-                         "status": "assigned", "total_minutes": 45, "help": ""},
+                         "status": "assigned", "total_minutes": 45, "planned_minutes": 0, **NOTHING_ASKED,
+                         "history": HISTORY},
     "refused_sender": {"reason": "unknown sender", "original_subject": "Imprimante en panne"},
     "not_participant": {"original_subject": "Re: [Ticket #59] Ordinateur très lent"},
     "reason_please": {},
     "solved_reply": {"autoclose_at": "2026-12-02T09:00:00+00:00"},
     "attachment_refused": {"attachments": [{"filename": "setup.exe", "code": "blocked_type", "detail": ".exe",
                                             "reason": "files of type .exe are not accepted"}]},
+    "ticket_history": {**NOTHING_ASKED, "history": HISTORY},
+    "documents": {**NOTHING_ASKED, "document_ids": [3], "documents_asked": True},
+    "tickets_view": {**NOTHING_ASKED, "tickets_view": DESK, "help": HELP},
+    "my_requests": {**NOTHING_ASKED, "my_requests": REQUESTS},
     "sign_in_link": {"link": "https://desk.lycee.example/signin/abc", "minutes": 15},
 }
 ALL_EVENTS = [*EVENT_CONTEXTS, *ANSWER_CONTEXTS]
@@ -61,19 +99,38 @@ ALL_EVENTS = [*EVENT_CONTEXTS, *ANSWER_CONTEXTS]
 # (events to the requester, answers to their sender); other mails carry the title alone.
 HAPPENED = {("solved", "fr"): "Résolu – merci de confirmer\u00a0: ", ("solved", "en"): "Solved – please confirm: ",
             ("closed", "fr"): "Clos\u00a0: ", ("closed", "en"): "Closed: ",
-            ("command_errors", "fr"): "Commandes refusées\u00a0: ", ("command_errors", "en"): "Commands refused: "}
+            ("command_errors", "fr"): "Commandes refusées\u00a0: ", ("command_errors", "en"): "Commands refused: ",
+            ("ticket_history", "fr"): "Historique\u00a0: ", ("ticket_history", "en"): "History: ",
+            ("documents", "fr"): "Documents\u00a0: ", ("documents", "en"): "Documents: ",
+            ("solution_refused", "fr"): "Solution refusée – demande rouverte\u00a0: ",
+            ("solution_refused", "en"): "Solution refused – request reopened: "}
+
+
+# The keys of a notification row itself; an event's other keys are in its part.
+ROW_KEYS = {"ticket", "thread", "recipient_role"}
 
 
 def outbox_row(event: str, language: str = "fr", **context: Any) -> SimpleNamespace:
-    is_answer = event in ANSWER_CONTEXTS
-    # the keys the outbox writes (mailbot/outbound/outbox.py): events say whether they are private
-    base = {"ticket": dict(TICKET), "actor": None if is_answer else {"name": "Jean Tech", "email": "tech@lycee.example"},
-            "thread": dict(THREAD), "recipient_role": "sender" if is_answer else "requester",
-            **({} if is_answer else {"private": False})}
-    defaults = ANSWER_CONTEXTS.get(event) or EVENT_CONTEXTS.get(event, {})
+    """A row as the outbox writes it (mailbot/outbound/outbox.py): an answer with its context, or
+    a notification of one event, told as its one part (`event_row` for several)."""
+    if event not in ANSWER_CONTEXTS:
+        return event_row([(event, context)], language, **{k: v for k, v in context.items() if k in ROW_KEYS})
+    base = {"ticket": dict(TICKET), "actor": None, "thread": dict(THREAD), "recipient_role": "sender"}
     return SimpleNamespace(event=event, recipient="loic.medori@lycee.example", language=language,
-                           message_id="mailbot.59.3f2a9c@lycee.example", is_answer=is_answer,
-                           context={**base, **defaults, **context})
+                           message_id="mailbot.59.3f2a9c@lycee.example", is_answer=True,
+                           context={**base, **ANSWER_CONTEXTS[event], **context})
+
+
+def event_row(events: list[tuple[str, dict[str, Any]]], language: str = "fr", **row: Any) -> SimpleNamespace:
+    """A notification telling these events in order, each with its default context and changes."""
+    role = row.get("recipient_role", "requester")
+    told = [{"kind": kind, "actor": {"name": "Jean Tech", "email": "tech@lycee.example"}, "private": False,
+             "own": False, "recipient_role": role, **{**EVENT_CONTEXTS, **ANSWER_CONTEXTS}[kind],
+             **{k: v for k, v in changes.items() if k not in ROW_KEYS}} for kind, changes in events]
+    return SimpleNamespace(event=leading_kind(kind for kind, _ in events), recipient="loic.medori@lycee.example",
+                           language=language, message_id="mailbot.59.3f2a9c@lycee.example", is_answer=False,
+                           context={"ticket": dict(TICKET), "thread": dict(THREAD), "recipient_role": role,
+                                    **row, "parts": told})
 
 
 def rendered(row: SimpleNamespace, timezone: ZoneInfo = PARIS) -> EmailMessage:
@@ -161,17 +218,25 @@ def test_line_breaks_in_a_recipient_cannot_add_headers() -> None:
     assert message["Bcc"] is None
 
 
-@pytest.mark.parametrize(("language", "approve", "refuse"), [("fr", "répondez «\u00a0OK\u00a0»", "«\u00a0Je refuse\u00a0»"),
-                                                             ("en", 'reply "OK"', '"Refuse"')])
-def test_solved_mail_explains_approval_and_links_both_answers(language: str, approve: str, refuse: str) -> None:
+@pytest.mark.parametrize(("language", "approve", "refuse", "verbs"), [
+    ("fr", "répondez «\u00a0OK\u00a0»", "«\u00a0Je refuse\u00a0»", ("APPROUVER", "REFUSER")),
+    ("en", 'reply "OK"', '"Refuse"', ("APPROVE", "REFUSE"))])
+def test_solved_mail_explains_approval_and_links_both_answers(language: str, approve: str, refuse: str,
+                                                              verbs: tuple[str, str]) -> None:
     text, html = parts(rendered(outbox_row("solved", language)))
     for part in (text, html):
         links = re.findall(r"mailto:[^\s\"<]+", part)
-        subjects = sorted(unquote(urlsplit(link).query.removeprefix("subject=")) for link in links)
-        assert subjects == ["[Ticket #59] APPROVE", "[Ticket #59] REFUSE"]
+        subjects = [unquote(urlsplit(link).query.removeprefix("subject=")) for link in links]
+        # the link subjects are in the requester's language, and the helpdesk reads them back
+        assert subjects == [f"[Ticket #59] {verbs[0]}", f"[Ticket #59] {verbs[1]}"]
+        assert [read_reply(subject, "").kind for subject in subjects] == ["approve", "refuse"]
+        assert read_reply(f"RE: {subjects[1]}", "Toujours aussi lent").reason == "Toujours aussi lent"
         assert all(link.startswith("mailto:helpdesk@lycee.example?subject=%5BTicket%20%2359%5D%20") for link in links)
         assert approve in part and refuse in part
-    assert 'href="mailto:helpdesk@lycee.example?subject=%5BTicket%20%2359%5D%20APPROVE"' in html
+    assert f'href="mailto:helpdesk@lycee.example?subject=%5BTicket%20%2359%5D%20{verbs[0]}"' in html
+    link_texts = {"fr": ("cliquez ici pour approuver la solution", "cliquez ici pour refuser la solution"),
+                  "en": ("click here to approve the solution", "click here to refuse the solution")}[language]
+    assert all(words in html for words in link_texts)
 
 
 def test_solved_mail_gives_the_closing_date_in_the_configured_time_zone() -> None:
@@ -257,15 +322,16 @@ def test_commands_applied_says_what_was_done_the_status_and_the_time_spent() -> 
 
 
 def test_commands_applied_in_english_with_a_planned_task_and_the_help() -> None:
-    row = outbox_row("commands_applied", "en", help=HELP, total_minutes=90, status="planned", applied=[
+    row = outbox_row("commands_applied", "en", help=HELP, total_minutes=0, planned_minutes=90, status="planned", applied=[
         {"kind": "task", "duration_minutes": 90, "state": "todo", "begin": "2026-12-01T13:00:00+00:00"},
         {"kind": "observer", "email": "cpe@lycee.example"}])
     text, html = parts(rendered(row))
     text = text.replace("\r\n", "\n")
     assert "  - 1h30 task added (to do), planned for Tuesday 1 December 2026 at 14:00\n" in text
     assert "  - cpe@lycee.example now follows the ticket\n" in text
-    assert "Status: in progress (planned)" in text and "Total time spent: 1h30" in text
-    assert text.index("Total time spent") < text.index("#hold [raison]")
+    assert "Status: in progress (planned)" in text and "Total time spent: 0 min" in text
+    assert "Time planned (tasks to do): 1h30" in text
+    assert text.index("Time planned") < text.index("#hold [raison]")
     assert "<li>cpe@lycee.example now follows the ticket</li>" in html
 
 
@@ -353,7 +419,8 @@ def footer_of(text: str) -> str:
 # --- every template, strictly --------------------------------------------------------------
 
 # answers that can be about no ticket (an unknown sender, a stranger, commands in a new mail)
-WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors", "sign_in_link"}
+WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors", "tickets_view", "my_requests",
+                  "sign_in_link"}
 ROLES = {event: ["requester", "observer", "technician"] for event in EVENT_CONTEXTS} | {
     event: ["sender"] for event in ANSWER_CONTEXTS}
 
@@ -362,11 +429,17 @@ def test_every_template_has_a_context_here() -> None:
     """A new template without a realistic context below would escape the strict rendering."""
     from importlib.resources import files
 
+    def names(folder: Any) -> set[str]:
+        return {entry.name.rsplit(".", 1)[0] for entry in folder.iterdir() if entry.name.endswith((".txt", ".html"))}
+
     for language in ("fr", "en"):
-        names = {entry.name.rsplit(".", 1)[0] for entry in files("mailbot.templates").joinpath(language).iterdir()
-                 if entry.name.endswith((".txt", ".html"))}
-        # base and the parts it includes (`_hints`) are rendered by every mail
-        assert {name for name in names if name != "base" and not name.startswith("_")} == set(ALL_EVENTS)
+        folder = files("mailbot.templates").joinpath(language)
+        # base, the parts it includes (`_hints`) and the frame of every notification (`notification`)
+        # are rendered by every mail; each event is told by its template under events/; answer kinds
+        # that share a template (TEMPLATE_OF) count once
+        assert {name for name in names(folder) if name not in ("base", "notification") and not name.startswith("_")} \
+            == {TEMPLATE_OF.get(kind, kind) for kind in ANSWER_CONTEXTS}
+        assert names(folder.joinpath("events")) == set(EVENT_CONTEXTS) | FOLDED_ANSWERS
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -383,7 +456,7 @@ def test_every_template_renders_with_strict_undefined(event: str, language: str,
 
 def test_a_value_missing_from_the_context_fails_under_strict_undefined() -> None:
     row = outbox_row("followup_added")
-    del row.context["text"]
+    del row.context["parts"][0]["text"]
     with pytest.raises(UndefinedError, match="'text' is undefined"):
         rendered(row)
 
@@ -394,7 +467,7 @@ def test_in_production_a_missing_value_prints_blank_and_is_logged(monkeypatch: p
 
     monkeypatch.setattr(render_module, "UNDEFINED", PRODUCTION_UNDEFINED)
     row = outbox_row("followup_added")
-    del row.context["text"]
+    del row.context["parts"][0]["text"]
     text, _ = parts(rendered(row))
     assert "Jean Tech a ajouté un message au ticket #59\u00a0:" in text
     assert "'text' is undefined" in caplog.text
@@ -609,3 +682,156 @@ def test_a_reply_to_such_a_subject_names_the_ticket_and_keeps_its_title(event: s
     for reply in (f"Re: {subject}", f"RE : {subject}", f"TR: Re: {subject}", subject):
         assert subject_ticket_id(reply) == 59
         assert make_title(reply, "ok") == "Ordinateur très lent"
+
+
+# --- reasons, links, the status block and the help in HTML ------------------------------------
+
+@pytest.mark.parametrize(("language", "line", "reason"), [
+    ("fr", "  Ligne 3\u00a0: #tsk 1h", "    -> commande inconnue «\u00a0#tsk\u00a0» (vouliez-vous écrire #task\u202f?)"),
+    ("en", "  Line 3: #tsk 1h", "    -> unknown command '#tsk' (did you mean #task?)")])
+def test_command_errors_give_each_reason_in_the_technicians_language_under_its_line(language: str, line: str,
+                                                                                    reason: str) -> None:
+    text, html = parts(rendered(outbox_row("command_errors", language)))
+    lines = text.splitlines()
+    assert lines[lines.index(line) + 1] == reason
+    assert reason.removeprefix("    -> ") in visible_text(html)
+
+
+def test_a_status_in_a_reason_is_said_in_words() -> None:
+    error = {"line_number": 1, "line": "#resume", "reason": "the ticket is not waiting (it is 'assigned')",
+             "why": {"code": "not_waiting", "params": {"status": "assigned"}}}
+    text, _ = parts(rendered(outbox_row("command_errors", "fr", errors=[error])))
+    assert "le ticket n'est pas en attente (il est «\u00a0en cours (attribué)\u00a0»)" in text
+
+
+def test_an_error_row_written_before_reasons_had_codes_keeps_its_english_text() -> None:
+    error = {"line_number": 2, "line": "#foo", "reason": "unknown command '#foo'"}
+    text, _ = parts(rendered(outbox_row("command_errors", "fr", errors=[error])))
+    assert "    -> unknown command '#foo'" in text.splitlines()
+
+
+def status_block(html: str) -> str:
+    body = html.split("<body", 1)[1]
+    return visible_text("<body" + body.split("</table>", 1)[0])
+
+
+@pytest.mark.parametrize(("language", "role", "expected"), [
+    ("fr", "requester", ["Ticket #59 · Ordinateur très lent", "État\u00a0: résolu",
+                         "Prise en charge\u00a0: Camille Tech, Sami Tech",
+                         "Et ensuite\u00a0: à vous de confirmer la solution («\u00a0OK\u00a0»)"]),
+    ("en", "technician", ["Ticket #59 · Ordinateur très lent", "Status: solved", "Handled by: Camille Tech, Sami Tech",
+                          "Next: the requester's confirmation, or the automatic closing."]),
+])
+def test_the_html_mail_starts_with_a_status_block(language: str, role: str, expected: list[str]) -> None:
+    ticket = {**TICKET, "assignees": ["Camille Tech", "Sami Tech"]}
+    _, html = parts(rendered(outbox_row("solved", language, recipient_role=role, ticket=ticket)))
+    block = status_block(html)
+    for words in expected:
+        assert words in block
+    assert block.index("Ticket #59") < visible_text(html).index({"fr": "Bonjour", "en": "Hello"}[language])
+    assert "<pre" not in html
+
+
+def test_the_status_block_says_who_has_the_ticket_and_nobody_when_nobody_has() -> None:
+    _, html = parts(rendered(outbox_row("ticket_created", "fr", ticket={**TICKET, "status": "new", "assignees": []},
+                                        recipient_role="technician")))
+    assert "Prise en charge\u00a0: personne pour l'instant" in status_block(html)
+    assert "Et ensuite\u00a0: à prendre en charge (répondez #take)." in status_block(html)
+    before = {key: value for key, value in TICKET.items() if key != "assignees"}
+    _, old = parts(rendered(outbox_row("ticket_created", "fr", ticket=before)))  # a row from before assignees were kept
+    assert "Prise en charge\u00a0: personne pour l'instant" in status_block(old)
+
+
+def test_a_stranger_sees_no_status_block() -> None:
+    _, html = parts(rendered(outbox_row("not_participant", "fr")))
+    assert "<table" not in html and "État" not in visible_text(html)
+
+
+@pytest.mark.parametrize("event", ["help", "command_errors", "commands_applied"])
+def test_the_help_in_html_wraps_on_a_phone(event: str) -> None:
+    from mailbot.parsers.commands import help_text
+
+    for language in ("fr", "en"):
+        _, html = parts(rendered(outbox_row(event, language, help=help_text(language))))
+        assert "<pre" not in html
+        body = html.split("<body", 1)[1]
+        assert "overflow-wrap: break-word" in body.split(">", 1)[0]
+        # each command is its own paragraph, its description under it, nothing held on one long line
+        assert '<code style="white-space: normal; overflow-wrap: anywhere; font-size: 13px;">#task' in html
+        assert {"fr": "ajoute une tâche\u202f; durée", "en": "adds a task; duration"}[language] in html
+        assert 'name="viewport" content="width=device-width' in html
+
+
+def test_the_french_help_has_french_spacing_and_no_gendered_words() -> None:
+    from mailbot.parsers.commands import help_text
+
+    french = help_text("fr")
+    assert french.startswith("Commandes\u00a0: une par ligne")
+    assert not re.search(r" [:;!?»]|« ", french)
+    assert "technicien" not in french and "demandeur" not in french
+
+
+@pytest.mark.parametrize(("language", "assigned", "observer"), [
+    ("fr", "  - attribué à Sami Tech", "  - cpe@lycee.example suit désormais le ticket"),
+    ("en", "  - assigned to Sami Tech", "  - cpe@lycee.example now follows the ticket")])
+def test_the_confirmation_names_people_by_name_when_known(language: str, assigned: str, observer: str) -> None:
+    applied = [{"kind": "assigned", "email": "sami.tech@lycee.example", "who": "Sami Tech"},
+               {"kind": "observer", "email": "cpe@lycee.example", "who": "cpe@lycee.example"}]
+    text, html = parts(rendered(outbox_row("commands_applied", language, applied=applied)))
+    assert assigned in text.splitlines() and observer in text.splitlines()
+    assert "sami.tech@" not in text and "Sami Tech" in html
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_one_notification_tells_each_event_in_order_and_its_subject_says_the_leading_one(language: str) -> None:
+    row = event_row([("task_added", {}), ("solved", {})], language)
+    message = rendered(row)
+    text, html = parts(message)
+    assert message["Subject"] == f"[Ticket #59] {HAPPENED[('solved', language)]}Ordinateur très lent"
+    for part in (text, visible_text(html)):
+        assert part.index("Remplacement de la barrette mémoire") < part.index("La mémoire a été remplacée.")
+    assert text.count({"fr": "Bonjour,", "en": "Hello,"}[language]) == 1 and text.count(REPLY_MARKER) == 1
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_solution_closed_at_once_asks_nothing(language: str) -> None:
+    row = event_row([("solved", {}), ("closed", {"automatic": False})], language,
+                    ticket={**TICKET, "status": "closed"})
+    text, html = parts(rendered(row))
+    for part in (text, html):
+        assert "APPROVE" not in part and "REFUSE" not in part
+
+
+@pytest.mark.parametrize(("language", "approved", "closed", "refused"), [
+    ("fr", "Vous avez approuvé la solution proposée pour votre demande #59.",
+     "Votre demande #59 est maintenant close.", "Votre refus de la solution a bien été enregistré."),
+    ("en", "You approved the solution proposed for your request #59.", "Your request #59 is now closed.",
+     "Your refusal of the solution was recorded.")])
+def test_the_requester_reads_their_own_answer_to_a_solution_as_theirs(language: str, approved: str, closed: str,
+                                                                    refused: str) -> None:
+    own = {"own": True, "actor": {"name": "Loïc Medori", "email": "loic.medori@lycee.example"}}
+    text, html = parts(rendered(event_row([("solution_approved", own), ("closed", {**own, "automatic": False})],
+                                          language, ticket={**TICKET, "status": "closed"})))
+    assert approved in text and closed in text and approved in visible_text(html)
+    text, html = parts(rendered(event_row([("solution_refused", own)], language, ticket={**TICKET, "status": "new"})))
+    assert refused in text and refused in visible_text(html) and "Toujours aussi lent le matin." in text
+
+
+def test_a_row_written_before_notifications_were_merged_still_renders() -> None:
+    row = SimpleNamespace(event="followup_added", recipient="loic.medori@lycee.example", language="fr",
+                          message_id="mailbot.59.3f2a9c@lycee.example", is_answer=False,
+                          context={"ticket": dict(TICKET), "thread": dict(THREAD), "recipient_role": "requester",
+                                   "actor": {"name": "Jean Tech", "email": "tech@lycee.example"}, "private": False,
+                                   "text": "J'ai redémarré, sans effet."})
+    text, _ = parts(rendered(row))
+    assert "Jean Tech a ajouté un message au ticket #59\u00a0:" in text and "J'ai redémarré, sans effet." in text
+
+
+@pytest.mark.parametrize(("language", "refused"), [("fr", "Cette pièce jointe n'a pas été enregistrée"),
+                                                   ("en", "This attachment was not saved")])
+def test_the_acknowledgement_lists_the_attachments_refused_after_the_ticket(language: str, refused: str) -> None:
+    message = rendered(event_row([("ticket_created", {"own": True}), ("attachment_refused", {"own": True})], language))
+    text, html = parts(message)
+    assert message["Subject"] == "[Ticket #59] Ordinateur très lent"
+    assert text.index("Mon ordinateur met 10 minutes") < text.index(refused) < text.index("setup.exe")
+    assert refused in visible_text(html)

@@ -14,7 +14,7 @@ from mailbot.parsers.types import Address, ParsedMessage
 from mailbot.workflow.attachments import AttachmentLimits
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.intake import Intake, IntakeConfig
-from mailbot.workflow.models import Base, Ticket, User
+from mailbot.workflow.models import Base, Machine, Ticket, User
 from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
@@ -105,10 +105,11 @@ def test_help_alone_answers_with_the_commands_and_takes_nothing(session, desk):
 
 def test_assign_someone_else_type_asset_and_observer(session, desk):
     ticket, _, other, _ = desk
+    session.add(Machine(name="203-02", name_key="203-02", type="computer", imported_at=NOW))
     run(session, desk, "#assign sami@lycee.example\n#type demande\n#asset Computer 203-02\n"
                        "#observer Anne <anne@lycee.example>")
     assert ticket.assignees == [other] and ticket.type == "request"
-    assert [i.name for i in ticket.items] == ["Computer 203-02"]
+    assert [i.machine.name for i in ticket.items if i.machine] == ["203-02"]
     assert [o.email for o in ticket.observers] == ["anne@lycee.example"]
 
 

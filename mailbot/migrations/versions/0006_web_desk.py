@@ -1,14 +1,14 @@
 """the web desk: one-time sign-in links, sessions, feed tokens (hashes only); indexes for the desk
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-30 09:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

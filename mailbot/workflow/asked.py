@@ -1,0 +1,75 @@
+"""What the reading commands of a mail asked for — `#show`, `#doc`, `#documents`, `#tickets`,
+`#mesdemandes`, `#help` — and the one answer that gives it, as plain values.
+
+The answer's context has a key per section of SECTIONS (None when not asked; `help` is "" then),
+`document_ids` (the documents to attach, read again when the mail is sent) and
+`documents_asked`. On a ticket the sections ride on the confirmation (`commands_applied`) when
+the mail also changed something; otherwise the answer's kind is the first section asked, in
+the order of ANSWER_KINDS (its template and subject).
+
+A new reading command plugs in with its CommandSpec (`reads=True`, and `needs_ticket=False` to
+be answered in a new mail too), `handlers.on_read` in HANDLERS, a row of SECTIONS here, and a
+template part (its answer kind is the section's name unless ANSWER_KINDS says otherwise; map it
+to the `asked` template in `outbound/render.TEMPLATE_OF`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mailbot.parsers import commands as c
+from mailbot.workflow.desk import my_requests, technician_desk
+from mailbot.workflow.history import ticket_history
+from mailbot.workflow.models import Ticket, User
+
+
+@dataclass
+class Asked:
+    """Filled by the handlers of the reading commands, on the real pass."""
+
+    commands: list[c.Command] = field(default_factory=list)  # in the order written
+    document_ids: list[int] = field(default_factory=list)  # checked to belong to the ticket
+    documents: bool = False  # #doc or #documents was written (a ticket may have none)
+
+
+Builder = Callable[[Session, User, "Ticket | None", list[c.Command]], Any]
+
+
+def _history(session: Session, user: User, ticket: Ticket | None, commands: list[c.Command]) -> Any:
+    assert ticket is not None, "#show needs a ticket (CommandSpec.needs_ticket)"
+    return ticket_history(ticket)
+
+
+# section (the context key) -> (the commands that ask for it, how to build it)
+SECTIONS: dict[str, tuple[frozenset[str], Builder]] = {
+    "history": (frozenset({"show"}), _history),
+    "tickets_view": (frozenset({"tickets"}), lambda session, user, ticket, cmds: technician_desk(session, user)),
+    "my_requests": (frozenset({"mesdemandes"}), lambda session, user, ticket, cmds: my_requests(session, user)),
+    "help": (frozenset({"help"}), lambda session, user, ticket, cmds: c.help_text(user.language or "fr")),
+}
+# The kind of an answer that changed nothing: its first section asked, in this order.
+ANSWER_KINDS = (("history", "ticket_history"), ("documents", "documents"), ("tickets_view", "tickets_view"),
+                ("my_requests", "my_requests"), ("help", "help"))
+
+
+def answer_context(session: Session, user: User, ticket: Ticket | None, asked: Asked) -> dict[str, Any]:
+    context: dict[str, Any] = {"document_ids": list(dict.fromkeys(asked.document_ids)),
+                               "documents_asked": asked.documents}
+    for name, (commands, build) in SECTIONS.items():
+        mine = [cmd for cmd in asked.commands if cmd.command in commands]
+        context[name] = build(session, user, ticket, mine) if mine else None
+    context["help"] = context["help"] or ""
+    return context
+
+
+def answer_kind(context: dict[str, Any]) -> str | None:
+    """The kind of the answer to a mail that asked for something and changed nothing."""
+    present = [name for name in SECTIONS if context.get(name)] + (["documents"] if context["documents_asked"] else [])
+    ordered = dict(ANSWER_KINDS)
+    # a section ANSWER_KINDS does not name comes last, and its answer kind is its own name
+    return next((ordered.get(name, name) for name in sorted(present, key=lambda n: list(ordered).index(n)
+                                                            if n in ordered else len(ordered))), None)

@@ -1,0 +1,106 @@
+"""The technician's desk and a requester's own tickets, as plain values (SPEC §9).
+
+`technician_desk` gives the seed's home page tables, **Vos tickets en cours** and **Tickets à
+traiter**, and a place for **Votre planning**; `my_requests` gives a requester's tickets and
+their status. They are the one source of these lists: the `#tickets` and `#mesdemandes` mail
+answers use them today, a web page and the morning digest can use them as they are (plain
+dicts and lists, JSON-able, no ORM object).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from mailbot.workflow.machines import item_values
+from mailbot.workflow.models import Followup, Task, Ticket, User, ticket_assignees, ticket_observers
+from mailbot.workflow.states import Status
+
+# At most this many tickets per table; the count says how many there are in all.
+LIMIT = 50
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _counts(session: Session, model: type[Followup] | type[Task], ids: list[int]) -> dict[int, int]:
+    rows = session.execute(select(model.ticket_id, func.count()).where(model.ticket_id.in_(ids))
+                           .group_by(model.ticket_id))
+    return {ticket_id: count for ticket_id, count in rows}
+
+
+def _table(session: Session, query: Select[int], limit: int) -> dict[str, Any]:
+    """`{"count": N, "tickets": [row, …]}` for the ticket ids `query` selects, most recently
+    updated first; each row as the seed's columns: ID, requester, associated items, description
+    (title, then the followup and task counts); items as `machines.item_values` (the template
+    labels them in the reader's language)."""
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ids = list(session.scalars(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+    loaded = {t.id: t for t in session.scalars(
+        select(Ticket).options(selectinload(Ticket.items)).where(Ticket.id.in_(ids)))} if ids else {}
+    followups, tasks = _counts(session, Followup, ids), _counts(session, Task, ids)
+    rows = []
+    for ticket_id in ids:
+        ticket = loaded[ticket_id]
+        rows.append({"id": ticket.id, "status": ticket.status, "title": ticket.title,
+                     "requester": ticket.requester.name or ticket.requester.email,
+                     "requester_email": ticket.requester.email,
+                     "items": item_values(ticket),
+                     "followups": followups.get(ticket.id, 0), "tasks": tasks.get(ticket.id, 0),
+                     "updated_at": _iso(ticket.updated_at)})
+    return {"count": count, "tickets": rows}
+
+
+def _open() -> Any:
+    """Open: not solved, not closed. Written as `<> 'closed'` first, the open-tickets index's own
+    condition, so that PostgreSQL and SQLite may use that index."""
+    return and_(Ticket.status != Status.CLOSED.value, Ticket.status != Status.SOLVED.value)
+
+
+def _involves(user: User) -> Any:
+    """`user` is the ticket's requester, one of its observers or one of its assignees."""
+    assigned = select(ticket_assignees.c.ticket_id).where(
+        ticket_assignees.c.user_id == user.id, ticket_assignees.c.ticket_id == Ticket.id)
+    observing = select(ticket_observers.c.ticket_id).where(
+        ticket_observers.c.user_id == user.id, ticket_observers.c.ticket_id == Ticket.id)
+    return or_(Ticket.requester_id == user.id, assigned.exists(), observing.exists())
+
+
+def in_progress_query(user: User) -> Select[int]:
+    """Vos tickets en cours: open tickets (new, assigned, planned, waiting) where `user` is the
+    requester, an observer or an assignee."""
+    return select(Ticket.id).where(_open(), _involves(user))
+
+
+def to_handle_query(user: User) -> Select[int]:
+    """Tickets à traiter: new tickets nobody has taken, of `user`'s group, or of everyone when
+    they have no group; those already in their own table (`_involves`) left out."""
+    nobody = ~select(ticket_assignees.c.ticket_id).where(ticket_assignees.c.ticket_id == Ticket.id).exists()
+    query = select(Ticket.id).where(Ticket.status == Status.NEW.value, nobody, ~_involves(user))
+    return query if user.group_id is None else query.where(Ticket.group_id == user.group_id)
+
+
+def technician_desk(session: Session, user: User, *, limit: int = LIMIT) -> dict[str, Any]:
+    """The seed's personal view of `user`: `in_progress` and `to_handle` tables (see `_table`),
+    and `planning`, the planned tasks of **Votre planning**: a list of `{"ticket_id", "title",
+    "begin", "end", "content"}` (ISO times), which workflow/planning.py is to fill; empty here."""
+    return {"in_progress": _table(session, in_progress_query(user), limit),
+            "to_handle": _table(session, to_handle_query(user), limit),
+            "planning": [],
+            "limit": limit}
+
+
+def my_requests(session: Session, user: User, *, limit: int = LIMIT) -> dict[str, Any]:
+    """*Mes demandes*: the tickets `user` opened, closed ones too, most recently updated first,
+    each with its status; nothing of their followups (a private one must never show)."""
+    query = select(Ticket.id).where(Ticket.requester_id == user.id)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    tickets = session.scalars(select(Ticket).where(Ticket.requester_id == user.id)
+                              .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
+    return {"count": count, "limit": limit,
+            "tickets": [{"id": t.id, "title": t.title, "status": t.status, "created_at": _iso(t.created_at),
+                         "updated_at": _iso(t.updated_at)} for t in tickets]}
