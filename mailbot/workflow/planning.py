@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,3 +75,13 @@ def planned_tasks(session: Session, start: datetime, stop: datetime, *, user_id:
             duration_minutes=task.duration_minutes, technician=author.email, technician_name=author.name,
             private=task.private, created_at=task.created_at))
     return planned if limit is None else planned[:limit]
+
+
+def coming_days(session: Session, user_id: int, now: datetime, *, days: int = 7,
+                limit: int = 20) -> list[dict[str, Any]]:
+    """**Votre planning** as the `#tickets` answer (workflow/desk.py `technician_desk`) and the
+    morning digest want it: the technician's next planned tasks as JSON-able dicts
+    `{"ticket_id", "title", "begin", "end", "content"}`, ISO 8601 UTC times."""
+    return [{"ticket_id": t.ticket_id, "title": t.ticket_title, "begin": t.begin.isoformat(),
+             "end": t.end.isoformat(), "content": t.content}
+            for t in planned_tasks(session, now, now + timedelta(days=days), user_id=user_id, limit=limit)]

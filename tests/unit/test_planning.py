@@ -80,3 +80,15 @@ def test_the_end_of_a_task(session):
 def test_planned_tasks_needs_someone(session):
     with pytest.raises(ValueError):
         planned_tasks(session, T0, T0 + timedelta(days=1))
+
+
+def test_the_coming_days_as_the_tickets_answer_wants_them(session):
+    from mailbot.workflow.planning import coming_days
+
+    camille, _sami, _group = _world(session)
+    assert coming_days(session, camille.id, T0, days=1) == [
+        {"ticket_id": 1, "title": "Imprimante", "begin": (T0 - timedelta(minutes=20)).isoformat(),
+         "end": (T0 + timedelta(minutes=40)).isoformat(), "content": "began before, ends inside"},
+        {"ticket_id": 1, "title": "Imprimante", "begin": (T0 + timedelta(hours=6)).isoformat(),
+         "end": (T0 + timedelta(hours=7, minutes=30)).isoformat(), "content": "toner"}]
+    assert len(coming_days(session, camille.id, T0, days=30, limit=1)) == 1
