@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select, union
+from sqlalchemy import Select, false, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
+from mailbot.workflow.desk import in_progress_query, to_handle_query
 from mailbot.workflow.machines import item_label, machine_json
 from mailbot.workflow.models import Document, Followup, Task, Ticket, User, ticket_assignees, ticket_observers
 from mailbot.workflow.states import Status
@@ -137,6 +138,7 @@ def summary_json(ticket: Ticket) -> dict[str, Any]:
 # -- the desk's tables (SPEC §9), as plain values for the web desk and the mails ---------------
 
 IN_PROGRESS = (Status.ASSIGNED.value, Status.PLANNED.value, Status.WAITING.value)
+OPEN_STATUSES = (Status.NEW.value, *IN_PROGRESS)  # desk.py's `_open`: neither solved nor closed
 DESK_VIEWS = ("personal", "group", "global", "all")
 
 
@@ -165,40 +167,30 @@ class DeskTable:
     rows: tuple[DeskRow, ...]
 
 
-def _involved(me: User) -> Any:
-    """Tickets where `me` is requester, observer or assignee: the condition the newest ones are
-    found with, walking the open tickets by last change until the page is full."""
-    assigned = select(ticket_assignees.c.ticket_id).where(
-        ticket_assignees.c.user_id == me.id, ticket_assignees.c.ticket_id == Ticket.id).exists()
-    observed = select(ticket_observers.c.ticket_id).where(
-        ticket_observers.c.user_id == me.id, ticket_observers.c.ticket_id == Ticket.id).exists()
-    return or_(Ticket.requester_id == me.id, assigned, observed)
-
-
-def _involved_in_progress(me: User) -> Any:
-    """The same tickets, in progress, as a union of three indexed lookups: how they are counted
-    (the condition above would read every open ticket to count them)."""
-    in_progress = Ticket.status.in_(IN_PROGRESS)
+def _involved_open(me: User) -> Any:
+    """The ids of the open tickets (desk.py's `_open`: new, assigned, planned, waiting) where `me`
+    is requester, observer or assignee, as a union of three indexed lookups: how “Vos tickets en
+    cours” is counted (desk.py's condition would read every open ticket to count them)."""
+    open_ = Ticket.status.in_(OPEN_STATUSES)
     return union(
         select(Ticket.id).join(ticket_assignees, ticket_assignees.c.ticket_id == Ticket.id)
-        .where(ticket_assignees.c.user_id == me.id, in_progress),
+        .where(ticket_assignees.c.user_id == me.id, open_),
         select(Ticket.id).join(ticket_observers, ticket_observers.c.ticket_id == Ticket.id)
-        .where(ticket_observers.c.user_id == me.id, in_progress),
-        select(Ticket.id).where(Ticket.requester_id == me.id, in_progress),
+        .where(ticket_observers.c.user_id == me.id, open_),
+        select(Ticket.id).where(Ticket.requester_id == me.id, open_),
     ).subquery()
 
 
 def _desk_filters(view: str, me: User) -> list[tuple[str, list[Any], Any]]:
     """The tables of a tab: key, conditions and, when counting them another way is cheaper, the
-    subquery of their ids (see docs/BEHAVIOUR.md, the web desk)."""
+    subquery of their ids (see docs/BEHAVIOUR.md, the web desk). The personal tab is the one of
+    the `#tickets` answer: its two tables are workflow/desk.py's queries."""
     in_progress = Ticket.status.in_(IN_PROGRESS)
     new = Ticket.status == Status.NEW.value
-    # new tickets of my group, and those of no group (everyone's, as their notifications are)
-    mine_or_all = [or_(Ticket.group_id == me.group_id, Ticket.group_id.is_(None))] if me.group_id else []
     group = [Ticket.group_id == me.group_id] if me.group_id else [false()]
     if view == "personal":
-        return [("in_progress", [in_progress, _involved(me)], _involved_in_progress(me)),
-                ("to_handle", [new, *mine_or_all], None)]
+        return [("in_progress", [in_progress_query(me).whereclause], _involved_open(me)),
+                ("to_handle", [to_handle_query(me).whereclause], None)]
     if view == "group":
         return [("in_progress", [in_progress, *group], None), ("to_handle", [new, *group], None)]
     if view == "global":

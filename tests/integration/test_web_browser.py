@@ -37,7 +37,8 @@ def _free_port() -> int:
 def served(tmp_path):
     """The seeded school's helpdesk with its web desk on a free port of 127.0.0.1."""
     port = _free_port()
-    helpdesk = Helpdesk(tmp_path, web_listen=f"127.0.0.1:{port}", helpdesk_name="Helpdesk du lycée")
+    helpdesk = Helpdesk(tmp_path, web_listen=f"127.0.0.1:{port}", helpdesk_name="Helpdesk du lycée",
+                        default_group="Réseau")
     seed_school(helpdesk)
     web = WebThread(helpdesk.app)
     web.start()

@@ -2,17 +2,22 @@
 and tables, a ticket's whole history with its mailto actions, “Mes demandes” with the
 approve/refuse links, and the week's planning."""
 
+import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from tests.scenario.helpdesk import Helpdesk
 from tests.scenario.web import OTHER, PROF, TECH, TECH2, seed_school, signed_in, text_of
 
 
 @pytest.fixture
-def school(helpdesk):
+def school(tmp_path):
+    """The school's helpdesk: new tickets go to the Réseau group (MAILBOT_DEFAULT_GROUP)."""
+    helpdesk = Helpdesk(tmp_path, default_group="Réseau")
     seed_school(helpdesk)
-    return helpdesk
+    yield helpdesk
+    helpdesk.close()
 
 
 def _mailtos(html):
@@ -44,7 +49,7 @@ def test_each_line_links_to_its_ticket(school):
 def test_group_and_global_views_and_all(school):
     camille = signed_in(school, TECH)
     group = text_of(camille.get("/?view=group").text)
-    assert "Tickets en cours du groupe (0)" in group  # tickets by mail have no group here
+    assert "Tickets en cours du groupe (2)" in group and "#4 Inès Prof Keyboard" in group
     everything = text_of(camille.get("/?view=global").text)
     assert "Tickets en cours (2)" in everything and "#4 Inès Prof Keyboard" in everything
     assert "Tickets à traiter (1)" in everything
@@ -137,3 +142,20 @@ def test_the_all_tab_lists_every_ticket_newest_first(school):
     html = html[:html.index('id="planning"')]
     links = [int(part.split('"')[0]) for part in html.split('<td><a href="/tickets/')[1:]]
     assert list(dict.fromkeys(links)) == [4, 3, 2, 1]  # each line links twice: its ID and its title
+
+
+def test_the_personal_tab_has_the_tables_of_the_tickets_mail(school):
+    """One definition of the two tables: workflow/desk.py's, which the `#tickets` answer shows."""
+    from mailbot.workflow.desk import technician_desk
+    from mailbot.workflow.tickets import user_by_email
+
+    school.send(TECH, "Ma souris", "Elle ne clique plus.")  # Camille's own new request: hers, not to handle
+    with school.app.db.transaction() as session:
+        desk = technician_desk(session, user_by_email(session, TECH))
+    page = text_of(signed_in(school, TECH).get("/").text)
+    mine, to_handle = page.split("Tickets à traiter")
+    for table, words in ((desk["in_progress"], mine), (desk["to_handle"], to_handle.split("Votre planning")[0])):
+        assert [int(n) for n in re.findall(r"#(\d+) ", words)] == [row["id"] for row in table["tickets"]]
+    assert f"Vos tickets en cours ({desk['in_progress']['count']})" in page
+    assert f"Tickets à traiter ({desk['to_handle']['count']})" in page
+    assert [row["id"] for row in desk["in_progress"]["tickets"]] == [5, 1]

@@ -68,7 +68,8 @@ def text_of(html: str) -> str:
 
 
 def seed_school(helpdesk: Helpdesk) -> None:
-    """Two technicians of the Réseau group, two teachers, four tickets:
+    """Two technicians of the Réseau group, two teachers, four tickets (of the Réseau group when
+    the helpdesk's MAILBOT_DEFAULT_GROUP says so):
     #1 Loïc's printer, taken by Camille, with a private note, a planned task and a PDF;
     #2 Inès's projector, new; #3 Loïc's Wi-Fi, solved by Sami; #4 Inès's keyboard, planned by Sami."""
     helpdesk.cli("users", "add", TECH, "--technician", "--group", "Réseau", "--name", "Camille Tech")
