@@ -206,7 +206,8 @@ def _table(session: Session, key: str, conditions: list[Any], limit: int, ids_so
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     # every ticket: newest first, by the primary key (no index sorts all tickets by last change)
     order = (Ticket.id.desc(),) if key == "all" else (Ticket.updated_at.desc(), Ticket.id.desc())
-    ids = list(session.scalars(ids_query.order_by(*order).limit(limit)))
+    # an empty table needs no second look (finding no row newest first reads them all again)
+    ids = list(session.scalars(ids_query.order_by(*order).limit(limit))) if total else []
     return DeskTable(key, total, tuple(desk_rows(session, ids)))
 
 
