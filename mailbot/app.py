@@ -26,6 +26,7 @@ from mailbot.workflow.db import Database
 from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.intake import Intake, IntakeConfig
 from mailbot.workflow.models import Notification, ProcessedMail
+from mailbot.workflow.opening import TechnicianNewMail
 from mailbot.workflow.people import SenderPolicy
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
@@ -107,7 +108,8 @@ class App:
         replies.requester_on_solved = RequesterAnswers(ApprovalConfig(s.autoclose_hours), replies)
         replies.everyone_commands = ticketless = TicketlessCommands(s.tz)
         return MailService(ServiceConfig(senders, s.machine_senders, s.language, s.requester_from_reply_to),
-                           intake, replies, ticketless=ticketless)
+                           intake, replies, ticketless=ticketless,
+                           opening=TechnicianNewMail(intake, technician))
 
     @cached_property
     def broker(self):

@@ -60,15 +60,18 @@ def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
             "assets": item_values(ticket)}
 
 
-def _technicians(session: Session, ticket: Ticket) -> list[Person]:
+def _technicians(session: Session, ticket: Ticket, *, opening: bool = False) -> list[Person]:
+    """The technicians concerned by the ticket; `opening`: as when it was opened, before anyone
+    had it (a new ticket's technicians, even when the mail that opened it assigned it)."""
+    assignees = [] if opening else ticket.assignees
     group_techs: list[User] = []
     if ticket.group_id is not None:
         group_techs = list(session.scalars(select(User).where(
             User.group_id == ticket.group_id, User.is_technician.is_(True)).order_by(User.id)))
     everyone: list[User] = []
-    if not ticket.assignees and not group_techs:
+    if not assignees and not group_techs:
         everyone = list(session.scalars(select(User).where(User.is_technician.is_(True)).order_by(User.id)))
-    return technicians_for([_person(u) for u in ticket.assignees], [_person(u) for u in group_techs],
+    return technicians_for([_person(u) for u in assignees], [_person(u) for u in group_techs],
                            [_person(u) for u in everyone])
 
 
@@ -123,6 +126,11 @@ class Outbox:
         """Who is told what of these events, each person once, in the order they are first told."""
         requester, observers = _person(ticket.requester), [_person(u) for u in ticket.observers]
         technicians = _technicians(session, ticket)
+        if any(event.kind == "ticket_created" for event in events):
+            # those told of a new ticket read all that the mail that opened it did (a technician's
+            # new mail with `#take`: workflow/opening.py), not only its creation
+            opening = _technicians(session, ticket, opening=True)
+            technicians = [*opening, *(person for person in technicians if person not in opening)]
         told: dict[str, _Told] = {}
         for event in events:
             actor = session.get(User, event.actor_id) if event.actor_id else None
@@ -168,10 +176,13 @@ class Outbox:
         return rows
 
     def _fold(self, session: Session, row: Notification, answer: Answer, now: datetime) -> None:
-        """The answer as the last part of the row; the row answers the mail now (loop brake)."""
+        """The answer as the last part of the row (a notification), or below the body of an
+        answer (`folded`: the confirmation of a technician's commands); the row answers the mail
+        now (loop brake)."""
         part = {**answer.context, "kind": answer.kind, "actor": None, "recipient_role": "sender",
                 "private": False, "own": True}
-        row.context = {**row.context, "parts": [*row.context["parts"], part]}
+        key = "parts" if "parts" in row.context else "folded"
+        row.context = {**row.context, key: [*row.context.get(key, []), part]}
         if not row.is_answer:
             row.is_answer = True
             if self._over_limit(session, row.recipient, now):

@@ -377,6 +377,12 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         **_document_view(documents),
     }
     text_env, html_env = _environments(templates_package, UNDEFINED)
+    # answers told inside a mail of its own (a confirmation), below its body: the outbox's `folded`
+    folded = [({**variables, **part}, f"{language}/events/{part['kind']}") for part in context.get("folded", [])]
+    variables["also_told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
+                                         for values, event in folded)
+    variables["also_told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
+                                                     for values, event in folded)
     events = event_parts(notification)
     answer_template = TEMPLATE_OF.get(notification.event, notification.event)
     name = f"{language}/{answer_template}" if events is None else f"{language}/notification"

@@ -58,6 +58,12 @@ class ObserverCommand(Command):
 
 
 @dataclass(frozen=True)
+class RequesterCommand(Command):
+    command: ClassVar[str] = "requester"
+    email: str
+
+
+@dataclass(frozen=True)
 class SolveCommand(Command):
     command: ClassVar[str] = "solve"
     text: str = ""  # inline only; see the module docstring

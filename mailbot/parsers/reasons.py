@@ -111,6 +111,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "document_of_another_ticket": ("document {number} belongs to ticket #{ticket}, not to this ticket",
                                    "le document n°\u00a0{number} appartient au ticket #{ticket}, pas à celui-ci"),
     "not_a_technician": ("{email} is not a technician", "{email} ne fait pas partie de l'équipe technique"),
+    "requester_in_new_mail": ("#requester is for a new mail, which it opens in that person's name",
+                              "#requester s'écrit dans un nouveau mail, qu'il ouvre au nom de cette personne"),
     # the trusted server's Authentication-Results (parsers/authresults.py, workflow/technician.py)
     "commands_refused": ("commands refused: {why}", "commandes refusées : {why}"),
     "auth_unreadable": ("the Authentication-Results of {server} could not be read",

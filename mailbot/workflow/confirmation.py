@@ -13,7 +13,8 @@ from mailbot.workflow.models import Ticket, User
 # command -> item kind (the template says it in words); None: shown through another item
 KINDS: dict[type[c.Command], str | None] = {
     c.TaskCommand: "task", c.PrivateCommand: None, c.HoldCommand: "waiting", c.ResumeCommand: "resumed",
-    c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.SolveCommand: "solved", c.KbCommand: "kb",
+    c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.RequesterCommand: "requester",
+    c.SolveCommand: "solved", c.KbCommand: "kb",
     c.CloseCommand: "closed", c.TypeCommand: "type", c.UrgencyCommand: "urgency", c.AssetCommand: "asset",
     c.HelpCommand: None, c.DocCommand: None, c.DocumentsCommand: None, c.ShowCommand: None,
     c.TicketsCommand: None, c.MyRequestsCommand: None,  # answered in sections (workflow/asked.py)
@@ -22,12 +23,16 @@ KINDS: dict[type[c.Command], str | None] = {
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
                   private: bool, names: Mapping[str, str] | None = None,
-                  machines: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """The items in the order the technician reads them: taking first, then each command;
-    `names` (address -> name) name the people an item is about (`who`) when the helpdesk knows them;
-    `machines`: the machine each `#asset` line named, by line number (shown by its label)."""
+                  machines: dict[int, dict[str, Any]] | None = None, opened: bool = False,
+                  closed_own: bool = False) -> list[dict[str, Any]]:
+    """The items in the order the technician reads them: the ticket opened by the mail (`opened`),
+    taking, then each command; `names` (address -> name) name the people an item is about (`who`)
+    when the helpdesk knows them; `machines`: the machine each `#asset` line named, by line
+    number (shown by its label); `closed_own`: closed at once, as the technician solved their own ticket."""
     names = names or {}
-    items: list[dict[str, Any]] = [{"kind": "taken"}] if took else []
+    items: list[dict[str, Any]] = [{"kind": "opened"}] if opened else []
+    if took:
+        items.append({"kind": "taken"})
     for cmd in commands:
         kind = KINDS.get(type(cmd))
         if kind is None:
@@ -40,13 +45,15 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
         elif isinstance(cmd, c.TaskCommand):
             item.update(duration_minutes=cmd.duration_minutes, state=cmd.state,
                         begin=cmd.begin.isoformat() if cmd.begin else None)
-        elif isinstance(cmd, c.ObserverCommand):
+        elif isinstance(cmd, (c.ObserverCommand, c.RequesterCommand)):
             item.update(email=cmd.email, who=names.get(cmd.email.lower()) or cmd.email)
         elif isinstance(cmd, (c.TypeCommand, c.UrgencyCommand)):
             item["value"] = str(cmd.value)
         elif isinstance(cmd, c.AssetCommand):
             item.update(name=cmd.name, removed=cmd.remove, machine=(machines or {}).get(cmd.line_number))
         items.append(item)
+    if closed_own:
+        items.append({"kind": "closed_own"})
     if followup:
         items.append({"kind": "followup"})
     if private:

@@ -43,6 +43,7 @@ class CommandContext:
     events: list[Event] = field(default_factory=list)
     asked: Asked = field(default_factory=Asked)  # what the reading commands asked for (answered once)
     machines: dict[int, dict[str, Any]] = field(default_factory=dict)  # #asset line -> the machine it named
+    opened: bool = False  # the ticket was opened by this very mail (workflow/opening.py)
 
     def move(self, action: str, why: str) -> None:
         """Follow a status action; on the real pass, apply it with its history line."""
@@ -129,6 +130,21 @@ def on_observer(cmd: c.ObserverCommand, ctx: CommandContext) -> None:
         user = create_user(ctx.session, Address("", cmd.email), ctx.now)
     if user.id != ctx.ticket.requester_id and all(o.id != user.id for o in ctx.ticket.observers):
         ctx.ticket.observers.append(user)
+
+
+def on_requester(cmd: c.RequesterCommand, ctx: CommandContext) -> None:
+    """The ticket a technician's new mail opened is someone else's (a call taken for them)."""
+    if not ctx.opened:
+        raise Refused(because("requester_in_new_mail"))
+    if ctx.dry:
+        return
+    user = acts.user_by_email(ctx.session, cmd.email)
+    if user is None:
+        from mailbot.parsers.types import Address
+
+        user = create_user(ctx.session, Address("", cmd.email), ctx.now)
+    ctx.ticket.requester, ctx.ticket.requester_id = user, user.id
+    ctx.ticket.observers = [o for o in ctx.ticket.observers if o.id != user.id]
 
 
 def on_solve(cmd: c.SolveCommand, ctx: CommandContext) -> None:
@@ -226,6 +242,7 @@ HANDLERS: dict[type[c.Command], Callable[[Any, CommandContext], None]] = {
     c.ResumeCommand: on_resume,
     c.AssignCommand: on_assign,
     c.ObserverCommand: on_observer,
+    c.RequesterCommand: on_requester,
     c.SolveCommand: on_solve,
     c.KbCommand: on_kb,
     c.CloseCommand: on_close,

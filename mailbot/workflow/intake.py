@@ -45,15 +45,18 @@ class Intake:
         self.limits = limits
 
     def open(self, session: Session, parsed: ParsedMessage, requester: User, now: datetime, *,
-             answered: bool = True, follows: Ticket | None = None) -> MailResult:
+             answered: bool = True, follows: Ticket | None = None, new_text: str | None = None) -> MailResult:
+        """`new_text`: the mail's new text as the ticket should keep it, when not as written (a
+        technician's new mail without its command lines: workflow/opening.py)."""
         from mailbot.workflow.service import MailResult
 
+        written = parsed.new_text if new_text is None else new_text
         # a forwarded problem (`TR:`, `Fwd:`) is the ticket: keep the forwarded text too
-        content = parsed.text.strip() if FORWARD.match(parsed.subject) else parsed.new_text
+        content = forwarded(parsed, written) if FORWARD.match(parsed.subject) else written
         if follows is not None:
             prefix = FOLLOWS_PREFIX.get(requester.language or self.config.language, FOLLOWS_PREFIX["fr"])
             content = f"{prefix.format(id=follows.id)}\n\n{content}".strip()
-        title = (parsed.title or first_line(parsed.new_text) or "(sans objet)")[:TITLE_MAX]
+        title = (parsed.title or first_line(written) or "(sans objet)")[:TITLE_MAX]
         ticket = Ticket(
             type=self.config.default_type, status="new", title=title, content=content,
             requester_id=requester.id, mailbox=self.config.mailbox,
@@ -92,6 +95,14 @@ class Intake:
             machines.link(ticket, machine)
         return {"linked": [p.values() for p in found if p.machine is machine],
                 "proposed": [p.values() for p in found if p.machine is not machine]}
+
+
+def forwarded(parsed: ParsedMessage, new_text: str) -> str:
+    """The whole text of a forwarded problem, its new text (above the forwarded part) as given."""
+    whole, written = parsed.text.strip(), parsed.new_text.strip()
+    if new_text.strip() == written or not written or written not in whole:
+        return whole
+    return whole.replace(written, new_text.strip(), 1).strip()
 
 
 def first_line(text: str, limit: int = 80) -> str:

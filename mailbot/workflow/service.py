@@ -51,11 +51,12 @@ class NewMailHandler(Protocol):
 
 class MailService:
     def __init__(self, config: ServiceConfig, intake: Intake, replies: Replies, *,
-                 ticketless: NewMailHandler | None = None):
+                 ticketless: NewMailHandler | None = None, opening: NewMailHandler | None = None):
         self.config = config
         self.intake = intake
         self.replies = replies
         self.ticketless = ticketless  # commands that need no ticket (workflow/ticketless.py)
+        self.opening = opening  # a technician's new mail with commands (workflow/opening.py)
 
     @staticmethod
     def already_processed(session: Session, mailbox: str, mail_key: str) -> ProcessedMail | None:
@@ -113,10 +114,11 @@ class MailService:
                 # someone unknown takes no part in an open ticket: refused, so no user is made
                 return self.replies.from_stranger(session, parsed, sender, None, ticket, now)
             user = create_user(session, sender, now)
-        elif ticket is None and self.ticketless is not None and parsed.sender_source in AUTHOR_HEADERS:
-            answered = self.ticketless(session, parsed, user, now)
-            if answered is not None:
-                return answered
+        elif ticket is None and parsed.sender_source in AUTHOR_HEADERS:
+            for handler in (self.ticketless, self.opening):
+                answered = handler(session, parsed, user, now) if handler is not None else None
+                if answered is not None:
+                    return answered
         if ticket is None:
             return self.intake.open(session, parsed, user, now, answered=not machine_ok)
         return self.replies.handle(session, parsed, user, ticket, now)

@@ -47,12 +47,24 @@ class TechnicianReplies:
 
     def __call__(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
                  now: datetime) -> MailResult:
-        from mailbot.workflow.service import MailResult
-
-        names = name_parts(user.name, parsed.sender.name, user.email)
-        parse = c.parse_commands(parsed.new_text, tz=self.config.tz, now=now, names=names)
+        parse = self.parse(parsed, user, now)
         if not parse.commands and not parse.errors:
             return self._plain_followup(session, parsed, user, ticket, now)
+        return self.apply(session, parsed, user, ticket, now, parse)
+
+    def parse(self, parsed: ParsedMessage, user: User, now: datetime) -> c.CommandParse:
+        """The command lines of the mail's new text, and the text left without them and the sign-off."""
+        names = name_parts(user.name, parsed.sender.name, user.email)
+        return c.parse_commands(parsed.new_text, tz=self.config.tz, now=now, names=names)
+
+    def apply(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket, now: datetime,
+              parse: c.CommandParse, *, opened: bool = False) -> MailResult:
+        """Apply the mail's commands to the ticket, all or none, and answer once. `opened`: the
+        ticket was just opened from this very mail (workflow/opening.py): its text is already
+        the content and its attachments already documents, so neither is added again, and the
+        confirmation says first that the ticket was opened."""
+        from mailbot.workflow.service import MailResult
+
         errors = [(e.line_number, e.line, e.why) for e in parse.errors]
         if self.config.trusted_authserv_id:
             # DMARC aligns with the From: address; a sender found elsewhere has none to align with
@@ -62,27 +74,32 @@ class TechnicianReplies:
                 refused = because("commands_refused", why=why or plain("not vouched for"))
                 errors = [(cmd.line_number, cmd.line, refused) for cmd in parse.commands]
         ctx = self._context(session, ticket, user, now, parse)
+        ctx.opened = opened
         if not errors:
             errors = self._run(parse, ctx)
         if errors:
-            return self._unprocessed(ticket, user, parsed, errors, now)
+            return self._unprocessed(ticket, user, parsed, errors, now, opened=opened)
         ctx.dry = False
         had_it = any(a.id == user.id for a in ticket.assignees)
         self._run(parse, ctx)
         events = ctx.events
         text = parse.remaining_text
-        followup = bool(text and not parse.uses_remaining_text)
+        followup = bool(text and not parse.uses_remaining_text) and not opened  # opened: the text is the content
         if followup:
             acts.add_followup(ticket, author=user, content=text, private=ctx.private, now=now)
             events.insert(0, Event("followup_added", ticket.id, user.id, private=ctx.private,
                                    context={"text": text}))
-        if ticket.status == Status.SOLVED and self.config.autoclose_hours == 0:
+        own = ticket.status == Status.SOLVED and ticket.requester_id == user.id
+        if own:  # nobody else to approve the solution: a technician's own ticket closes at once
+            events.append(close_automatically(ticket, now, "solved by its own requester", user.id))
+        elif ticket.status == Status.SOLVED and self.config.autoclose_hours == 0:
             events.append(close_automatically(ticket, now, "automatic closing is immediate", user.id))
-        answers = self._attach(session, ticket, user, parsed, now, events)
+        answers = [] if opened else self._attach(session, ticket, user, parsed, now, events)
         items = applied_items(parse.commands, user, took=not had_it and any(a.id == user.id for a in ticket.assignees),
                               followup=followup, private=ctx.private,
-                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers] if u.name},
-                              machines=ctx.machines)
+                              names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers,
+                                                                       ticket.requester] if u.name},
+                              machines=ctx.machines, opened=opened, closed_own=own)
         asked = answer_context(session, user, ticket, ctx.asked)  # after the changes: #show shows them
         if items:  # silence is never the only sign of success: one confirmation, what was asked included
             answers.insert(0, Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
@@ -90,7 +107,8 @@ class TechnicianReplies:
         elif kind := answer_kind(asked):
             answers.insert(0, Answer(kind, to=user.email, ticket_id=ticket.id, language=user.language,
                                      context=asked))
-        return MailResult("followup", ticket.id, "commands applied", events=events, answers=answers)
+        return MailResult("ticket" if opened else "followup", ticket.id, "commands applied",
+                          events=events, answers=answers)
 
     def reading_closed(self, session: Session, parsed: ParsedMessage, user: User, ticket: Ticket,
                        now: datetime) -> MailResult | None:
@@ -168,20 +186,23 @@ class TechnicianReplies:
         return self.replies.followup(session, parsed, user, ticket, now)
 
     def _unprocessed(self, ticket: Ticket, user: User, parsed: ParsedMessage,
-                     errors: list[tuple[int, str, Reason]], now: datetime) -> MailResult:
+                     errors: list[tuple[int, str, Reason]], now: datetime, *, opened: bool = False) -> MailResult:
         """All or nothing: keep the whole text privately (and the attachments: nothing is lost)
-        and tell the technician every error."""
+        and tell the technician every error; `opened`: on the ticket this mail just opened
+        (its attachments are already there)."""
         from mailbot.workflow.service import MailResult
 
         acts.add_followup(ticket, author=user, content=parsed.new_text, private=True, source="mail",
                           unprocessed=True, now=now)
         intake = self.replies.intake
-        attach(ticket, parsed.attachments, store=intake.store, limits=intake.limits, now=now)
+        if not opened:
+            attach(ticket, parsed.attachments, store=intake.store, limits=intake.limits, now=now)
         answer = Answer("command_errors", to=user.email, ticket_id=ticket.id, language=user.language,
                         # the reason as a code and parameters, said in the technician's language when
                         # the mail is written; `reason` in English for whoever reads the row
                         context={"errors": [{"line_number": n, "line": line, "reason": why.text("en"),
                                              "why": why.to_json()}
                                             for n, line, why in sorted(errors, key=lambda e: e[0])],
-                                 "help": c.help_text(user.language or "fr")})
-        return MailResult("followup", ticket.id, f"{len(errors)} command line(s) refused", answers=[answer])
+                                 "help": c.help_text(user.language or "fr"), "opened": opened})
+        return MailResult("ticket" if opened else "followup", ticket.id, f"{len(errors)} command line(s) refused",
+                          answers=[answer])

@@ -4,8 +4,9 @@
 Who: a technician, for any such command; anyone else known to the helpdesk, for the commands
 open to everyone (CommandSpec.everyone: `#mesdemandes`). "Only commands": once the command
 lines and the sign-off are out, no text is left. A technician's refused line among them
-(`#tikets`) gets the error answer, still without a ticket; a mail naming a command that needs a
-ticket (`#take`, `#task …`), or with other text, opens a ticket as any new mail does.
+(`#tikets`) gets the error answer, still without a ticket; a technician's mail naming a command
+that needs a ticket (`#take`, `#task …`), or with other text, opens a ticket with the commands
+applied to it (workflow/opening.py); anyone else's opens a ticket as any new mail does.
 """
 
 from __future__ import annotations

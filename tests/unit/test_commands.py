@@ -19,6 +19,7 @@ from mailbot.parsers.commands import (
     KbCommand,
     ObserverCommand,
     PrivateCommand,
+    RequesterCommand,
     ResumeCommand,
     SolveCommand,
     TaskCommand,
@@ -66,6 +67,8 @@ def only_error(text):
     ("#take", AssignCommand(None)), ("#prendre", AssignCommand(None)),
     ("#observer prof@lycee.example", ObserverCommand("prof@lycee.example")),
     ("#observateur prof@lycee.example", ObserverCommand("prof@lycee.example")),
+    ("#requester prof@lycee.example", RequesterCommand("prof@lycee.example")),
+    ("#Demandeur Aïcha Prof <Aicha.Prof@lycee.example>", RequesterCommand("aicha.prof@lycee.example")),
     ("#solve", SolveCommand("")), ("#solve RAM remplacée", SolveCommand("RAM remplacée")),
     ("#resoudre RAM remplacée", SolveCommand("RAM remplacée")),
     ("#résoudre RAM remplacée", SolveCommand("RAM remplacée")),
@@ -186,6 +189,8 @@ def test_several_task_lines_give_several_tasks():
     ("#assign jean", "'jean' is not an email address"),
     ("#assign jean@", "'jean@' is not an email address"),
     ("#observer", "#observer needs an email address"),
+    ("#requester", "#requester needs an email address"),
+    ("#demandeur Aïcha", "'Aïcha' is not an email address"),
     ("#observer prof@lycee.example collègue", "'prof@lycee.example collègue' is not an email address"),
     ("#type panne", "#type needs incident or request (demande), not 'panne'"),
     ("#type", "#type needs incident or request (demande), not ''"),
@@ -258,7 +263,7 @@ def test_every_command_of_the_table_has_a_reader_and_no_word_names_two_commands(
     assert len(words) == len(set(words))
     assert set(grammar._ARGUMENT_READERS) == {spec.name for spec in COMMANDS}
     assert {spec.name for spec in COMMANDS} == {
-        "task", "private", "hold", "resume", "assign", "take", "observer", "solve", "kb", "close",
+        "task", "private", "hold", "resume", "assign", "take", "observer", "requester", "solve", "kb", "close",
         "type", "urgency", "asset", "help", "doc", "documents", "show", "tickets", "mesdemandes"}
 
 

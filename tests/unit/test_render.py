@@ -335,6 +335,41 @@ def test_commands_applied_in_english_with_a_planned_task_and_the_help() -> None:
     assert "<li>cpe@lycee.example now follows the ticket</li>" in html
 
 
+@pytest.mark.parametrize("language, opened, own", [
+    ("fr", "  - ticket #59 ouvert avec votre message\n",
+     "  - ticket clos aussitôt\u00a0: vous en êtes le demandeur, personne d'autre n'a à approuver la solution\n"),
+    ("en", "  - ticket #59 opened with your message\n",
+     "  - ticket closed at once: you are its requester, so nobody else has to approve the solution\n")])
+def test_commands_applied_on_a_ticket_the_mail_opened_and_closed(language, opened, own) -> None:
+    row = outbox_row("commands_applied", language, status="closed", applied=[
+        {"kind": "opened"}, {"kind": "solved"}, {"kind": "closed_own"}])
+    text, html = parts(rendered(row))
+    text = text.replace("\r\n", "\n")
+    assert opened in text and own in text
+    assert text.index(opened) < text.index(own)
+    assert "<li>" + opened.strip().removeprefix("- ") in html
+
+
+@pytest.mark.parametrize("language, said, again", [
+    ("fr", "Le ticket #59 a été ouvert avec votre message, mais aucune de vos commandes n'y a été appliquée, car",
+     "renvoyez toutes les commandes en réponse à ce message."),
+    ("en", "Ticket #59 was opened with your message, but none of your commands was applied to it, because",
+     "send all the commands again in a reply to this message.")])
+def test_command_errors_on_a_ticket_the_mail_opened_say_it_was_opened(language, said, again) -> None:
+    text, html = parts(rendered(outbox_row("command_errors", language, opened=True)))
+    text = " ".join(text.split())
+    assert said in text and again in text
+    assert "<strong>#59</strong>" in html
+
+
+def test_an_answer_folded_into_a_confirmation_is_told_below_it_in_both_parts() -> None:
+    refused = {**ANSWER_CONTEXTS["attachment_refused"], "kind": "attachment_refused"}
+    text, html = parts(rendered(outbox_row("commands_applied", "en", folded=[refused])))
+    assert text.index("Your commands were applied") < text.index("This attachment was not saved in ticket #59:")
+    assert "setup.exe: files of type .exe are not accepted" in text
+    assert "<li>setup.exe: files of type .exe are not accepted</li>" in html
+
+
 def test_private_followup_says_it_is_private() -> None:
     text, _ = parts(rendered(outbox_row("followup_added", "en", private=True, recipient_role="technician")))
     assert "Jean Tech added a private message to ticket #59" in text
@@ -768,7 +803,8 @@ def test_the_french_help_has_french_spacing_and_no_gendered_words() -> None:
     french = help_text("fr")
     assert french.startswith("Commandes\u00a0: une par ligne")
     assert not re.search(r" [:;!?»]|« ", french)
-    assert "technicien" not in french and "demandeur" not in french
+    prose = re.sub(r"#\w+", "", french)  # the command words (`#demandeur`, as in GLPI) are no wording
+    assert "technicien" not in prose and "demandeur" not in prose
 
 
 @pytest.mark.parametrize(("language", "assigned", "observer"), [
