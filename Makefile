@@ -1,6 +1,6 @@
 # mailbot's two everyday commands: `make run` and `make test`.
 # Both create .venv when missing and reinstall only when pyproject.toml changed: `make run`
-# installs mailbot with the Outlook .msg reader, `make test` (and `make lint`, `make venv`) with the test tools too.
+# installs mailbot with the Outlook .msg reader and the web desk, `make test` (and `make lint`, `make venv`) with the test tools too.
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +18,7 @@ $(VENV)/bin/python:
 # a venv with the test tools has mailbot too: it counts as installed for `make run`
 $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 	@if [ -f $(TEST_STAMP) ] && [ $(TEST_STAMP) -nt pyproject.toml ]; then touch $(RUN_STAMP); \
-	else $(VENV)/bin/python -m pip install -q -e '.[outlook]' && touch $(RUN_STAMP); fi
+	else $(VENV)/bin/python -m pip install -q -e '.[outlook,web]' && touch $(RUN_STAMP); fi
 
 $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install -q -e '.[test]'

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import OperationalError
 
+from mailbot import cli_desk
 from mailbot.cli_kb import kb_cli
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError, MailbotError
@@ -350,6 +351,9 @@ def failed_retry(mail_id: MailId) -> None:
     typer.echo(f"mail {mail_id}: {result.outcome}" + (f" #{result.ticket_id}" if result.ticket_id else "")
                + (f" ({result.reason})" if result.outcome == "failed" else ""))
     raise typer.Exit(1 if result.outcome == "failed" else 0)
+
+
+cli_desk.register(cli)  # `mailbot web` and `mailbot planning`
 
 
 def _log_format() -> str:

@@ -63,6 +63,14 @@ def _check_url(value: str, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def _host_port(value: str) -> tuple[str, int]:
+    """`HOST:PORT` (`[::1]:8025` for IPv6) as the host and the port number."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT, got '{value}'")
+    return host.strip("[]"), int(port)
+
+
 def _driver_installed(url: URL) -> bool:
     from sqlalchemy.exc import NoSuchModuleError
 
@@ -161,6 +169,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # link the one inventory machine a new mail names (SPEC §11); off: only propose it
     inventory_autolink: bool = True
+    # The web desk (SPEC §9): HOST:PORT, empty = off; the base URL of the links mails carry
+    web_listen: str = "127.0.0.1:8025"
+    web_url: str = ""
+    web_session_days: float = Field(30, gt=0)
 
     @field_validator("allowed_domains", "machine_senders", mode="before")
     @classmethod
@@ -210,6 +222,22 @@ class Settings(BaseSettings):
         if value:
             ListenTarget.parse(value)
         return value
+
+    @field_validator("web_listen")
+    @classmethod
+    def _web_listen(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            _host_port(value)
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not urlsplit(value).netloc:
+            raise ValueError(f"expected an http:// or https:// URL, got '{value}'")
+        return _check_url(value, ("http", "https")).rstrip("/")
 
     @field_validator("listen_tls_key")
     @classmethod
@@ -286,6 +314,16 @@ class Settings(BaseSettings):
             return server_tls_context(self.listen_tls_cert, self.listen_tls_key)
         except ValueError as exc:  # the files changed since the settings were read
             raise ConfigError(f"MAILBOT_LISTEN_TLS_CERT: {exc}") from None
+
+    @property
+    def web_address(self) -> tuple[str, int] | None:
+        """Where the web desk listens; None: no web desk."""
+        return _host_port(self.web_listen) if self.web_listen else None
+
+    @property
+    def web_base_url(self) -> str:
+        """The web desk's address in mails: MAILBOT_WEB_URL, else http:// and MAILBOT_WEB_LISTEN."""
+        return self.web_url or (f"http://{self.web_listen}" if self.web_listen else "")
 
     @property
     def imap_mailboxes(self) -> tuple[MailboxSettings, ...]:

@@ -11,16 +11,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import version
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
 from mailbot.app import App
 from mailbot.backoff import Backoff
+from mailbot.config import Settings
 from mailbot.errors import MailbotError
 from mailbot.inbound.files import iter_sources
 from mailbot.workflow.service import MailResult
+
+if TYPE_CHECKING:
+    from mailbot.web.server import WebThread
 
 log = logging.getLogger("mailbot.run")
 T = TypeVar("T")
@@ -161,11 +165,66 @@ def banner(app: App) -> list[tuple[int, str]]:
              (logging.INFO, f"database: {without_password(settings.database_url)}"),
              (logging.INFO, f"mail comes in by: {'; '.join(sources) or 'nothing'}"),
              (logging.INFO, f"notifications go to: {sending}; queue: {queue}"),
+             (logging.INFO, f"web desk: {web_desk_line(settings)}"),
              (logging.INFO, f"technicians: {technicians}")]
+    if settings.web_listen and not settings.web_url and settings.web_address and \
+            settings.web_address[0] in ("0.0.0.0", "::", ""):
+        lines.append((logging.WARNING, "web desk: MAILBOT_WEB_URL is not set; sign-in links in mails will point to "
+                                       f"http://{settings.web_listen}, set it to the desk's public address"))
     if not technicians:
         lines.append((logging.WARNING, "no technician: nobody is told of new tickets; "
                                        f"add one with `{ADD_TECHNICIAN}`"))
     return lines
+
+
+WEB_EXTRA = "pip install 'mailbot[web]'"
+
+
+def web_available() -> bool:
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("starlette", "uvicorn", "feedgen", "limits"))
+
+
+def web_desk_line(settings: Settings) -> str:
+    """Where the web desk is, or why there is none."""
+    if not settings.web_listen:
+        return "off (MAILBOT_WEB_LISTEN is empty)"
+    if not web_available():
+        return f"off (its libraries are not installed: {WEB_EXTRA})"
+    return f"http://{settings.web_listen} (links in mails: {settings.web_base_url})"
+
+
+def _start_web(app: App) -> WebThread | None:
+    """The web desk's thread when it is on and installed; binding its port fails here, at start."""
+    if not app.settings.web_listen or not web_available():
+        return None
+    from mailbot.web.server import WebThread
+
+    thread = WebThread(app)
+    thread.start()
+    return thread
+
+
+def serve_web(app: App) -> None:
+    """`mailbot web`: the web desk alone, until SIGTERM/Ctrl-C; sign-in mails are sent by this
+    process when no broker is set."""
+    from mailbot.errors import ConfigError
+
+    if not app.settings.web_listen:
+        raise ConfigError("MAILBOT_WEB_LISTEN: empty (the web desk is off); set HOST:PORT to serve it")
+    if not web_available():
+        raise MailbotError(f"the web desk's libraries are not installed: {WEB_EXTRA}")
+    stop = _stop_event()  # before the port answers: a SIGTERM from then on stops it cleanly
+    web = _start_web(app)
+    assert web is not None
+    if app.uses_stub_broker:
+        app.start_worker()
+    log.info("web desk: %s; Ctrl-C stops it", web_desk_line(app.settings))
+    stop.wait()
+    web.stop()
+    app.wait_for_delivery(timeout_ms=10_000)
+    app.close()
 
 
 def run_forever(app: App) -> None:
@@ -175,6 +234,7 @@ def run_forever(app: App) -> None:
     for level, line in banner(app):
         log.log(level, "%s", line)
     stop = _stop_event()
+    web = _start_web(app)
     if app.uses_stub_broker:
         app.start_worker()
     listener = None
@@ -189,6 +249,8 @@ def run_forever(app: App) -> None:
         stop.wait(periodic.run_due(time.monotonic()))
     if listener is not None:
         listener.stop()
+    if web is not None:
+        web.stop()
     for thread in watchers:
         thread.join(timeout=10)
     app.wait_for_delivery(timeout_ms=10_000)

@@ -12,13 +12,15 @@ from pathlib import Path
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 READY = "Ctrl-C stops it"
+# The web desk is off unless a test asks for it: two `mailbot run` at once would want the same port.
+NO_WEB = {"MAILBOT_WEB_LISTEN": ""}
 
 
 def start_log(folder: Path, timeout: float = 60, **env: str) -> list[dict[str, str]]:
     """Start `mailbot run` in `folder` with only these MAILBOT_* variables (JSON logs), collect
     its log records until it says it is running, stop it with SIGTERM; the records, in order."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
-    process = subprocess.Popen([MAILBOT, "run"], cwd=folder, env={**clean, **env, "MAILBOT_LOG_FORMAT": "json"},
+    process = subprocess.Popen([MAILBOT, "run"], cwd=folder, env={**clean, **NO_WEB, **env, "MAILBOT_LOG_FORMAT": "json"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     killer = threading.Timer(timeout, process.kill)  # a mailbot that never gets ready fails the test

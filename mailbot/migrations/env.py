@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from mailbot.web import models as _web_models  # noqa: F401 - the web desk's tables join the metadata
 from mailbot.workflow.models import Base
 
 connection = context.config.attributes["connection"]

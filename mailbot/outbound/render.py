@@ -45,12 +45,14 @@ ANSWER_SUBJECTS = {
            "not_participant": "Votre message n'a pas été ajouté au ticket",
            "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées",
            "tickets_view": "Vos tickets", "my_requests": "Vos demandes",
-           "kb_search": "Base de connaissances", "kb_applied": "Base de connaissances"},
+           "kb_search": "Base de connaissances", "kb_applied": "Base de connaissances",
+           "sign_in_link": "Votre lien de connexion au helpdesk"},
     "en": {"help": "Helpdesk commands", "refused_sender": "Your message was not accepted",
            "not_participant": "Your message was not added to the ticket",
            "attachment_refused": "Attachments refused", "command_errors": "Commands refused",
            "tickets_view": "Your tickets", "my_requests": "Your requests",
-           "kb_search": "Knowledge base", "kb_applied": "Knowledge base"},
+           "kb_search": "Knowledge base", "kb_applied": "Knowledge base",
+           "sign_in_link": "Your sign-in link to the helpdesk"},
 }
 # Answer kinds that share one template (the sections a reading command asked for: workflow/asked.py)
 TEMPLATE_OF = {"ticket_history": "asked", "documents": "asked", "tickets_view": "asked", "my_requests": "asked",

@@ -92,6 +92,8 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_updated", "status", "updated_at"),
+        # the desk's counts by status (in progress, new) read the index alone
+        Index("ix_tickets_status_id", "status", "id"),
         # the technicians' views: open tickets, most recently updated first
         Index("ix_tickets_open_updated", text("updated_at DESC"), text("id DESC"),
               postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")),
@@ -185,6 +187,8 @@ class Followup(Base):
 
 class Task(Base):
     __tablename__ = "tasks"
+    # a technician's planning (workflow/planning.py): their tasks by date
+    __table_args__ = (Index("ix_tasks_author_begin", "author_id", "begin"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

@@ -1,17 +1,19 @@
-"""Read-only views of tickets for the command line: the JSON shape of SPEC §7 and the
-technicians' lists (personal, group, global)."""
+"""Read-only views of tickets: the JSON shape of SPEC §7, the technicians' lists of the command
+line (personal, group, global), and the desk's tables and reading rule (SPEC §9) as plain values."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
+from mailbot.workflow.desk import in_progress_query, to_handle_query
 from mailbot.workflow.machines import item_label, machine_json
-from mailbot.workflow.models import Document, Ticket, User, ticket_assignees
+from mailbot.workflow.models import Document, Followup, Task, Ticket, User, ticket_assignees, ticket_observers
 from mailbot.workflow.states import Status
 from mailbot.workflow.tickets import user_by_email
 
@@ -131,3 +133,113 @@ def summary_json(ticket: Ticket) -> dict[str, Any]:
             "urgency": ticket.urgency, "requester": ticket.requester.email,
             "assignees": [u.email for u in ticket.assignees], "updated_at": _iso(ticket.updated_at),
             "items": [item_label(item) for item in ticket.items]}
+
+
+# -- the desk's tables (SPEC §9), as plain values for the web desk and the mails ---------------
+
+IN_PROGRESS = (Status.ASSIGNED.value, Status.PLANNED.value, Status.WAITING.value)
+OPEN_STATUSES = (Status.NEW.value, *IN_PROGRESS)  # desk.py's `_open`: neither solved nor closed
+DESK_VIEWS = ("personal", "group", "global", "all")
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """One line of a desk table: ID, requester, associated items, description, status, last change."""
+
+    id: int
+    status: str
+    title: str
+    requester: str
+    requester_email: str
+    items: tuple[tuple[str | None, str], ...]  # (machine type or None, name): labelled in the reader's language
+    followups: int
+    tasks: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class DeskTable:
+    """`key`: in_progress (“Vos tickets en cours”), to_handle (“Tickets à traiter”), all, requested;
+    `total`: how many tickets the table holds in all, `rows` at most the limit of them."""
+
+    key: str
+    total: int
+    rows: tuple[DeskRow, ...]
+
+
+def _involved_open(me: User) -> Any:
+    """The ids of the open tickets (desk.py's `_open`: new, assigned, planned, waiting) where `me`
+    is requester, observer or assignee, as a union of three indexed lookups: how “Vos tickets en
+    cours” is counted (desk.py's condition would read every open ticket to count them)."""
+    open_ = Ticket.status.in_(OPEN_STATUSES)
+    return union(
+        select(Ticket.id).join(ticket_assignees, ticket_assignees.c.ticket_id == Ticket.id)
+        .where(ticket_assignees.c.user_id == me.id, open_),
+        select(Ticket.id).join(ticket_observers, ticket_observers.c.ticket_id == Ticket.id)
+        .where(ticket_observers.c.user_id == me.id, open_),
+        select(Ticket.id).where(Ticket.requester_id == me.id, open_),
+    ).subquery()
+
+
+def _desk_filters(view: str, me: User) -> list[tuple[str, list[Any], Any]]:
+    """The tables of a tab: key, conditions and, when counting them another way is cheaper, the
+    subquery of their ids (see docs/BEHAVIOUR.md, the web desk). The personal tab is the one of
+    the `#tickets` answer: its two tables are workflow/desk.py's queries."""
+    in_progress = Ticket.status.in_(IN_PROGRESS)
+    new = Ticket.status == Status.NEW.value
+    group = [Ticket.group_id == me.group_id] if me.group_id else [false()]
+    if view == "personal":
+        return [("in_progress", [in_progress_query(me).whereclause], _involved_open(me)),
+                ("to_handle", [to_handle_query(me).whereclause], None)]
+    if view == "group":
+        return [("in_progress", [in_progress, *group], None), ("to_handle", [new, *group], None)]
+    if view == "global":
+        return [("in_progress", [in_progress], None), ("to_handle", [new], None)]
+    if view == "all":
+        return [("all", [], None)]
+    raise ValueError(f"unknown view {view!r}: one of {', '.join(DESK_VIEWS)}")
+
+
+def _table(session: Session, key: str, conditions: list[Any], limit: int, ids_source: Any = None) -> DeskTable:
+    ids_query = select(Ticket.id).where(*conditions)
+    counted = ids_source if ids_source is not None else ids_query.subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    # every ticket: newest first, by the primary key (no index sorts all tickets by last change)
+    order = (Ticket.id.desc(),) if key == "all" else (Ticket.updated_at.desc(), Ticket.id.desc())
+    # an empty table needs no second look (finding no row newest first reads them all again)
+    ids = list(session.scalars(ids_query.order_by(*order).limit(limit))) if total else []
+    return DeskTable(key, total, tuple(desk_rows(session, ids)))
+
+
+def desk_tables(session: Session, view: str, me: User, *, limit: int = 50) -> list[DeskTable]:
+    """The tables of the home page's tab `view` (DESK_VIEWS) for technician `me`."""
+    return [_table(session, key, conditions, limit, ids) for key, conditions, ids in _desk_filters(view, me)]
+
+
+def requested_table(session: Session, me: User, *, limit: int = 100) -> DeskTable:
+    """“Mes demandes”: the tickets `me` asked for, whatever their status."""
+    return _table(session, "requested", [Ticket.requester_id == me.id], limit)
+
+
+def desk_rows(session: Session, ids: list[int]) -> list[DeskRow]:
+    """The rows of these tickets, in the order of `ids`, with their followup and task counts."""
+    if not ids:
+        return []
+    tickets = {t.id: t for t in session.scalars(
+        select(Ticket).options(selectinload(Ticket.items)).where(Ticket.id.in_(ids))).unique()}
+    followups = dict(session.execute(select(Followup.ticket_id, func.count()).where(
+        Followup.ticket_id.in_(ids)).group_by(Followup.ticket_id)).all())
+    tasks = dict(session.execute(select(Task.ticket_id, func.count()).where(
+        Task.ticket_id.in_(ids)).group_by(Task.ticket_id)).all())
+    return [DeskRow(id=t.id, status=t.status, title=t.title, requester=t.requester.name or t.requester.email,
+                    requester_email=t.requester.email,
+                    items=tuple((item.machine.type if item.machine else None, item.name) for item in t.items),
+                    followups=followups.get(t.id, 0), tasks=tasks.get(t.id, 0), updated_at=t.updated_at)
+            for t in (tickets[i] for i in ids)]
+
+
+def may_read(ticket: Ticket, user: User) -> bool:
+    """Who may read a ticket's page and documents: every technician; otherwise its requester
+    and its observers (who receive its public mails anyway), never anyone else."""
+    return (user.is_technician or ticket.requester_id == user.id
+            or any(observer.id == user.id for observer in ticket.observers))

@@ -48,6 +48,7 @@ class Db:
 @pytest.fixture
 def stack(tmp_path, imap_mailbox, postgres_url, redis_url, smtp_sink):  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env["MAILBOT_WEB_LISTEN"] = ""  # two runs at once would want one web port
     env.update(FAST, MAILBOT_DATABASE_URL=postgres_url, MAILBOT_BROKER_URL=redis_url,
                MAILBOT_IMAP_URL=imap_mailbox.imap_url, MAILBOT_SMTP_URL=smtp_sink.smtp_url,
                MAILBOT_HELPDESK_ADDRESS="helpdesk@lycee.example", MAILBOT_IMAP_BATCH="100")

@@ -32,6 +32,7 @@ def test_rabbitmq_out_of_reach_for_a_while_loses_no_notification(tmp_path, rabbi
                                                                   postgres_url, smtp_sink):
     proxy, broker_url = rabbitmq_proxy
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env["MAILBOT_WEB_LISTEN"] = ""  # two runs at once would want one web port
     env.update(FAST, MAILBOT_DATABASE_URL=postgres_url, MAILBOT_BROKER_URL=broker_url,
                MAILBOT_IMAP_URL=imap_mailbox.imap_url, MAILBOT_SMTP_URL=smtp_sink.smtp_url,
                MAILBOT_HELPDESK_ADDRESS="helpdesk@lycee.example")

@@ -57,6 +57,7 @@ def own_redis(tmp_path):  # type: ignore[no-untyped-def]
 def test_redis_stopped_for_a_while_loses_no_notification(tmp_path, own_redis, imap_mailbox, postgres_url,
                                                          smtp_sink):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env["MAILBOT_WEB_LISTEN"] = ""  # two runs at once would want one web port
     env.update(FAST, MAILBOT_DATABASE_URL=postgres_url, MAILBOT_BROKER_URL=own_redis.url,
                MAILBOT_IMAP_URL=imap_mailbox.imap_url, MAILBOT_SMTP_URL=smtp_sink.smtp_url,
                MAILBOT_HELPDESK_ADDRESS="helpdesk@lycee.example")

@@ -37,7 +37,7 @@ class Running:
     def __init__(self, folder: Path, settings: dict[str, str]):
         self.folder = folder
         self.env = {name: value for name, value in os.environ.items() if not name.startswith("MAILBOT_")}
-        self.env.update(MAILBOT_HELPDESK_ADDRESS=HELPDESK, **settings)
+        self.env.update(MAILBOT_HELPDESK_ADDRESS=HELPDESK, MAILBOT_WEB_LISTEN="", **settings)
         self.log = folder / "run.log"
         self.proc: subprocess.Popen | None = None
 

@@ -36,6 +36,7 @@ def test_the_banner_says_where_mail_comes_from_and_goes_and_warns_without_techni
         ("INFO", f"mail comes in by: IMAP imap://helpdesk@127.0.0.1:{imap}/INBOX; listener smtp://127.0.0.1:{listen}"),
         ("INFO", "notifications go to: SMTP smtp+starttls://helpdesk@smtp.lycee.example:587; "
                  "queue: in-process (this process sends)"),
+        ("INFO", "web desk: off (MAILBOT_WEB_LISTEN is empty)"),
         ("INFO", "technicians: 0"),
         ("WARNING", WARNING),
     ]

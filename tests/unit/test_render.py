@@ -103,6 +103,7 @@ ANSWER_CONTEXTS: dict[str, dict[str, Any]] = {
     "kb_applied": {**NOTHING_ASKED, "kb_search": KB_SEARCH,
                    "applied": [{"kind": "kb_publish", "category": None, "article_id": 12,
                                 "title": "Imprimante bloquée", "changed": True}]},
+    "sign_in_link": {"link": "https://desk.lycee.example/signin/abc", "minutes": 15},
 }
 ALL_EVENTS = [*EVENT_CONTEXTS, *ANSWER_CONTEXTS]
 # What the subject says happened, between the tag and the title, for the rows of `outbox_row`
@@ -464,7 +465,8 @@ def footer_of(text: str) -> str:
 # --- every template, strictly --------------------------------------------------------------
 
 # answers that can be about no ticket (an unknown sender, a stranger, commands in a new mail)
-WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors", "tickets_view", "my_requests"}
+WITHOUT_TICKET = {"refused_sender", "not_participant", "help", "command_errors", "tickets_view", "my_requests",
+                  "sign_in_link"}
 ROLES = {event: ["requester", "observer", "technician"] for event in EVENT_CONTEXTS} | {
     event: ["sender"] for event in ANSWER_CONTEXTS}
 

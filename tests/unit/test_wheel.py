@@ -48,8 +48,11 @@ json.dump({{"file": mailbot.__file__, "files": files, "mails": mails}}, sys.stdo
 
 
 def source_files() -> list[str]:
-    """What the package must hold: every module and migration, and every template of templates/."""
+    """What the package must hold: every module and migration, every template of templates/, and
+    the web desk's templates and style sheet."""
     modules = [str(p.relative_to(ROOT / "mailbot")) for p in (ROOT / "mailbot").rglob("*.py")]
+    modules += [str(p.relative_to(ROOT / "mailbot")) for folder in ("templates", "static")
+                for p in (ROOT / "mailbot" / "web" / folder).iterdir() if p.is_file()]
     templates = [str(Path("templates") / p.relative_to(ROOT / "templates")) for p in (ROOT / "templates").rglob("*")
                  if p.is_file() and "__pycache__" not in p.parts]
     return sorted(modules + templates)
