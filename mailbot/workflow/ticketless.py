@@ -49,7 +49,7 @@ class TicketlessCommands:
                                                  "why": e.why.to_json()} for e in parse.errors],
                                      "help": c.help_text(user.language or "fr")})
             return MailResult("answered", None, f"{len(parse.errors)} command line(s) refused", answers=[answer])
-        context = answer_context(session, user, None, Asked(commands=list(parse.commands)))
+        context = answer_context(session, user, None, Asked(commands=list(parse.commands)), now)
         kind = answer_kind(context)
         assert kind is not None, "a reading command always has a section"
         return MailResult("answered", None, "commands without a ticket answered: "
