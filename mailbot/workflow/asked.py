@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -37,10 +38,10 @@ class Asked:
     documents: bool = False  # #doc or #documents was written (a ticket may have none)
 
 
-Builder = Callable[[Session, User, "Ticket | None", list[c.Command]], Any]
+Builder = Callable[[Session, User, "Ticket | None", list[c.Command], datetime], Any]
 
 
-def _history(session: Session, user: User, ticket: Ticket | None, commands: list[c.Command]) -> Any:
+def _history(session: Session, user: User, ticket: Ticket | None, commands: list[c.Command], now: datetime) -> Any:
     assert ticket is not None, "#show needs a ticket (CommandSpec.needs_ticket)"
     return ticket_history(ticket)
 
@@ -48,7 +49,8 @@ def _history(session: Session, user: User, ticket: Ticket | None, commands: list
 SEARCH_RESULTS = 5  # articles listed for each #search
 
 
-def _kb_search(session: Session, user: User, ticket: Ticket | None, commands: list[c.Command]) -> Any:
+def _kb_search(session: Session, user: User, ticket: Ticket | None, commands: list[c.Command],
+               now: datetime) -> Any:
     """Each #search's words and its best articles, drafts included (only technicians write #search)."""
     return [{"words": cmd.words, "hits": [kb.hit_json(hit) for hit in kb_search.search(
                 session, cmd.words, limit=SEARCH_RESULTS)]}
@@ -58,22 +60,23 @@ def _kb_search(session: Session, user: User, ticket: Ticket | None, commands: li
 # section (the context key) -> (the commands that ask for it, how to build it)
 SECTIONS: dict[str, tuple[frozenset[str], Builder]] = {
     "history": (frozenset({"show"}), _history),
-    "tickets_view": (frozenset({"tickets"}), lambda session, user, ticket, cmds: technician_desk(session, user)),
-    "my_requests": (frozenset({"mesdemandes"}), lambda session, user, ticket, cmds: my_requests(session, user)),
+    "tickets_view": (frozenset({"tickets"}), lambda session, user, ticket, cmds, now: technician_desk(session, user, now)),
+    "my_requests": (frozenset({"mesdemandes"}), lambda session, user, ticket, cmds, now: my_requests(session, user)),
     "kb_search": (frozenset({"search"}), _kb_search),
-    "help": (frozenset({"help"}), lambda session, user, ticket, cmds: c.help_text(user.language or "fr")),
+    "help": (frozenset({"help"}), lambda session, user, ticket, cmds, now: c.help_text(user.language or "fr")),
 }
 # The kind of an answer that changed nothing: its first section asked, in this order.
 ANSWER_KINDS = (("history", "ticket_history"), ("documents", "documents"), ("tickets_view", "tickets_view"),
                 ("my_requests", "my_requests"), ("kb_search", "kb_search"), ("help", "help"))
 
 
-def answer_context(session: Session, user: User, ticket: Ticket | None, asked: Asked) -> dict[str, Any]:
+def answer_context(session: Session, user: User, ticket: Ticket | None, asked: Asked,
+                   now: datetime) -> dict[str, Any]:
     context: dict[str, Any] = {"document_ids": list(dict.fromkeys(asked.document_ids)),
                                "documents_asked": asked.documents}
     for name, (commands, build) in SECTIONS.items():
         mine = [cmd for cmd in asked.commands if cmd.command in commands]
-        context[name] = build(session, user, ticket, mine) if mine else None
+        context[name] = build(session, user, ticket, mine, now) if mine else None
     context["help"] = context["help"] or ""
     return context
 

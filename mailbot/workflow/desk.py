@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mailbot.workflow.machines import item_values
 from mailbot.workflow.models import Followup, Task, Ticket, User, ticket_assignees, ticket_observers
+from mailbot.workflow.planning import coming_days
 from mailbot.workflow.states import Status
 
 # At most this many tickets per table; the count says how many there are in all.
@@ -84,13 +85,13 @@ def to_handle_query(user: User) -> Select[int]:
     return query if user.group_id is None else query.where(Ticket.group_id == user.group_id)
 
 
-def technician_desk(session: Session, user: User, *, limit: int = LIMIT) -> dict[str, Any]:
+def technician_desk(session: Session, user: User, now: datetime, *, limit: int = LIMIT) -> dict[str, Any]:
     """The seed's personal view of `user`: `in_progress` and `to_handle` tables (see `_table`),
-    and `planning`, the planned tasks of **Votre planning**: a list of `{"ticket_id", "title",
-    "begin", "end", "content"}` (ISO times), which workflow/planning.py is to fill; empty here."""
+    and `planning`, the planned tasks of **Votre planning** in the coming days from `now`
+    (workflow/planning.py `coming_days`: `{"ticket_id", "title", "begin", "end", "content"}`)."""
     return {"in_progress": _table(session, in_progress_query(user), limit),
             "to_handle": _table(session, to_handle_query(user), limit),
-            "planning": [],
+            "planning": coming_days(session, user.id, now),
             "limit": limit}
 
 

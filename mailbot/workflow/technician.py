@@ -100,7 +100,7 @@ class TechnicianReplies:
                               names={u.email.lower(): u.name for u in [*ticket.assignees, *ticket.observers,
                                                                        ticket.requester] if u.name},
                               machines=ctx.machines, opened=opened, closed_own=own, results=ctx.results)
-        asked = answer_context(session, user, ticket, ctx.asked)  # after the changes: #show shows them
+        asked = answer_context(session, user, ticket, ctx.asked, now)  # after the changes: #show shows them
         if items:  # silence is never the only sign of success: one confirmation, what was asked included
             answers.insert(0, Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
                                      context={**summary(ticket, items), **asked}))
@@ -128,7 +128,7 @@ class TechnicianReplies:
             return self._unprocessed(ticket, user, parsed, errors, now)
         ctx.dry = False
         self._run(parse, ctx)
-        asked = answer_context(session, user, ticket, ctx.asked)
+        asked = answer_context(session, user, ticket, ctx.asked, now)
         kind = answer_kind(asked)
         assert kind is not None, "reading commands always ask for a section"
         return MailResult("answered", ticket.id, "reading commands on a closed ticket answered", answers=[

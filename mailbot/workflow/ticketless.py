@@ -59,7 +59,7 @@ class TicketlessCommands:
         results: dict[int, dict[str, Any]] = {}
         self._articles(session, parse, user, now, dry=False, results=results)
         reading = [cmd for cmd in parse.commands if c.spec_of(cmd).reads]
-        context = answer_context(session, user, None, Asked(commands=reading))
+        context = answer_context(session, user, None, Asked(commands=reading), now)
         said = "commands without a ticket answered: " + " ".join(f"#{cmd.command}" for cmd in parse.commands)
         if results:  # knowledge-base changes: the confirmation, what was asked included
             items = applied_items(parse.commands, user, took=False, followup=False, private=False, results=results)

@@ -210,3 +210,17 @@ def test_mesdemandes_in_a_reply_is_answered_and_adds_nothing_to_the_ticket(helpd
     answer, = helpdesk.new_mails()  # the technician hears nothing
     assert answer.to == LOIC and "Vos demandes (1)\n  #1 – Ordinateur très lent" in text(answer)
     assert helpdesk.show(1)["followups"] == []
+
+
+def test_the_view_by_mail_ends_with_the_technicians_coming_planning(helpdesk):
+    story(helpdesk)  # Monday 30 November 2026, Paris time
+    helpdesk.send(TECH, "Re: [Ticket #3] Vidéoprojecteur", "#task 1h @ 02/12/2026 14h00 Changer la lampe")
+    helpdesk.send(TECH, "Re: [Ticket #3] Vidéoprojecteur", "#task 1h @ 20/12/2026 09h00 Nettoyer le filtre")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Mes tickets", "#tickets")
+
+    body = text(helpdesk.new_mails()[0])
+    planning = body[body.index("Votre planning\n"):body.index("Pour l'historique complet")]
+    assert "#3 Vidéoprojecteur\u00a0: Changer la lampe" in planning
+    assert "mercredi 2 décembre 2026 à 14\u00a0h" in planning
+    assert "Nettoyer le filtre" not in planning  # three weeks away: not in the coming days

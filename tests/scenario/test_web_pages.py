@@ -151,7 +151,7 @@ def test_the_personal_tab_has_the_tables_of_the_tickets_mail(school):
 
     school.send(TECH, "Ma souris", "Elle ne clique plus.")  # Camille's own new request: hers, not to handle
     with school.app.db.transaction() as session:
-        desk = technician_desk(session, user_by_email(session, TECH))
+        desk = technician_desk(session, user_by_email(session, TECH), school.clock.now)
     page = text_of(signed_in(school, TECH).get("/").text)
     mine, to_handle = page.split("Tickets à traiter")
     for table, words in ((desk["in_progress"], mine), (desk["to_handle"], to_handle.split("Votre planning")[0])):
