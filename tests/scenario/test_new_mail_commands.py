@@ -77,7 +77,7 @@ def test_solving_ones_own_ticket_closes_it_at_once(helpdesk):
     mails = by_recipient(helpdesk)
     closed = f"[Ticket #1] Clos{NBSP}: Imprimante CDI"
     assert {to: m.subject for to, m in mails.items()} == {TECH: "[Ticket #1] Imprimante CDI", SAM: closed}
-    assert "ticket clos aussitôt\u00a0: vous en êtes le demandeur" in mails[TECH].text
+    assert "ticket clos aussitôt\u00a0: la demande est la vôtre" in mails[TECH].text
     assert f"État{NBSP}: clos" in mails[TECH].text
     assert "merci de confirmer" not in mails[SAM].subject
 

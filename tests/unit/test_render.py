@@ -348,7 +348,7 @@ def test_commands_applied_in_english_with_a_planned_task_and_the_help() -> None:
 
 @pytest.mark.parametrize("language, opened, own", [
     ("fr", "  - ticket #59 ouvert avec votre message\n",
-     "  - ticket clos aussitôt\u00a0: vous en êtes le demandeur, personne d'autre n'a à approuver la solution\n"),
+     "  - ticket clos aussitôt\u00a0: la demande est la vôtre, personne d'autre n'a à approuver la solution\n"),
     ("en", "  - ticket #59 opened with your message\n",
      "  - ticket closed at once: you are its requester, so nobody else has to approve the solution\n")])
 def test_commands_applied_on_a_ticket_the_mail_opened_and_closed(language, opened, own) -> None:
