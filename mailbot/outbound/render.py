@@ -19,7 +19,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
-from mailbot.outbound import machine_labels
+from mailbot.outbound import invitations, machine_labels
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.outbound.notifications import NOTIFY
@@ -414,7 +414,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     # 128 random bits: no body can contain the boundary by chance, and the generator
     # need not search both parts for it.
     alternative = message
-    if documents is not None and documents.attached:
+    invites = invitations.wanted(context, recipient)
+    if (documents is not None and documents.attached) or len(invites) > 1:
         message["Content-Type"] = f'multipart/mixed; boundary="=_mailbot_{secrets.token_hex(16)}"'
         alternative = Message(POLICY)
     alternative["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
@@ -423,6 +424,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     alternative.attach(_text_part(html, "html"))
     if alternative is not message:
         message.attach(alternative)
-        for document, data in documents.attached:  # type: ignore[union-attr]  # set whenever alternative is new
+        for document, data in documents.attached if documents is not None else ():
             message.attach(attachment_part(document, data, POLICY))
+    # a task planned or cancelled: its calendar invitation, for the technician who planned it
+    invitations.attach(message, alternative, invites, organizer=flatten(helpdesk_address), policy=POLICY)
     return message
