@@ -213,3 +213,11 @@ class Outbox:
         if over:
             self._hold(row, answer.kind, answer.to)
         return row
+
+    def record_digest(self, session: Session, user: User, desk: dict[str, Any], now: datetime) -> Notification:
+        """The morning digest of a technician (workflow/digest.py): the `#tickets` answer's
+        sections, `desk` as its `tickets_view`; a notification, not an answer (no loop brake)."""
+        sections: dict[str, Any] = {"tickets_view": desk, "history": None, "my_requests": None, "help": "",
+                    "document_ids": [], "documents_asked": False}
+        return self._add(session, ticket=None, kind="digest", to=user.email, language=user.language,
+                         is_answer=False, now=now, context={**sections, "actor": None, "recipient_role": "technician"})

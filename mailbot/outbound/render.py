@@ -44,15 +44,17 @@ ANSWER_SUBJECTS = {
            "not_participant": "Votre message n'a pas été ajouté au ticket",
            "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées",
            "tickets_view": "Vos tickets", "my_requests": "Vos demandes",
-           "sign_in_link": "Votre lien de connexion au helpdesk"},
+           "sign_in_link": "Votre lien de connexion au helpdesk", "digest": "Vos tickets du jour"},
     "en": {"help": "Helpdesk commands", "refused_sender": "Your message was not accepted",
            "not_participant": "Your message was not added to the ticket",
            "attachment_refused": "Attachments refused", "command_errors": "Commands refused",
            "tickets_view": "Your tickets", "my_requests": "Your requests",
-           "sign_in_link": "Your sign-in link to the helpdesk"},
+           "sign_in_link": "Your sign-in link to the helpdesk", "digest": "Your tickets for today"},
 }
 # Answer kinds that share one template (the sections a reading command asked for: workflow/asked.py)
-TEMPLATE_OF = {"ticket_history": "asked", "documents": "asked", "tickets_view": "asked", "my_requests": "asked"}
+# and the morning digest, which is the `#tickets` answer's `tickets_view` (workflow/digest.py)
+TEMPLATE_OF = {"ticket_history": "asked", "documents": "asked", "tickets_view": "asked", "my_requests": "asked",
+               "digest": "asked"}
 FALLBACK_SUBJECT = {"fr": "Message du helpdesk", "en": "Message from the helpdesk"}
 
 MONTHS = {

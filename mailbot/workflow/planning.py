@@ -77,7 +77,7 @@ def planned_tasks(session: Session, start: datetime, stop: datetime, *, user_id:
     return planned if limit is None else planned[:limit]
 
 
-def coming_days(session: Session, user_id: int, now: datetime, *, days: int = 7,
+def coming_days(session: Session, user_id: int, now: datetime, *, days: float = 7,
                 limit: int = 20) -> list[dict[str, Any]]:
     """**Votre planning** as the `#tickets` answer (workflow/desk.py `technician_desk`) and the
     morning digest want it: the technician's next planned tasks as JSON-able dicts
