@@ -377,6 +377,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
                              has_it=notification.recipient in (ticket.get("assignee_emails") or ()))
                   if ticket and context.get("recipient_role") == "technician" else ()),
         **_document_view(documents),
+        # the calendar invitations this mail carries (outbound/invitations.py), said above the footer
+        "calendar_invitations": invitations.wanted(context, flatten(notification.recipient)),
     }
     text_env, html_env = _environments(templates_package, UNDEFINED)
     # answers told inside a mail of its own (a confirmation), below its body: the outbox's `folded`
@@ -416,7 +418,7 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     # 128 random bits: no body can contain the boundary by chance, and the generator
     # need not search both parts for it.
     alternative = message
-    invites = invitations.wanted(context, recipient)
+    invites = variables["calendar_invitations"]
     if (documents is not None and documents.attached) or len(invites) > 1:
         message["Content-Type"] = f'multipart/mixed; boundary="=_mailbot_{secrets.token_hex(16)}"'
         alternative = Message(POLICY)

@@ -55,6 +55,8 @@ def test_the_confirmation_of_a_planned_task_carries_its_invitation(helpdesk):
     assert str(event["SUMMARY"]) == "#1 Ordinateur très lent"
     assert str(event["DESCRIPTION"]) == "Pose de la barrette"
     assert event.decoded("DTSTAMP") == helpdesk.clock.now
+    assert ("Invitation jointe pour votre agenda\u00a0: #1 Ordinateur très lent, le mercredi 2 décembre 2026"
+            " à 14\u00a0h.\n") in mails[TECH].text.replace("\r\n", "\n")
     # the requester reads of the task, without an invitation to someone else's appointment
     assert "Pose de la barrette" in mails[LOIC].text and calendar_parts(mails[LOIC]) == []
 
@@ -92,6 +94,8 @@ def test_closing_the_ticket_cancels_the_task_still_to_come_in_the_closers_confir
     assert str(event["UID"]) == "mailbot-task-1@lycee.example"  # the event the REQUEST added
     assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (1, "CANCELLED")
     assert event.decoded("DTSTAMP") == helpdesk.clock.now
+    assert ("Annulation jointe pour votre agenda\u00a0: #1 Ordinateur très lent, le mercredi 2 décembre 2026"
+            " à 14\u00a0h (le ticket est clos).") in confirmation.text
 
 
 def test_the_requesters_approval_cancels_the_task_in_the_technicians_closing_notice(helpdesk):
@@ -128,3 +132,18 @@ def test_two_tasks_planned_in_one_mail_give_two_invitations(helpdesk):
     assert uids == ["mailbot-task-1@lycee.example", "mailbot-task-2@lycee.example"]
     assert [part.get_param("method") for part in parts] == ["REQUEST", "REQUEST"]
     assert parts[1].get_filename() == "invitation-2.ics"
+
+
+def test_an_english_technician_reads_of_the_invitation_in_english(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician", "--language", "en")
+    helpdesk.send(f"Loïc Medori <{LOIC}>", "Ordinateur très lent", "L'ordinateur 203-02 est très lent.")
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#task 1h @ 2026-12-02 14:00 Memory module")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#close")
+
+    (confirmation,) = [mail for mail in helpdesk.new_mails() if mail.to == TECH]
+    the_invitation(confirmation, "CANCEL")
+    assert ("Cancellation for your calendar attached: #1 Ordinateur très lent, Wednesday 2 December 2026"
+            " at 14:00 (the ticket is closed).") in confirmation.text
+    html = confirmation.message.get_body(("html",)).get_content()
+    assert "Cancellation for your calendar attached: <strong>#1 Ordinateur très lent</strong>" in html
