@@ -169,6 +169,8 @@ def banner(app: App) -> list[tuple[int, str]]:
              (logging.INFO, f"mail comes in by: {'; '.join(sources) or 'nothing'}"),
              (logging.INFO, f"notifications go to: {sending}; queue: {queue}"),
              (logging.INFO, f"web desk: {web_desk_line(settings)}"),
+             (logging.INFO, "morning digest: " + ("off (MAILBOT_DIGEST_HOUR is empty)" if settings.digest_hour is None
+                                                  else f"from {settings.digest_hour}:00 {settings.timezone}")),
              (logging.INFO, f"technicians: {technicians}")]
     if settings.web_listen and not settings.web_url and settings.web_address and \
             settings.web_address[0] in ("0.0.0.0", "::", ""):

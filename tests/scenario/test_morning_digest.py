@@ -123,3 +123,21 @@ def test_the_english_digest_and_the_hour_off(tmp_path):
         assert "Tickets to handle (1)" in text(digest)
     finally:
         desk.close()
+
+
+def test_the_command_says_when_the_digest_is_off(helpdesk, monkeypatch):
+    import os
+
+    from typer.testing import CliRunner
+
+    from mailbot.cli import cli
+
+    school(helpdesk)
+    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("MAILBOT_")}
+    env.update({"MAILBOT_DATABASE_URL": helpdesk.settings.database_url, "MAILBOT_DIGEST_HOUR": "off",
+                "MAILBOT_OUTBOX_DIR": str(helpdesk.settings.outbox_dir)})
+    monkeypatch.chdir(helpdesk.tmp)
+    result = CliRunner().invoke(cli, ["digest"], env=env, catch_exceptions=False)
+    assert (result.exit_code, result.output) == (
+        0, "the morning digest is off (MAILBOT_DIGEST_HOUR); --now sends it all the same\n")
+    assert helpdesk.new_mails() == []
