@@ -147,3 +147,19 @@ def test_an_english_technician_reads_of_the_invitation_in_english(helpdesk):
             " at 14:00 (the ticket is closed).") in confirmation.text
     html = confirmation.message.get_body(("html",)).get_content()
     assert "Cancellation for your calendar attached: <strong>#1 Ordinateur très lent</strong>" in html
+
+
+def test_only_the_technicians_outbox_row_keeps_the_invitation(helpdesk):
+    from sqlalchemy import select
+
+    from mailbot.workflow.models import Notification
+
+    opened_and_taken(helpdesk)
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", f"{PLAN}\n#solve Barrette posée")
+    helpdesk.send(LOIC, "Re: [Ticket #1] Ordinateur très lent", "Oui, merci !")
+
+    with helpdesk.app.db.transaction() as session:
+        rows = session.scalars(select(Notification).where(Notification.event == "closed")).all()
+        kept = {row.recipient: [i["method"] for part in row.context["parts"] for i in part.get("invitations", ())]
+                for row in rows}
+    assert kept == {LOIC: [], TECH: ["CANCEL"]}
