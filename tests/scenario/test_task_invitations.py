@@ -163,3 +163,12 @@ def test_only_the_technicians_outbox_row_keeps_the_invitation(helpdesk):
         kept = {row.recipient: [i["method"] for part in row.context["parts"] for i in part.get("invitations", ())]
                 for row in rows}
     assert kept == {LOIC: [], TECH: ["CANCEL"]}
+
+
+def test_a_task_planned_in_a_technicians_new_mail_is_invited_too(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician")
+    helpdesk.send(TECH, "Vidéoprojecteur salle 203", f"Appel de Loïc : plus d'image.\n#take\n{PLAN}")
+
+    (confirmation,) = [mail for mail in helpdesk.new_mails() if mail.to == TECH]
+    event = the_invitation(confirmation, "REQUEST")
+    assert (str(event["UID"]), str(event["SUMMARY"])) == ("mailbot-task-1@lycee.example", "#1 Vidéoprojecteur salle 203")
