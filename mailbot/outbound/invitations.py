@@ -44,12 +44,15 @@ def planned_task(values: Mapping[str, Any]) -> PlannedTask:
         private=bool(values.get("private")), created_at=datetime.fromisoformat(values["stamp"]))
 
 
-def ics_of(values: Mapping[str, Any], *, organizer: str) -> bytes:
-    """The iTIP message (RFC 5546) of one invitation: organised by the helpdesk, its technician
-    invited; the UID is the calendar feed's, so a calendar updates the event it already has."""
+def ics_of(values: Mapping[str, Any], *, organizer: str, organizer_name: str = "") -> bytes:
+    """The iTIP message (RFC 5546) of one invitation: organised by the helpdesk (named
+    MAILBOT_HELPDESK_NAME when set), its technician invited by name; the UID is the calendar
+    feed's, so a calendar updates the event it already has."""
+    technician = str(values["technician"])
     return invitation(planned_task(values), method=str(values["method"]), organizer=organizer,
-                      attendees=[str(values["technician"])], domain=organizer.rpartition("@")[2] or "localhost",
-                      sequence=int(values.get("sequence") or 0))
+                      attendees=[technician], domain=organizer.rpartition("@")[2] or "localhost",
+                      sequence=int(values.get("sequence") or 0),
+                      names={organizer: organizer_name, technician: str(values.get("technician_name") or "")})
 
 
 def ics_file(ics: bytes, method: str, number: int, policy: Any) -> Message:
@@ -63,11 +66,11 @@ def ics_file(ics: bytes, method: str, number: int, policy: Any) -> Message:
 
 
 def attach(message: Message, alternative: Message, values: Sequence[Mapping[str, Any]], *,
-           organizer: str, policy: Any) -> None:
+           organizer: str, policy: Any, organizer_name: str = "") -> None:
     """The first invitation into `alternative` (multipart/alternative), the others into
     `message` (multipart/mixed) as files; `message` is `alternative` when only one is given."""
     for number, one in enumerate(values, start=1):
-        ics = ics_of(one, organizer=organizer)
+        ics = ics_of(one, organizer=organizer, organizer_name=organizer_name)
         if number == 1:
             add_invitation(alternative, ics, str(one["method"]))
         else:

@@ -431,5 +431,6 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         for document, data in documents.attached if documents is not None else ():
             message.attach(attachment_part(document, data, POLICY))
     # a task planned or cancelled: its calendar invitation, for the technician who planned it
-    invitations.attach(message, alternative, invites, organizer=flatten(helpdesk_address), policy=POLICY)
+    invitations.attach(message, alternative, invites, organizer=flatten(helpdesk_address), policy=POLICY,
+                       organizer_name=flatten(helpdesk_name))
     return message

@@ -52,6 +52,8 @@ def test_the_confirmation_of_a_planned_task_carries_its_invitation(helpdesk):
     # 14 h in Paris on 2 December is 13:00 UTC; one hour long
     assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
         datetime(2026, 12, 2, 13, 0, tzinfo=UTC), datetime(2026, 12, 2, 14, 0, tzinfo=UTC))
+    assert event["ATTENDEE"].params["CN"] == "Camille Tech"  # what the calendar shows of the people
+    assert "CN" not in event["ORGANIZER"].params  # MAILBOT_HELPDESK_NAME unset: the address alone
     assert str(event["SUMMARY"]) == "#1 Ordinateur très lent"
     assert str(event["DESCRIPTION"]) == "Pose de la barrette"
     assert event.decoded("DTSTAMP") == helpdesk.clock.now
@@ -172,3 +174,17 @@ def test_a_task_planned_in_a_technicians_new_mail_is_invited_too(helpdesk):
     (confirmation,) = [mail for mail in helpdesk.new_mails() if mail.to == TECH]
     event = the_invitation(confirmation, "REQUEST")
     assert (str(event["UID"]), str(event["SUMMARY"])) == ("mailbot-task-1@lycee.example", "#1 Vidéoprojecteur salle 203")
+
+
+def test_the_organizer_is_named_as_the_helpdesk_signs_its_mail(tmp_path):
+    from tests.scenario.helpdesk import Helpdesk
+
+    desk = Helpdesk(tmp_path, helpdesk_name="Assistance informatique – Lycée Jean Moulin")
+    try:
+        opened_and_taken(desk)
+        desk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", PLAN)
+        (confirmation,) = [mail for mail in desk.new_mails() if mail.to == TECH]
+        event = the_invitation(confirmation, "REQUEST")
+        assert event["ORGANIZER"].params["CN"] == "Assistance informatique – Lycée Jean Moulin"
+    finally:
+        desk.close()
