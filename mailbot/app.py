@@ -322,6 +322,36 @@ class App:
             log.info("closed automatically: %s", ", ".join(f"#{i}" for i in closed))
         return closed
 
+    def digest(self, *, force: bool = False) -> list[str]:
+        """Write the morning digest of each technician still without one today, each in its own
+        transaction (workflow/digest.py); `force`: whatever the hour, even when
+        MAILBOT_DIGEST_HOUR is off. Returns the addresses a digest was written to."""
+        from mailbot.workflow import digest
+        from mailbot.workflow.models import User
+
+        now, tz = self.clock(), self.settings.tz
+        day = digest.due_day(now, tz, self.settings.digest_hour, force=force)
+        if day is None:
+            return []
+        with self.db.transaction() as session:
+            waiting = digest.waiting_technicians(session, day)
+        sent: list[str] = []
+        for user_id in waiting:
+            pending: list[int] = []
+            with self.db.transaction() as session:
+                user = session.get(User, user_id)
+                row = digest.claim(session, user_id, day, now) if user is not None else None
+                desk = digest.digest_view(session, user, now, day, tz) if user is not None and row else None
+                if user is not None and row is not None and desk is not None:
+                    notification = self.outbox.record_digest(session, user, desk, now)
+                    session.flush()
+                    row.notification_id = notification.id
+                    pending, sent = [notification.id], [*sent, user.email]
+            self.enqueue(pending)
+        if sent:
+            log.info("morning digest for %s: %s", day.isoformat(), ", ".join(sent))
+        return sent
+
     # -- mail out -----------------------------------------------------------------------
 
     def deliver(self, notification_id: int) -> str:

@@ -158,6 +158,23 @@ def autoclose() -> None:
     typer.echo(f"closed {len(closed)} ticket(s)" + (": " + ", ".join(f"#{i}" for i in closed) if closed else ""))
 
 
+@cli.command()
+def digest(now: Annotated[bool, typer.Option("--now", help=(
+        "Send today's digest at once, whatever the hour, even with MAILBOT_DIGEST_HOUR off."))] = False) -> None:
+    """Send the morning digest to each technician who has not had today's (once a day each)."""
+    app = make_app()
+    if not now and app.settings.digest_hour is None:
+        app.close()
+        typer.echo("the morning digest is off (MAILBOT_DIGEST_HOUR); --now sends it all the same")
+        return
+    if app.uses_stub_broker:
+        app.start_worker()
+    sent = app.digest(force=now)
+    app.wait_for_delivery()
+    app.close()
+    typer.echo(f"digest sent to {len(sent)} technician(s)" + (": " + ", ".join(sent) if sent else ""))
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema."""

@@ -173,6 +173,8 @@ class Settings(BaseSettings):
     web_listen: str = "127.0.0.1:8025"
     web_url: str = ""
     web_session_days: float = Field(30, gt=0)
+    # The morning digest: the hour (0-23, in `timezone`) each technician gets it; empty/off: none
+    digest_hour: int | None = Field(7, validate_default=True)
 
     @field_validator("allowed_domains", "machine_senders", mode="before")
     @classmethod
@@ -270,6 +272,19 @@ class Settings(BaseSettings):
         if not value or not value.replace("-", "").replace("_", "").isalnum():
             raise ValueError(f"expected a single word, got '{value}'")
         return value
+
+    @field_validator("digest_hour", mode="before")
+    @classmethod
+    def _digest_hour(cls, value: object) -> int | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "off", "none")):
+            return None
+        try:
+            hour = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"an hour from 0 to 23, or off, expected; got '{value}'") from None
+        if not 0 <= hour <= 23:
+            raise ValueError(f"an hour from 0 to 23, or off, expected; got '{value}'")
+        return hour
 
     @field_validator("timezone")
     @classmethod

@@ -100,7 +100,8 @@ class _plain:
 class Periodic:
     """Jobs that run under `mailbot run`: the relay of due notifications every
     MAILBOT_RELAY_SECONDS, automatic closing every minute (as a dramatiq message, so any
-    worker may run it). A failure is logged and retried at the next round, with backoff."""
+    worker may run it) and the morning digest's check every minute (here: it is written once
+    whichever process gets there first). A failure is logged and retried at the next round, with backoff."""
 
     def __init__(self, app: App):
         self.app = app
@@ -113,6 +114,8 @@ class Periodic:
         failed = False
         if now >= self.next_autoclose:
             failed |= not self._try("automatic closing", lambda: self.app.actors.autoclose.send())
+            # the morning digest: written at most once a day per technician (workflow/digest.py)
+            failed |= not self._try("morning digest", self.app.digest)
             self.next_autoclose = now + PERIODIC_SECONDS
         if now >= self.next_relay:
             failed |= not self._try("outbox relay", self.app.relay_due)
@@ -166,6 +169,8 @@ def banner(app: App) -> list[tuple[int, str]]:
              (logging.INFO, f"mail comes in by: {'; '.join(sources) or 'nothing'}"),
              (logging.INFO, f"notifications go to: {sending}; queue: {queue}"),
              (logging.INFO, f"web desk: {web_desk_line(settings)}"),
+             (logging.INFO, "morning digest: " + ("off (MAILBOT_DIGEST_HOUR is empty)" if settings.digest_hour is None
+                                                  else f"from {settings.digest_hour}:00 {settings.timezone}")),
              (logging.INFO, f"technicians: {technicians}")]
     if settings.web_listen and not settings.web_url and settings.web_address and \
             settings.web_address[0] in ("0.0.0.0", "::", ""):

@@ -6,7 +6,7 @@ task, times in UTC, the task's number in its UID so that a calendar recognises i
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from email.message import Message
 
 from icalendar import Calendar, Event, vCalAddress
@@ -54,10 +54,12 @@ METHODS = ("REQUEST", "CANCEL")
 
 
 def invitation(task: PlannedTask, *, method: str, organizer: str, attendees: Sequence[str], domain: str,
-               sequence: int = 0, url: str | None = None) -> bytes:
+               sequence: int = 0, url: str | None = None, names: Mapping[str, str] | None = None) -> bytes:
     """An iTIP message (RFC 5546) for one planned task: REQUEST when it is planned or moved (a
     higher `sequence` each time), CANCEL when it no longer happens; the same UID as the calendar
-    feed's event, so that a calendar updates the event it has rather than adding one."""
+    feed's event, so that a calendar updates the event it has rather than adding one. `names`:
+    the display name (CN) of the organizer's and attendees' addresses, when known."""
+    names = names or {}
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}")
     calendar = Calendar()
@@ -65,10 +67,12 @@ def invitation(task: PlannedTask, *, method: str, organizer: str, attendees: Seq
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = task_event(task, domain, url)
-    event.add("organizer", vCalAddress(f"mailto:{organizer}"))
+    event.add("organizer", vCalAddress(f"mailto:{organizer}"),
+              parameters={"CN": names[organizer]} if names.get(organizer) else {})
     for attendee in attendees:
         event.add("attendee", vCalAddress(f"mailto:{attendee}"),
-                  parameters={"ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"})
+                  parameters={"ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE",
+                              **({"CN": names[attendee]} if names.get(attendee) else {})})
     event.add("sequence", sequence)
     if method == "CANCEL":
         event["status"] = "CANCELLED"

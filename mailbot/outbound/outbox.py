@@ -75,6 +75,15 @@ def _technicians(session: Session, ticket: Ticket, *, opening: bool = False) -> 
                            [_person(u) for u in everyone])
 
 
+def _for(context: dict[str, Any], person: Person) -> dict[str, Any]:
+    """An event's context as one person's row keeps it: only the calendar invitations meant for
+    them (the technician who planned the task), so that no one else's row holds them."""
+    if not context.get("invitations"):
+        return context
+    return {**context, "invitations": [invitation for invitation in context["invitations"]
+                                       if str(invitation.get("technician", "")).lower() == person.email.lower()]}
+
+
 @dataclass
 class _Told:
     """What one person is told of one mail's events on one ticket: each event as a part."""
@@ -141,8 +150,9 @@ class Outbox:
                     continue
                 entry = told.setdefault(person.email, _Told(person))
                 entry.roles.append(role)
-                entry.parts.append({**event.context, "kind": event.kind, "actor": actor_view, "recipient_role": role,
-                                    "private": event.private, "own": person.id == event.actor_id})
+                entry.parts.append({**_for(event.context, person), "kind": event.kind, "actor": actor_view,
+                                    "recipient_role": role, "private": event.private,
+                                    "own": person.id == event.actor_id})
         return list(told.values())
 
     def _notify(self, session: Session, ticket: Ticket, entry: _Told, now: datetime) -> Notification:
@@ -213,3 +223,11 @@ class Outbox:
         if over:
             self._hold(row, answer.kind, answer.to)
         return row
+
+    def record_digest(self, session: Session, user: User, desk: dict[str, Any], now: datetime) -> Notification:
+        """The morning digest of a technician (workflow/digest.py): the `#tickets` answer's
+        sections, `desk` as its `tickets_view`; a notification, not an answer (no loop brake)."""
+        sections: dict[str, Any] = {"tickets_view": desk, "history": None, "my_requests": None, "help": "",
+                    "document_ids": [], "documents_asked": False}
+        return self._add(session, ticket=None, kind="digest", to=user.email, language=user.language,
+                         is_answer=False, now=now, context={**sections, "actor": None, "recipient_role": "technician"})

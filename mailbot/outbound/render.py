@@ -19,7 +19,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
-from mailbot.outbound import machine_labels
+from mailbot.outbound import invitations, machine_labels
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.outbound.notifications import NOTIFY
@@ -46,17 +46,18 @@ ANSWER_SUBJECTS = {
            "attachment_refused": "Pièces jointes refusées", "command_errors": "Commandes refusées",
            "tickets_view": "Vos tickets", "my_requests": "Vos demandes",
            "kb_search": "Base de connaissances", "kb_applied": "Base de connaissances",
-           "sign_in_link": "Votre lien de connexion au helpdesk"},
+           "sign_in_link": "Votre lien de connexion au helpdesk", "digest": "Vos tickets du jour"},
     "en": {"help": "Helpdesk commands", "refused_sender": "Your message was not accepted",
            "not_participant": "Your message was not added to the ticket",
            "attachment_refused": "Attachments refused", "command_errors": "Commands refused",
            "tickets_view": "Your tickets", "my_requests": "Your requests",
            "kb_search": "Knowledge base", "kb_applied": "Knowledge base",
-           "sign_in_link": "Your sign-in link to the helpdesk"},
+           "sign_in_link": "Your sign-in link to the helpdesk", "digest": "Your tickets for today"},
 }
 # Answer kinds that share one template (the sections a reading command asked for: workflow/asked.py)
+# and the morning digest, which is the `#tickets` answer's `tickets_view` (workflow/digest.py)
 TEMPLATE_OF = {"ticket_history": "asked", "documents": "asked", "tickets_view": "asked", "my_requests": "asked",
-               "kb_search": "asked"}
+               "kb_search": "asked", "digest": "asked"}
 FALLBACK_SUBJECT = {"fr": "Message du helpdesk", "en": "Message from the helpdesk"}
 
 MONTHS = {
@@ -394,6 +395,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
                              has_it=notification.recipient in (ticket.get("assignee_emails") or ()))
                   if ticket and context.get("recipient_role") == "technician" else ()),
         **_document_view(documents),
+        # the calendar invitations this mail carries (outbound/invitations.py), said above the footer
+        "calendar_invitations": invitations.wanted(context, flatten(notification.recipient)),
     }
     text_env, html_env = _environments(templates_package, UNDEFINED)
     # answers told inside a mail of its own (a confirmation), below its body: the outbox's `folded`
@@ -433,7 +436,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     # 128 random bits: no body can contain the boundary by chance, and the generator
     # need not search both parts for it.
     alternative = message
-    if documents is not None and documents.attached:
+    invites = variables["calendar_invitations"]
+    if (documents is not None and documents.attached) or len(invites) > 1:
         message["Content-Type"] = f'multipart/mixed; boundary="=_mailbot_{secrets.token_hex(16)}"'
         alternative = Message(POLICY)
     alternative["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
@@ -442,6 +446,9 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
     alternative.attach(_text_part(html, "html"))
     if alternative is not message:
         message.attach(alternative)
-        for document, data in documents.attached:  # type: ignore[union-attr]  # set whenever alternative is new
+        for document, data in documents.attached if documents is not None else ():
             message.attach(attachment_part(document, data, POLICY))
+    # a task planned or cancelled: its calendar invitation, for the technician who planned it
+    invitations.attach(message, alternative, invites, organizer=flatten(helpdesk_address), policy=POLICY,
+                       organizer_name=flatten(helpdesk_name))
     return message

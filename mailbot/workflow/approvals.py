@@ -15,6 +15,7 @@ from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.models import Solution, Ticket, User
+from mailbot.workflow.planning import cancellations
 
 if TYPE_CHECKING:
     from mailbot.workflow.replies import Replies
@@ -47,7 +48,8 @@ class RequesterAnswers:
                 acts.add_followup(ticket, author=user, content=parsed.new_text, now=now)
             acts.move(ticket, "approve", by=user, why="solution approved by the requester", now=now)
             events = [Event("solution_approved", ticket.id, user.id),
-                      Event("closed", ticket.id, user.id, context={"text": "", "automatic": False})]
+                      Event("closed", ticket.id, user.id, context={
+                          "text": "", "automatic": False, "invitations": cancellations(ticket, now)})]
             return MailResult("followup", ticket.id, "solution approved", events=events)
         if intent.kind == "refuse" and solution is not None:
             if not intent.reason:

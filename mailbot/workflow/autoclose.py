@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Event
 from mailbot.workflow.models import Ticket
+from mailbot.workflow.planning import cancellations
 from mailbot.workflow.states import Status
 
 
@@ -22,7 +23,8 @@ def close_automatically(ticket: Ticket, now: datetime, why: str, caused_by: int 
         if solution.status == "waiting":
             solution.status, solution.decided_at = "accepted", now
     acts.move(ticket, "autoclose", by=None, why=why, now=now)
-    return Event("closed", ticket.id, caused_by, context={"text": "", "automatic": caused_by is None})
+    return Event("closed", ticket.id, caused_by, context={"text": "", "automatic": caused_by is None,
+                                                         "invitations": cancellations(ticket, now)})
 
 
 def due_ticket_ids(session: Session, now: datetime, hours: float, limit: int = 500) -> list[int]:

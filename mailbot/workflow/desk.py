@@ -85,14 +85,20 @@ def to_handle_query(user: User) -> Select[int]:
     return query if user.group_id is None else query.where(Ticket.group_id == user.group_id)
 
 
-def technician_desk(session: Session, user: User, now: datetime, *, limit: int = LIMIT) -> dict[str, Any]:
+def technician_desk(session: Session, user: User, now: datetime, *, limit: int = LIMIT,
+                    planning_days: float = 7) -> dict[str, Any]:
     """The seed's personal view of `user`: `in_progress` and `to_handle` tables (see `_table`),
-    and `planning`, the planned tasks of **Votre planning** in the coming days from `now`
+    and `planning`, the planned tasks of **Votre planning** in the `planning_days` from `now`
     (workflow/planning.py `coming_days`: `{"ticket_id", "title", "begin", "end", "content"}`)."""
     return {"in_progress": _table(session, in_progress_query(user), limit),
             "to_handle": _table(session, to_handle_query(user), limit),
-            "planning": coming_days(session, user.id, now),
+            "planning": coming_days(session, user.id, now, days=planning_days),
             "limit": limit}
+
+
+def is_empty(desk: dict[str, Any]) -> bool:
+    """Nothing to read: both tables and the planning are empty."""
+    return not (desk["in_progress"]["count"] or desk["to_handle"]["count"] or desk["planning"])
 
 
 def my_requests(session: Session, user: User, *, limit: int = LIMIT) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.parsers import commands as c
 from mailbot.parsers.reasons import ReasonError, because
-from mailbot.workflow import kb, machines, states
+from mailbot.workflow import kb, machines, planning, states
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.asked import Asked
 from mailbot.workflow.events import Event
@@ -90,9 +90,12 @@ def on_task(cmd: c.TaskCommand, ctx: CommandContext) -> None:
                 begin=cmd.begin, end=cmd.end, private=ctx.private, created_at=ctx.now)
     ctx.ticket.tasks.append(task)
     ctx.ticket.updated_at = ctx.now
+    if cmd.begin is not None:
+        ctx.session.flush()  # the task's number names its calendar event (UID)
     ctx.event("task_added", private=ctx.private, task={
         "content": text, "state": cmd.state, "duration_minutes": cmd.duration_minutes,
-        "begin": _iso(cmd.begin), "end": _iso(cmd.end)})
+        "begin": _iso(cmd.begin), "end": _iso(cmd.end)},
+        invitations=planning.coming_request(task, ctx.ticket, ctx.author, ctx.now))
 
 
 def on_hold(cmd: c.HoldCommand, ctx: CommandContext) -> None:
@@ -203,7 +206,8 @@ def on_close(cmd: c.CloseCommand, ctx: CommandContext) -> None:
     if not ctx.dry and cmd.text:
         acts.add_followup(ctx.ticket, author=ctx.author, content=cmd.text, private=ctx.private,
                           source="command", now=ctx.now)
-    ctx.event("closed", text=cmd.text, automatic=False)
+    ctx.event("closed", text=cmd.text, automatic=False,
+              invitations=[] if ctx.dry else planning.cancellations(ctx.ticket, ctx.now))
 
 
 def on_type(cmd: c.TypeCommand, ctx: CommandContext) -> None:

@@ -3,7 +3,7 @@ the processed mails and the notification outbox, in SQLAlchemy 2 declarative for
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -355,3 +356,19 @@ class MailboxState(Base):
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     holder: Mapped[str] = mapped_column(String(200), default="")
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Digest(Base):
+    """One technician's morning digest of one day (docs/BEHAVIOUR.md, "The morning digest"):
+    written once, in the transaction that writes its mail, so that a second `mailbot run`, a
+    restart or `mailbot digest` never sends it twice; `notification_id` is None on a day the
+    technician had nothing to read (no mail was sent)."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("user_id", "day", name="uq_digests_user_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)  # in MAILBOT_TIMEZONE
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime]

@@ -77,7 +77,7 @@ def planned_tasks(session: Session, start: datetime, stop: datetime, *, user_id:
     return planned if limit is None else planned[:limit]
 
 
-def coming_days(session: Session, user_id: int, now: datetime, *, days: int = 7,
+def coming_days(session: Session, user_id: int, now: datetime, *, days: float = 7,
                 limit: int = 20) -> list[dict[str, Any]]:
     """**Votre planning** as the `#tickets` answer (workflow/desk.py `technician_desk`) and the
     morning digest want it: the technician's next planned tasks as JSON-able dicts
@@ -85,3 +85,35 @@ def coming_days(session: Session, user_id: int, now: datetime, *, days: int = 7,
     return [{"ticket_id": t.ticket_id, "title": t.ticket_title, "begin": t.begin.isoformat(),
              "end": t.end.isoformat(), "content": t.content}
             for t in planned_tasks(session, now, now + timedelta(days=days), user_id=user_id, limit=limit)]
+
+
+# The iTIP method (RFC 5546) of an invitation and its SEQUENCE: no command moves a task once it
+# is written, so an event is planned once (REQUEST, 0) and at most cancelled once (CANCEL, 1).
+SEQUENCE = {"REQUEST": 0, "CANCEL": 1}
+
+
+def invitation_values(task: Task, ticket: Ticket, author: User, method: str, now: datetime) -> dict[str, Any]:
+    """What the invitation of a planned task holds, as plain JSON-able values for an outbox row
+    (outbound/invitations.py builds the iCalendar part when the mail is sent): the task, the
+    technician invited (its writer), the method and the moment it was decided (DTSTAMP)."""
+    assert task.begin is not None, "only a planned task has an invitation"
+    return {"method": method, "sequence": SEQUENCE[method], "stamp": now.isoformat(),
+            "task_id": task.id, "ticket_id": ticket.id, "title": ticket.title, "status": str(ticket.status),
+            "content": task.content, "state": task.state, "duration_minutes": task.duration_minutes,
+            "begin": task.begin.isoformat(), "end": task_end(task.begin, task.end, task.duration_minutes).isoformat(),
+            "technician": author.email, "technician_name": author.name, "private": task.private}
+
+
+def cancellations(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
+    """The CANCEL of each planned task of `ticket` that has not ended by `now` (the ticket is
+    being closed): a past task stays in its technician's calendar as the record of the work."""
+    return [invitation_values(task, ticket, task.author, "CANCEL", now) for task in ticket.tasks
+            if task.begin is not None and task.author is not None
+            and task_end(task.begin, task.end, task.duration_minutes) > now]
+
+
+def coming_request(task: Task, ticket: Ticket, author: User, now: datetime) -> list[dict[str, Any]]:
+    """The REQUEST of a task just planned, when it has not already ended: [] otherwise."""
+    if task.begin is None or task_end(task.begin, task.end, task.duration_minutes) <= now:
+        return []
+    return [invitation_values(task, ticket, author, "REQUEST", now)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -38,6 +38,14 @@ class TechnicianConfig:
     tz: ZoneInfo
     autoclose_hours: float
     trusted_authserv_id: str = ""
+
+
+def invitations_for(user: User, events: list[Event]) -> list[dict[str, Any]]:
+    """The calendar invitations of these events meant for `user` (the tasks they planned, and
+    their CANCEL when the mail closed the ticket): the technician who wrote the commands reads
+    them in the confirmation, as they are told nothing else of their own mail."""
+    return [invitation for event in events for invitation in event.context.get("invitations", ())
+            if invitation["technician"].lower() == user.email.lower()]
 
 
 class TechnicianReplies:
@@ -103,7 +111,8 @@ class TechnicianReplies:
         asked = answer_context(session, user, ticket, ctx.asked, now)  # after the changes: #show shows them
         if items:  # silence is never the only sign of success: one confirmation, what was asked included
             answers.insert(0, Answer("commands_applied", to=user.email, ticket_id=ticket.id, language=user.language,
-                                     context={**summary(ticket, items), **asked}))
+                                     context={**summary(ticket, items), **asked,
+                                              "invitations": invitations_for(user, events)}))
         elif kind := answer_kind(asked):
             answers.insert(0, Answer(kind, to=user.email, ticket_id=ticket.id, language=user.language,
                                      context=asked))

@@ -37,6 +37,7 @@ def test_the_banner_says_where_mail_comes_from_and_goes_and_warns_without_techni
         ("INFO", "notifications go to: SMTP smtp+starttls://helpdesk@smtp.lycee.example:587; "
                  "queue: in-process (this process sends)"),
         ("INFO", "web desk: off (MAILBOT_WEB_LISTEN is empty)"),
+        ("INFO", "morning digest: from 7:00 Europe/Paris"),
         ("INFO", "technicians: 0"),
         ("WARNING", WARNING),
     ]

@@ -53,6 +53,8 @@ def test_mailboxes_can_be_tables_in_mailbot_toml(tmp_path):
     ("MAILBOT_NOTIFICATION_ATTACHMENTS_MB", "-1",
      "MAILBOT_NOTIFICATION_ATTACHMENTS_MB: Input should be greater than or equal to 0"),
     ("MAILBOT_NOTIFICATION_ATTACHMENTS_MB", "dix", "MAILBOT_NOTIFICATION_ATTACHMENTS_MB:"),
+    ("MAILBOT_DIGEST_HOUR", "24", "MAILBOT_DIGEST_HOUR: an hour from 0 to 23, or off, expected"),
+    ("MAILBOT_DIGEST_HOUR", "7h", "MAILBOT_DIGEST_HOUR: an hour from 0 to 23, or off, expected"),
 ])
 def test_a_bad_value_is_one_line_naming_the_setting(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
@@ -72,3 +74,10 @@ def test_the_helpdesk_name_is_read_as_typed(monkeypatch):
     assert load_settings().helpdesk_name == "Assistance informatique – Lycée Jean Moulin"
     monkeypatch.delenv("MAILBOT_HELPDESK_NAME")
     assert load_settings().helpdesk_name == ""
+
+
+@pytest.mark.parametrize(("value", "hour"), [(None, 7), ("6", 6), ("0", 0), ("", None), ("off", None)])
+def test_the_digest_hour_is_seven_by_default_and_may_be_off(monkeypatch, value, hour):
+    if value is not None:
+        monkeypatch.setenv("MAILBOT_DIGEST_HOUR", value)
+    assert load_settings().digest_hour == hour

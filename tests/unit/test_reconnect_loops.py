@@ -137,6 +137,10 @@ class FailingApp:
         raise OperationalError("SELECT outbox", {}, ConnectionRefusedError("connection refused"))
 
     @staticmethod
+    def digest() -> list[str]:
+        raise OperationalError("SELECT users", {}, ConnectionRefusedError("connection refused"))
+
+    @staticmethod
     def _broker_away() -> None:
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
