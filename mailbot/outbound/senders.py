@@ -10,7 +10,8 @@ import smtplib
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.generator import BytesGenerator
 from email.message import Message
@@ -32,6 +33,11 @@ class Sender(Protocol):
         unreachable, 4xx), DeliveryError(permanent=True) when it never will (5xx); the
         error's message carries the server's answer.
         """
+
+
+# A sender may also offer `batch()`: a context manager giving a `send(message, recipient)` for
+# several mails at once, whose hand-over is complete only when the batch is left without error
+# (FolderSender, SmtpSender). Delivery uses it when there (outbound/delivery.py).
 
 
 def _utc_now() -> datetime:
@@ -78,22 +84,52 @@ class FolderSender:
             return path
 
     def send(self, message: Message, recipient: str) -> None:
-        try:
-            self.outbox_dir.mkdir(parents=True, exist_ok=True)
-            path = self.path_for(message)
-            data = as_wire_bytes(message, linesep="\n")
-            handle, tmp_name = tempfile.mkstemp(dir=self.outbox_dir, prefix=".tmp-", suffix=".eml")
+        with self.batch() as send:
+            send(message, recipient)
+
+    @contextmanager
+    def batch(self) -> Iterator[Callable[[Message, str], None]]:
+        """Write several mails, then make them durable together: each file is written to a
+        temporary name, and on leaving the batch all are fsynced, renamed into place and the
+        folder fsynced once. Raises DeliveryError (temporary) when that fails: none of the batch
+        counts as written. A mail already in the folder (a retry) is replaced, never doubled."""
+        written: list[tuple[str, Path]] = []
+
+        def send(message: Message, recipient: str) -> None:
             try:
+                self.outbox_dir.mkdir(parents=True, exist_ok=True)
+                path = self.path_for(message)
+                handle, tmp_name = tempfile.mkstemp(dir=self.outbox_dir, prefix=".tmp-", suffix=".eml")
+                written.append((tmp_name, path))
                 with os.fdopen(handle, "wb") as tmp:
-                    tmp.write(data)
-                    tmp.flush()
-                    os.fsync(tmp.fileno())
+                    tmp.write(as_wire_bytes(message, linesep="\n"))
+            except OSError as exc:
+                raise self._error(exc) from exc
+
+        try:
+            yield send
+            for tmp_name, _path in written:
+                fd = os.open(tmp_name, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            for tmp_name, path in written:
                 os.replace(tmp_name, path)
-            except BaseException:
-                Path(tmp_name).unlink(missing_ok=True)
-                raise
+            if written:
+                folder = os.open(self.outbox_dir, os.O_RDONLY)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
         except OSError as exc:
-            raise DeliveryError(f"cannot write to {self.outbox_dir}: {exc}", permanent=False) from exc
+            raise self._error(exc) from exc
+        finally:
+            for tmp_name, _path in written:
+                Path(tmp_name).unlink(missing_ok=True)
+
+    def _error(self, exc: OSError) -> DeliveryError:
+        return DeliveryError(f"cannot write to {self.outbox_dir}: {exc}", permanent=False)
 
 
 def _smtp_error(code: int, answer: bytes | str) -> DeliveryError:
@@ -137,18 +173,45 @@ class SmtpSender:
         return smtp
 
     def send(self, message: Message, recipient: str) -> None:
+        with self.batch() as send:
+            send(message, recipient)
+
+    @contextmanager
+    def batch(self) -> Iterator[Callable[[Message, str], None]]:
+        """Send several mails over one connection, opened at the first and closed (QUIT) at the
+        end. After a failed mail the connection is dropped and the next mail opens a new one."""
+        connection: list[smtplib.SMTP] = []
+
+        def send(message: Message, recipient: str) -> None:
+            if not connection:
+                connection.append(self._open())
+            try:
+                self._send_on(connection[0], message, recipient)
+            except DeliveryError:
+                _quit(connection.pop())
+                raise
+
+        try:
+            yield send
+        finally:
+            if connection:
+                _quit(connection.pop())
+
+    def _open(self) -> smtplib.SMTP:
+        try:
+            return self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            # Refused logins and missing STARTTLS are set-up problems, not the mail's:
+            # they stay temporary so that fixing the configuration sends the waiting mails.
+            raise DeliveryError(f"cannot use SMTP server {self.host}:{self.port}: {exc}", permanent=False) from exc
+
+    def _send_on(self, smtp: smtplib.SMTP, message: Message, recipient: str) -> None:
         mail_from = _envelope_sender(message)
         international = not (mail_from + recipient).isascii()
         if "Bcc" in message or "Resent-Bcc" in message:  # as smtplib's send_message does
             message = copy.copy(message)
             del message["Bcc"], message["Resent-Bcc"]
         data = as_wire_bytes(message, utf8=international)
-        try:
-            smtp = self._connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            # Refused logins and missing STARTTLS are set-up problems, not the mail's:
-            # they stay temporary so that fixing the configuration sends the waiting mails.
-            raise DeliveryError(f"cannot use SMTP server {self.host}:{self.port}: {exc}", permanent=False) from exc
         try:
             options = []
             if international:
@@ -166,11 +229,13 @@ class SmtpSender:
             raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"SMTP server {self.host}:{self.port}: {exc}", permanent=False) from exc
-        finally:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 def sender_from_url(smtp_url: str, outbox_dir: Path | str) -> Sender:

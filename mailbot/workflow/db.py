@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -60,10 +61,16 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     def current_revision(self) -> str | None:
-        if not inspect(self.engine).has_table("alembic_version"):
-            return None
+        """The schema's Alembic revision in one query; None for a database without one."""
         with self.engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            try:
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except ProgrammingError:  # PostgreSQL: no such table
+                return None
+            except OperationalError as exc:  # SQLite says the same as an OperationalError
+                if "no such table" in str(exc.orig):
+                    return None
+                raise
 
     def upgrade(self) -> bool:
         """Create or migrate the schema to the newest revision (Alembic); False when it
