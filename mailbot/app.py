@@ -196,10 +196,9 @@ class App:
         """Handle several mails in one transaction, each in a savepoint of its own, so that a
         backlog costs one commit per batch; results in the order of `raws`.
 
-        On SQLite, or for a single mail, this is `process` for each mail: SQLite commits are
-        cheap and its driver's savepoints are not worth their trouble. A mail whose savepoint
-        hit a conflict other than its own record is tried once more on its own after the batch."""
-        if len(raws) < 2 or not self.db.is_postgres:
+        For a single mail this is `process`. A mail whose savepoint hit a conflict other than
+        its own record is tried once more on its own after the batch."""
+        if len(raws) < 2:
             return [self.process(raw, mailbox, service=service) for raw in raws]
         service = service or self.service
         now = self.clock()
@@ -214,7 +213,9 @@ class App:
         broken: dict[int, Exception] = {}
         conflicted: list[int] = []
         try:
-            with self.db.transaction() as session:
+            with self.db.batch_transaction() as session:
+                # the loop brake's counts of the batch's senders, in one query
+                self.outbox.prefetch_answer_counts(session, [p.sender.email for p in parsed_mails.values()], now)
                 rows = []
                 for index, parsed in parsed_mails.items():
                     try:

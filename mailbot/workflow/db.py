@@ -56,6 +56,20 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def batch_transaction(self) -> Iterator[Session]:
+        """A transaction for a batch whose items each run in a savepoint (`begin_nested`).
+
+        On SQLite it starts with `BEGIN IMMEDIATE`: the sqlite3 module opens a transaction only
+        before its first INSERT/UPDATE/DELETE, so a SAVEPOINT said first would open it and its
+        RELEASE commit it (a commit per item); IMMEDIATE also takes the write lock at once, so
+        that the batch waits its turn (the 30 s busy timeout) instead of failing on a snapshot
+        another process wrote after."""
+        with self.sessions.begin() as session:
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
