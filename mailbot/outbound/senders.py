@@ -44,6 +44,18 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Generator(BytesGenerator):
+    """The stdlib's BytesGenerator, writing a body without a carriage return in one piece
+    instead of line by line: the same bytes, for a fraction of the time on an attached
+    document's base64 (tens of thousands of lines a megabyte)."""
+
+    def _write_lines(self, lines: str) -> None:
+        if "\r" in lines:
+            super()._write_lines(lines)  # type: ignore[misc]  # the stdlib's own, for mixed line ends
+            return
+        self.write(lines if self._NL == "\n" else lines.replace("\n", self._NL))  # type: ignore[attr-defined]
+
+
 def as_wire_bytes(message: Message, *, linesep: str = "\r\n", utf8: bool = False) -> bytes:
     """The mail as written to a file or over SMTP, in the message's own policy; `utf8` writes
     non-ASCII headers raw (SMTPUTF8) where that policy can."""
@@ -52,7 +64,7 @@ def as_wire_bytes(message: Message, *, linesep: str = "\r\n", utf8: bool = False
         changes["utf8"] = True
     buffer = io.BytesIO()
     # mangle_from_=False: body lines starting with "From " are sent as written (not an mbox)
-    BytesGenerator(buffer, mangle_from_=False, policy=message.policy.clone(**changes)).flatten(message)
+    _Generator(buffer, mangle_from_=False, policy=message.policy.clone(**changes)).flatten(message)
     return buffer.getvalue()
 
 
