@@ -292,17 +292,16 @@ def test_a_batch_is_claimed_sent_and_marked_together_and_one_refusal_does_not_ho
 
 def test_an_outbox_folder_batch_that_cannot_be_flushed_leaves_its_rows_to_be_sent_again(
         session_factory: Callable[[], Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
+    from mailbot.outbound import senders
     from mailbot.outbound.delivery import deliver_batch
 
     ids = [add_row(session_factory) for _ in range(3)]
     sender = FolderSender(tmp_path)
 
-    def full_disk(fd: int) -> None:
+    def full_disk(folder: Path, names: list[str]) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "fsync", full_disk)
+    monkeypatch.setattr(senders, "_flush_to_disk", full_disk)
     outcomes = deliver_batch(session_factory, ids, sender=sender, render_kwargs=RENDER, now=NOW)
     assert {o.status for o in outcomes.values()} == {"pending"}
     assert list(tmp_path.iterdir()) == []  # no half-written mail left in the folder
@@ -311,3 +310,17 @@ def test_an_outbox_folder_batch_that_cannot_be_flushed_leaves_its_rows_to_be_sen
     assert {o.status for o in deliver_batch(session_factory, ids, sender=sender, render_kwargs=RENDER,
                                             now=later).values()} == {"sent"}
     assert len(list(tmp_path.glob("*.eml"))) == 3
+
+
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_an_outbox_folder_batch_is_written_whole_with_one_flush_or_an_fsync_per_file(
+        session_factory: Callable[[], Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool) -> None:
+    from mailbot.outbound import senders
+    from mailbot.outbound.delivery import deliver_batch
+
+    if not syncfs:  # a system without syncfs(2)
+        monkeypatch.setattr(senders, "_SYNCFS", None)
+    ids = [add_row(session_factory) for _ in range(3)]
+    outcomes = deliver_batch(session_factory, ids, sender=FolderSender(tmp_path), render_kwargs=RENDER, now=NOW)
+    assert {o.status for o in outcomes.values()} == {"sent"}
+    assert len(list(tmp_path.glob("*.eml"))) == 3 and not list(tmp_path.glob(".tmp-*"))
