@@ -98,11 +98,11 @@ class AnswerCounts:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             with session.no_autoflush:  # this transaction's own answers are counted by `add`
-                found = dict(session.execute(
+                found: dict[str, int] = {recipient: count for recipient, count in session.execute(
                     select(Notification.recipient, func.count()).where(
                         Notification.recipient.in_(chunk), Notification.is_answer.is_(True),
                         Notification.status != "held", Notification.created_at > self.now - timedelta(hours=1))
-                    .group_by(Notification.recipient)).tuples().all())
+                    .group_by(Notification.recipient))}
             self.counts.update((address, found.get(address, 0)) for address in chunk)
 
     def get(self, session: Session, address: str) -> int:
