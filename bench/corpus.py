@@ -115,9 +115,11 @@ def build(sender: tuple[str, str], subject: str, body: str, message_id: str, whe
     return bytes(msg)
 
 
-def generate(count: int, seed: int = 6, *, requesters: int = 400, tag: str = "bench") -> list[Mail]:
+def generate(count: int, seed: int = 6, *, requesters: int = 400, tag: str = "bench",
+             text_only: bool = False) -> list[Mail]:
     """`count` mails in arrival order: about a third replies to earlier ones (some from
-    technicians with commands), a fifth with an attachment of 100 KB to 2 MB."""
+    technicians with commands), a fifth with an attachment of 100 KB to 2 MB (none with
+    `text_only`: the same mails otherwise, since the random draws stay the same)."""
     rng = random.Random(seed)
     threads: list[_Thread] = []
     mails: list[Mail] = []
@@ -131,6 +133,8 @@ def generate(count: int, seed: int = 6, *, requesters: int = 400, tag: str = "be
         if rng.random() < 0.2:
             attachment = rng.randbytes(rng.randint(100_000, 2_000_000))
             att_type = rng.choice(ATTACHMENT_TYPES)
+            if text_only:
+                attachment, att_type = b"", None
         room = rng.choice(ROOMS)
         if kind == "new":
             language = "fr" if rng.random() < 0.6 else "en"

@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -59,6 +59,7 @@ class App:
         self.settings = settings
         self.clock = clock
         self._worker: Worker | None = None
+        self._held: list[int] | None = None
 
     # -- building -------------------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class App:
     def actors(self):
         from mailbot.outbound.actors import setup_actors
 
-        return setup_actors(self.broker, self.deliver, autoclose_fn=self.autoclose)
+        return setup_actors(self.broker, self._deliver_queued, autoclose_fn=self.autoclose)
 
     @property
     def uses_stub_broker(self) -> bool:
@@ -197,10 +198,9 @@ class App:
         """Handle several mails in one transaction, each in a savepoint of its own, so that a
         backlog costs one commit per batch; results in the order of `raws`.
 
-        On SQLite, or for a single mail, this is `process` for each mail: SQLite commits are
-        cheap and its driver's savepoints are not worth their trouble. A mail whose savepoint
-        hit a conflict other than its own record is tried once more on its own after the batch."""
-        if len(raws) < 2 or not self.db.is_postgres:
+        For a single mail this is `process`. A mail whose savepoint hit a conflict other than
+        its own record is tried once more on its own after the batch."""
+        if len(raws) < 2:
             return [self.process(raw, mailbox, service=service) for raw in raws]
         service = service or self.service
         now = self.clock()
@@ -215,7 +215,9 @@ class App:
         broken: dict[int, Exception] = {}
         conflicted: list[int] = []
         try:
-            with self.db.transaction() as session:
+            with self.db.batch_transaction() as session:
+                # the loop brake's counts of the batch's senders, in one query
+                self.outbox.prefetch_answer_counts(session, [p.sender.email for p in parsed_mails.values()], now)
                 rows = []
                 for index, parsed in parsed_mails.items():
                     try:
@@ -355,29 +357,64 @@ class App:
     # -- mail out -----------------------------------------------------------------------
 
     def deliver(self, notification_id: int) -> str:
-        from mailbot.outbound.attaching import DocumentAttacher
+        """Send one outbox row now; its status after. A temporary failure raises DeliveryError."""
         from mailbot.outbound.delivery import deliver
 
+        return deliver(self.db.sessions, notification_id, **self._delivery_options())
+
+    def deliver_batch(self, notification_ids: list[int]) -> dict[int, str]:
+        """Send these outbox rows together (outbound/delivery.py); each one's status after."""
+        from mailbot.outbound.delivery import deliver_batch
+
+        outcomes = deliver_batch(self.db.sessions, notification_ids, **self._delivery_options())
+        return {notification_id: outcome.status for notification_id, outcome in outcomes.items()}
+
+    def _deliver_queued(self, *notification_ids: int) -> None:
+        """What a queue message runs: its rows as one batch; temporary failures wait for the relay."""
+        self.deliver_batch(list(notification_ids))
+
+    def _delivery_options(self) -> dict[str, Any]:
+        from mailbot.outbound.attaching import DocumentAttacher
+
         s = self.settings
-        attacher = DocumentAttacher(DocumentStore(s.documents_dir), s.notification_attachments_bytes)
-        return deliver(self.db.sessions, notification_id, sender=self.sender, now=self.clock(), attacher=attacher,
-                       render_kwargs={"helpdesk_address": s.helpdesk_address, "subject_tag": s.subject_tag,
-                                      "timezone": s.tz, "helpdesk_name": s.helpdesk_name},
-                       first_retry=timedelta(seconds=s.retry_first_seconds),
-                       longest_retry=timedelta(seconds=s.retry_max_seconds),
-                       claim=timedelta(seconds=s.claim_seconds), max_attempts=s.delivery_max_attempts)
+        return {"sender": self.sender, "now": self.clock(),
+                "attacher": DocumentAttacher(DocumentStore(s.documents_dir), s.notification_attachments_bytes),
+                "render_kwargs": {"helpdesk_address": s.helpdesk_address, "subject_tag": s.subject_tag,
+                                  "timezone": s.tz, "helpdesk_name": s.helpdesk_name},
+                "first_retry": timedelta(seconds=s.retry_first_seconds),
+                "longest_retry": timedelta(seconds=s.retry_max_seconds),
+                "claim": timedelta(seconds=s.claim_seconds), "max_attempts": s.delivery_max_attempts}
+
+    def hold_delivery(self) -> None:
+        """Embedded mode, one-shot commands: keep the ids to send instead of queueing them, and
+        send them with `deliver_held` (no queue and no worker thread to start and stop)."""
+        if self.uses_stub_broker and self._held is None:
+            self._held = []
+
+    def deliver_held(self) -> None:
+        """Send the held notifications in batches of MAILBOT_DELIVERY_BATCH, in this thread.
+        Those that meet a temporary failure stay in the outbox for the relay."""
+        held, self._held = self._held or [], None
+        size = self.settings.delivery_batch
+        for start in range(0, len(held), size):
+            self.deliver_batch(held[start:start + size])
 
     def enqueue(self, notification_ids: list[int]) -> None:
-        """Hand notifications to the broker; those it cannot take stay in the outbox, due at
-        once, and the relay hands them over again when the broker is back."""
+        """Hand notifications to the broker, MAILBOT_DELIVERY_BATCH ids a message; those it
+        cannot take stay in the outbox, due at once, and the relay hands them over again when
+        the broker is back. While delivery is held (`hold_delivery`), they are only noted."""
+        if self._held is not None:
+            self._held += notification_ids
+            return
         from mailbot.outbound.delivery import mark_due
 
+        size = self.settings.delivery_batch
         missed: list[int] = []
-        for position, notification_id in enumerate(notification_ids):
+        for start in range(0, len(notification_ids), size):
             try:
-                self.actors.send_notification.send(notification_id)
+                self.actors.send_notification.send(*notification_ids[start:start + size])
             except Exception as exc:  # noqa: BLE001 - the outbox keeps it; the relay sends it later
-                missed = notification_ids[position:]
+                missed = notification_ids[start:]
                 log.warning("broker unavailable (%s: %s); %d notification(s) stay in the outbox for the relay",
                             type(exc).__name__, exc, len(missed))
                 break

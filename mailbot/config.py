@@ -166,6 +166,7 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(3600, gt=0)
     delivery_max_attempts: int = Field(60, ge=1)  # then the notification is `failed` (~2.2 days)
     claim_seconds: float = Field(300, gt=0)
+    delivery_batch: int = Field(20, ge=1, le=500)  # notifications claimed, sent and marked together
     log_format: Literal["text", "json"] = "text"
     # link the one inventory machine a new mail names (SPEC §11); off: only propose it
     inventory_autolink: bool = True

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from importlib.metadata import version
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -61,6 +60,7 @@ def ingest_sources(app: App, sources: list[str]) -> int:
     except FileNotFoundError as exc:
         raise MailbotError(str(exc)) from None
     failures = 0
+    app.hold_delivery()  # embedded mode: sent after the last mail, in this thread
     show_bar = sys.stderr.isatty()
     with typer.progressbar(items, label="mails", file=sys.stderr) if show_bar else _plain(items) as bar:
         for batch in itertools.batched(bar, INGEST_BATCH) if hasattr(itertools, "batched") \
@@ -73,9 +73,7 @@ def ingest_sources(app: App, sources: list[str]) -> int:
                 elif not show_bar:
                     log.info("%s: %s%s", name, result.outcome,
                              f" #{result.ticket_id}" if result.ticket_id else "")
-    if app.uses_stub_broker:
-        app.start_worker()
-    app.wait_for_delivery(timeout_ms=3_600_000)
+    app.deliver_held()
     app.close()
     return failures
 
@@ -163,6 +161,8 @@ def banner(app: App) -> list[tuple[int, str]]:
              else "in-process (this process sends)")
     with app.db.transaction() as session:
         technicians = count_technicians(session)
+    from importlib.metadata import version
+
     lines = [(logging.INFO, f"mailbot {version('mailbot')} starting"),
              (logging.INFO, f"helpdesk address: {settings.helpdesk_address}"),
              (logging.INFO, f"database: {without_password(settings.database_url)}"),

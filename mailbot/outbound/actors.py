@@ -27,16 +27,18 @@ class Actors:
     autoclose: dramatiq.Actor | None = None
 
 
-def setup_actors(broker: dramatiq.Broker, deliver_fn: Callable[[int], Any],
+def setup_actors(broker: dramatiq.Broker, deliver_fn: Callable[..., Any],
                  autoclose_fn: Callable[..., Any] | None = None) -> Actors:
-    """Declare the actors on `broker`. `deliver_fn(notification_id)` sends one outbox row;
-    `autoclose_fn(*ids)` closes what is due. Both re-read the database: actors carry ids only."""
+    """Declare the actors on `broker`. `deliver_fn(*notification_ids)` sends a batch of outbox
+    rows (a message from before batches carries one id); `autoclose_fn(*ids)` closes what is
+    due. Both re-read the database: actors carry ids only."""
 
-    def send_notification(notification_id: int) -> None:
+    def send_notification(*notification_ids: int) -> None:
         try:
-            deliver_fn(notification_id)
+            deliver_fn(*notification_ids)
         except DeliveryError as exc:
-            log.info("notification %s stays in the outbox for the relay: %s", notification_id, exc)
+            log.info("notification(s) %s stay in the outbox for the relay: %s",
+                     ", ".join(map(str, notification_ids)), exc)
 
     sender = dramatiq.actor(broker=broker, actor_name="send_notification",
                             queue_name=QUEUE, **SEND_OPTIONS)(send_notification)

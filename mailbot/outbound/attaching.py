@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
@@ -127,5 +129,26 @@ def attachment_part(document: DocumentFile, data: bytes, policy: Any) -> Message
     part.set_param("name", value)  # type: ignore[arg-type]  # a (charset, language, value) triple is RFC 2231
     part.add_header("Content-Disposition", "attachment", filename=value)
     part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(base64.encodebytes(data).decode("ascii"))
+    part.set_payload(_base64_of(document.sha256, data))
     return part
+
+
+_ENCODED: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+_ENCODED_LOCK = threading.Lock()
+_ENCODED_KEPT = 8  # documents: a batch of notifications attaches the same few to several people
+
+
+def _base64_of(sha256: str, data: bytes) -> str:
+    """The document's base64 lines, encoded once for the notifications that attach it in a row
+    (keyed by the bytes themselves too, not only by the name the store gives them)."""
+    key = (sha256, len(data), hash(data))
+    with _ENCODED_LOCK:
+        if key in _ENCODED:
+            _ENCODED.move_to_end(key)
+            return _ENCODED[key]
+    encoded = base64.encodebytes(data).decode("ascii")
+    with _ENCODED_LOCK:
+        _ENCODED[key] = encoded
+        while len(_ENCODED) > _ENCODED_KEPT:
+            _ENCODED.popitem(last=False)
+    return encoded

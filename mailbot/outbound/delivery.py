@@ -1,4 +1,4 @@
-"""Send one outbox row: claim it atomically, render, send, mark it sent, failed or due again later.
+"""Send outbox rows in batches: claim them atomically, render, send, mark them sent, failed or due again later.
 
 The outbox is the source of truth and the relay (`due_notification_ids`, run by `mailbot run`)
 is the one retry mechanism: a queue message is only a nudge to try a row now.
@@ -14,8 +14,11 @@ is the one retry mechanism: a queue message is only a nudge to try a row now.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
@@ -55,74 +58,150 @@ def deliver(session_factory: Callable[[], Session], notification_id: int, *, sen
             attacher: DocumentAttacher | None = None) -> str:
     """Send the notification unless it is no longer pending; returns its resulting status.
 
-    The row is claimed (`pending` -> `sending`) by one conditional UPDATE, committed before
-    the SMTP conversation: of two workers racing for it, exactly one sends. A temporary failure
-    puts it back to `pending` with `next_attempt_at` set and re-raises the DeliveryError, unless
-    it was the `max_attempts`-th attempt: then, as after a permanent one, the row is failed with
-    the server's answer. `attacher` reads the documents the row names (outbound/attaching.py).
+    `deliver_batch` of one row: a temporary failure re-raises the DeliveryError once the row is
+    back to `pending` with its next attempt time (or failed at the `max_attempts`-th attempt)."""
+    outcome = deliver_batch(session_factory, [notification_id], sender=sender, render_kwargs=render_kwargs,
+                            now=now, first_retry=first_retry, longest_retry=longest_retry, claim=claim,
+                            max_attempts=max_attempts, attacher=attacher)[notification_id]
+    if outcome.retry is not None:
+        raise outcome.retry
+    return outcome.status
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one row of a batch; `retry` is the temporary failure it waits out."""
+
+    status: str
+    retry: DeliveryError | None = None
+
+
+def deliver_batch(session_factory: Callable[[], Session], notification_ids: Sequence[int], *, sender: Sender,
+                  render_kwargs: Mapping[str, Any], now: datetime | None = None,
+                  first_retry: timedelta = FIRST_RETRY, longest_retry: timedelta = LONGEST_RETRY,
+                  claim: timedelta = CLAIM, max_attempts: int = MAX_ATTEMPTS,
+                  attacher: DocumentAttacher | None = None) -> dict[int, Outcome]:
+    """Send the rows among `notification_ids` that are still pending; returns each id's outcome.
+
+    The rows are claimed (`pending` -> `sending`) by one conditional UPDATE, committed before
+    any is sent: of two workers racing for a row, exactly one sends it. They are then rendered
+    and handed to the sender in one go (`Sender.batch`: one SMTP connection for the batch, one
+    flush to disk for the outbox folder), and the sent ones are marked by one UPDATE and one
+    commit. A worker that dies in the middle leaves its rows `sending`; when the claim runs out
+    the relay takes them again (at least once: see docs/BEHAVIOUR.md on duplicates).
+    A temporary failure puts its row back to `pending` with `next_attempt_at` set, unless it was
+    the `max_attempts`-th attempt: then, as after a permanent one, the row is failed with the
+    server's answer. `attacher` reads the documents a row names (outbound/attaching.py).
     """
     when = now or datetime.now(UTC)
+    ids = list(dict.fromkeys(notification_ids))
+    outcomes: dict[int, Outcome] = {}
     with session_factory() as session:
-        row = _claim(session, notification_id, when, claim)
+        rows = _claim(session, ids, when, claim)
         session.commit()
-        if row is None:
+        for notification_id in set(ids) - {row.id for row in rows}:
             status = session.scalar(select(Notification.status).where(Notification.id == notification_id))
             if status is None:
                 log.warning("notification %s does not exist", notification_id)
-                return "missing"
-            return status
+            outcomes[notification_id] = Outcome(status or "missing")
+        sent: list[Any] = []
         try:
-            documents = attacher.plan(session, row.context or {}) if attacher is not None else None
-            message = render(row, **render_kwargs, documents=documents)
-        except Exception as exc:  # a template or context bug: retrying cannot fix it
-            log.exception("notification %s cannot be rendered", notification_id)
-            return _finish(session, row, "failed", f"cannot render: {exc}")
-        try:
-            sender.send(message, row.recipient)
-        except DeliveryError as exc:
-            if exc.permanent:
-                log.warning("notification %s to %s failed: %s", row.id, row.recipient, exc)
-                return _finish(session, row, "failed", str(exc))
-            attempts = row.attempts + 1
-            if attempts >= max_attempts:
-                log.warning("notification %s to %s given up after %d attempt(s): %s", row.id, row.recipient,
-                            attempts, exc)
-                return _finish(session, row, "failed", str(exc), attempts=attempts)
-            delay = retry_delay(attempts, first=first_retry, longest=longest_retry)
-            _finish(session, row, "pending", str(exc), attempts=attempts, next_attempt_at=when + delay)
-            log.info("notification %s to be sent again after %s (attempt %d of %d): %s", notification_id,
-                     delay, attempts, max_attempts, exc)
-            raise
-        return _finish(session, row, "sent", "", sent_at=now or datetime.now(UTC))
+            with _batch_of(sender) as send:
+                for row in rows:
+                    try:
+                        documents = attacher.plan(session, row.context or {}) if attacher is not None else None
+                        message = render(row, **render_kwargs, documents=documents)
+                    except Exception as exc:  # a template or context bug: retrying cannot fix it
+                        log.exception("notification %s cannot be rendered", row.id)
+                        outcomes[row.id] = Outcome(_finish(session, row, "failed", f"cannot render: {exc}"))
+                        continue
+                    try:
+                        send(message, row.recipient)
+                    except DeliveryError as exc:
+                        outcomes[row.id] = _failed(session, row, exc, when, first_retry, longest_retry,
+                                                   max_attempts)
+                        continue
+                    sent.append(row)
+        except DeliveryError as exc:  # the batch could not be flushed: none of it was handed over
+            for row in sent:
+                outcomes[row.id] = _failed(session, row, exc, when, first_retry, longest_retry, max_attempts)
+            sent = []
+        # leaving the batch flushed it: only now are the rows handed over for good
+        _mark_sent(session, [row.id for row in sent], now or datetime.now(UTC))
+        session.commit()
+    outcomes.update((row.id, Outcome("sent")) for row in sent)
+    return outcomes
+
+
+def _batch_of(sender: Sender) -> AbstractContextManager[Callable[[Message, str], None]]:
+    """The sender's batch (one connection, one flush), or its `send` for a sender without one."""
+    batch = getattr(sender, "batch", None)
+    return batch() if batch is not None else nullcontext(sender.send)
+
+
+def _failed(session: Session, row: Any, exc: DeliveryError, when: datetime, first_retry: timedelta,
+            longest_retry: timedelta, max_attempts: int) -> Outcome:
+    if exc.permanent:
+        log.warning("notification %s to %s failed: %s", row.id, row.recipient, exc)
+        return Outcome(_finish(session, row, "failed", str(exc)))
+    attempts = row.attempts + 1
+    if attempts >= max_attempts:
+        log.warning("notification %s to %s given up after %d attempt(s): %s", row.id, row.recipient,
+                    attempts, exc)
+        return Outcome(_finish(session, row, "failed", str(exc), attempts=attempts))
+    delay = retry_delay(attempts, first=first_retry, longest=longest_retry)
+    _finish(session, row, "pending", str(exc), attempts=attempts, next_attempt_at=when + delay)
+    log.info("notification %s to be sent again after %s (attempt %d of %d): %s", row.id,
+             delay, attempts, max_attempts, exc)
+    return Outcome("pending", retry=exc)
 
 
 # What rendering, sending and finishing read of a row.
 _SENT_COLUMNS = (Notification.id, Notification.event, Notification.recipient, Notification.language,
                  Notification.message_id, Notification.is_answer, Notification.context, Notification.attempts)
+# Ids per statement: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+_CHUNK = 500
 
 
-def _claim(session: Session, notification_id: int, when: datetime, claim: timedelta) -> Any:
-    """`pending` -> `sending` and the row's columns in one statement (UPDATE … RETURNING, on
-    PostgreSQL and SQLite ≥ 3.35); None when another worker has it or it is no longer pending."""
-    claiming = (update(Notification)
-                .where(Notification.id == notification_id, _claimable(when))
-                .values(status="sending", claimed_until=when + claim)
-                .execution_options(synchronize_session=False))
-    if session.get_bind().dialect.update_returning:
-        return session.execute(claiming.returning(*_SENT_COLUMNS)).one_or_none()
-    if not cast(CursorResult[Any], session.execute(claiming)).rowcount:  # an UPDATE gives a CursorResult
-        return None
-    return session.execute(select(*_SENT_COLUMNS).where(Notification.id == notification_id)).one()
+def _claim(session: Session, notification_ids: list[int], when: datetime, claim: timedelta) -> list[Any]:
+    """`pending` -> `sending` and the rows' columns in one statement (UPDATE … RETURNING, on
+    PostgreSQL and SQLite ≥ 3.35), oldest first; leaves out the rows another worker has or
+    that are no longer pending."""
+    rows: list[Any] = []
+    for start in range(0, len(notification_ids), _CHUNK):
+        chunk = notification_ids[start:start + _CHUNK]
+        claiming = (update(Notification)
+                    .where(Notification.id.in_(chunk), _claimable(when))
+                    .values(status="sending", claimed_until=when + claim)
+                    .execution_options(synchronize_session=False))
+        if session.get_bind().dialect.update_returning:
+            rows += session.execute(claiming.returning(*_SENT_COLUMNS)).all()
+            continue
+        if cast(CursorResult[Any], session.execute(claiming)).rowcount:  # an UPDATE gives a CursorResult
+            rows += session.execute(select(*_SENT_COLUMNS).where(
+                Notification.id.in_(chunk), Notification.status == "sending",
+                Notification.claimed_until == when + claim)).all()
+    return sorted(rows, key=lambda row: row.id)
+
+
+def _mark_sent(session: Session, notification_ids: list[int], sent_at: datetime) -> None:
+    """`sending` -> `sent` for the batch's rows the sender took, in one statement (per 500)."""
+    for start in range(0, len(notification_ids), _CHUNK):
+        session.execute(update(Notification)
+                        .where(Notification.id.in_(notification_ids[start:start + _CHUNK]),
+                               Notification.status == "sending")
+                        .values(status="sent", last_error="", claimed_until=None, next_attempt_at=None,
+                                sent_at=sent_at)
+                        .execution_options(synchronize_session=False))
 
 
 def _finish(session: Session, row: Any, status: str, error: str, **values: Any) -> str:
-    """Leave `sending` for `status`; only the claim's owner gets here."""
+    """Leave `sending` for `status`; only the claim's owner gets here. Committed with the batch."""
     values.setdefault("attempts", row.attempts + (status == "failed"))
     values.setdefault("next_attempt_at", None)
     session.execute(update(Notification).where(Notification.id == row.id, Notification.status == "sending")
                     .values(status=status, last_error=error, claimed_until=None, **values)
                     .execution_options(synchronize_session=False))
-    session.commit()
     return status
 
 

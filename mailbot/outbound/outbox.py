@@ -93,6 +93,40 @@ class _Told:
     parts: list[dict[str, Any]] = field(default_factory=list)
 
 
+class AnswerCounts:
+    """The loop brake's count for one transaction: automatic answers (not held) sent to each
+    address in the hour before `now`, read once per address (or once for a batch's senders:
+    `load`) and kept up to date as the transaction adds answers, instead of a count query per
+    notification. A mail of a batch whose savepoint is rolled back leaves its answers counted:
+    the brake may then hold one answer early, never let one more through."""
+
+    KEY = "mailbot.answer_counts"
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.counts: dict[str, int] = {}
+
+    def load(self, session: Session, addresses: Sequence[str]) -> None:
+        wanted = sorted({address for address in addresses if address and address not in self.counts})
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            with session.no_autoflush:  # this transaction's own answers are counted by `add`
+                found: dict[str, int] = {recipient: count for recipient, count in session.execute(
+                    select(Notification.recipient, func.count()).where(
+                        Notification.recipient.in_(chunk), Notification.is_answer.is_(True),
+                        Notification.status != "held", Notification.created_at > self.now - timedelta(hours=1))
+                    .group_by(Notification.recipient))}
+            self.counts.update((address, found.get(address, 0)) for address in chunk)
+
+    def get(self, session: Session, address: str) -> int:
+        if address not in self.counts:
+            self.load(session, [address])
+        return self.counts[address]
+
+    def add(self, session: Session, address: str) -> None:
+        self.counts[address] = self.get(session, address) + 1
+
+
 class Outbox:
     """Adds notification rows to the caller's session; the caller commits."""
 
@@ -167,6 +201,7 @@ class Outbox:
                         context={"parts": entry.parts, "recipient_role": leading_role(entry.roles)})
         if over:
             self._hold(row, kind, entry.person.email)
+        self._answered(session, row, now)
         return row
 
     def record_mail(self, session: Session, events: Sequence[Event], answers: Sequence[Answer], now: datetime,
@@ -197,13 +232,26 @@ class Outbox:
             row.is_answer = True
             if self._over_limit(session, row.recipient, now):
                 self._hold(row, row.event, row.recipient)
+            self._answered(session, row, now)
 
     def _over_limit(self, session: Session, to: str, now: datetime) -> bool:
-        sent_lately = session.scalar(
-            select(func.count()).select_from(Notification).where(
-                Notification.recipient == to, Notification.is_answer.is_(True),
-                Notification.status != "held", Notification.created_at > now - timedelta(hours=1)))
-        return (sent_lately or 0) >= self.policy.automail_limit
+        return self._answer_counts(session, now).get(session, to) >= self.policy.automail_limit
+
+    @staticmethod
+    def _answer_counts(session: Session, now: datetime) -> AnswerCounts:
+        counts = session.info.get(AnswerCounts.KEY)
+        if counts is None or counts.now != now:
+            counts = session.info[AnswerCounts.KEY] = AnswerCounts(now)
+        return counts
+
+    def prefetch_answer_counts(self, session: Session, addresses: Sequence[str], now: datetime) -> None:
+        """Load the loop brake's counts of these addresses (a batch's senders) in one query."""
+        self._answer_counts(session, now).load(session, addresses)
+
+    def _answered(self, session: Session, row: Notification, now: datetime) -> None:
+        """A row that answers a mail and is not held counts towards its recipient's limit."""
+        if row.is_answer and row.status != "held":
+            self._answer_counts(session, now).add(session, row.recipient)
 
     def _hold(self, row: Notification, kind: str, to: str) -> None:
         row.status = "held"
@@ -222,6 +270,7 @@ class Outbox:
                         context={**answer.context, "actor": None, "recipient_role": "sender"})
         if over:
             self._hold(row, answer.kind, answer.to)
+        self._answered(session, row, now)
         return row
 
     def record_digest(self, session: Session, user: User, desk: dict[str, Any], now: datetime) -> Notification:

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -55,15 +56,35 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def batch_transaction(self) -> Iterator[Session]:
+        """A transaction for a batch whose items each run in a savepoint (`begin_nested`).
+
+        On SQLite it starts with `BEGIN IMMEDIATE`: the sqlite3 module opens a transaction only
+        before its first INSERT/UPDATE/DELETE, so a SAVEPOINT said first would open it and its
+        RELEASE commit it (a commit per item); IMMEDIATE also takes the write lock at once, so
+        that the batch waits its turn (the 30 s busy timeout) instead of failing on a snapshot
+        another process wrote after."""
+        with self.sessions.begin() as session:
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
     def current_revision(self) -> str | None:
-        if not inspect(self.engine).has_table("alembic_version"):
-            return None
+        """The schema's Alembic revision in one query; None for a database without one."""
         with self.engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            try:
+                return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except ProgrammingError:  # PostgreSQL: no such table
+                return None
+            except OperationalError as exc:  # SQLite says the same as an OperationalError
+                if "no such table" in str(exc.orig):
+                    return None
+                raise
 
     def upgrade(self) -> bool:
         """Create or migrate the schema to the newest revision (Alembic); False when it

@@ -80,8 +80,21 @@ def last_used_by(session: Session, email: str) -> Machine | None:
     return machines[0] if len(machines) == 1 else None
 
 
+def _no_inventory(session: Session) -> bool:
+    """No machine at all (an installation without an inventory): asked once per transaction,
+    so that a batch of new mails does not look up each one's words and addresses for nothing."""
+    if _NO_INVENTORY not in session.info:
+        session.info[_NO_INVENTORY] = session.scalar(select(Machine.id).limit(1)) is None
+    return bool(session.info[_NO_INVENTORY])
+
+
+_NO_INVENTORY = "mailbot.no_inventory"
+
+
 def proposals(session: Session, text: str, requester_email: str) -> list[Proposal]:
     """The machines a new ticket may be about: those its text names, then the requester's own."""
+    if _no_inventory(session):
+        return []
     found = named_in(session, text)
     mine = last_used_by(session, requester_email)
     if mine is not None and all(p.machine.id != mine.id for p in found):

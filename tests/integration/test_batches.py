@@ -1,5 +1,5 @@
-"""A backlog handled in batches on PostgreSQL: one transaction, a savepoint per mail, so a
-broken mail is recorded as failed and the others of its batch still go in."""
+"""A backlog handled in batches on PostgreSQL and SQLite: one transaction, a savepoint per mail,
+so a broken mail is recorded as failed and the others of its batch still go in."""
 
 from unittest import mock
 
@@ -15,8 +15,15 @@ from tests.mails import a_mail
 pytestmark = pytest.mark.integration
 
 
-def test_a_broken_mail_in_a_batch_is_failed_and_the_others_go_in(postgres_url, tmp_path):
-    app = App(clean_settings(database_url=postgres_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'mailbot.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_a_broken_mail_in_a_batch_is_failed_and_the_others_go_in(database_url, tmp_path):
+    app = App(clean_settings(database_url=database_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
     app.ensure_schema()
     raws = [a_mail("Wifi"), a_mail("BOOM"), a_mail("Imprimante"), b"", a_mail("ENT")]
     raws.append(raws[0])  # the same mail twice in one batch
@@ -37,6 +44,28 @@ def test_a_broken_mail_in_a_batch_is_failed_and_the_others_go_in(postgres_url, t
         outcomes = dict(session.execute(select(ProcessedMail.outcome, func.count())
                                         .group_by(ProcessedMail.outcome)).all())
     assert outcomes == {"ticket": 3, "failed": 2}
+    app.close()
+
+
+def test_a_batch_is_one_transaction_a_lost_database_in_the_middle_leaves_none_of_it(database_url, tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    app = App(clean_settings(database_url=database_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d"))
+    app.ensure_schema()
+    real = MailService.handle
+
+    def handle(self, session, parsed, raw, **kw):
+        if parsed.subject == "Coupure":
+            raise OperationalError("INSERT …", {}, Exception("server closed the connection unexpectedly"))
+        return real(self, session, parsed, raw, **kw)
+
+    with mock.patch.object(MailService, "handle", handle), pytest.raises(OperationalError):
+        app.process_many([a_mail("Wifi"), a_mail("Imprimante"), a_mail("Coupure"), a_mail("ENT")])
+    # the adapter leaves the whole batch in place for the next pass: none of it may be recorded
+    with app.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedMail)) == 0
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+    assert [r.outcome for r in app.process_many([a_mail("Wifi"), a_mail("Imprimante")])] == ["ticket", "ticket"]
     app.close()
 
 
@@ -104,4 +133,25 @@ def test_each_mail_of_a_batch_has_its_log_line_with_its_reason(postgres_url, tmp
                      f"mail {keys[0]}: refused: unknown sender",
                      f"mail {keys[1]}: refused: no usable sender address",
                      f"mail {keys[2]}: duplicate: already processed as mail {first.mail_id}"]
+    app.close()
+
+
+def test_the_loop_brake_counts_the_answers_of_its_own_batch(database_url, tmp_path):
+    from mailbot.workflow.models import Notification
+
+    app = App(clean_settings(database_url=database_url, outbox_dir=tmp_path / "outbox", documents_dir=tmp_path / "d",
+                             automail_limit=3))
+    app.ensure_schema()
+    app.enqueue = lambda ids: None  # only the outbox rows are looked at
+    # a responder opening a new thread at each mail: 2 answered in an earlier batch, 4 in this one
+    app.process_many([a_mail(f"Absence {n}", sender="robot@ailleurs.example") for n in range(2)])
+    others = [a_mail("Wifi", sender="prof@lycee.example")]
+    app.process_many([a_mail(f"Absence {n}", sender="robot@ailleurs.example") for n in range(2, 6)] + others)
+    with app.db.transaction() as session:
+        statuses = list(session.scalars(select(Notification.status).where(
+            Notification.recipient == "robot@ailleurs.example").order_by(Notification.id)))
+        other = list(session.scalars(select(Notification.status).where(
+            Notification.recipient == "prof@lycee.example")))
+    assert statuses == ["pending"] * 3 + ["held"] * 3  # MAILBOT_AUTOMAIL_LIMIT=3 answers an hour
+    assert other == ["pending"]
     app.close()

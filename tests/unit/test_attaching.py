@@ -162,3 +162,23 @@ def test_a_merged_notification_gets_the_documents_of_each_part_told_to_its_recip
         {"kind": "ticket_created", "recipient_role": "requester", "document_ids": [1]},
         {"kind": "followup_added", "recipient_role": "requester", "document_ids": [2], "documents_public": True}]}
     assert wanted_ids(requester) == [2]  # their own new ticket's files are not sent back
+
+
+@pytest.mark.parametrize("linesep", ["\r\n", "\n"])
+def test_a_mail_with_documents_goes_out_as_the_standard_library_writes_it(linesep):
+    import io
+    from email.generator import BytesGenerator
+
+    from mailbot.outbound.senders import as_wire_bytes
+
+    pdf, text = bytes(range(256)) * 700, "première ligne\r\nseconde ligne\rtroisième\n".encode()
+    row = outbox_row("ticket_created", "fr", recipient_role="technician")
+    message = render(row, helpdesk_address="helpdesk@lycee.example", subject_tag="Ticket", timezone=PARIS,
+                     documents=plan((doc(7, len(pdf), "scan.pdf"), pdf), (doc(8, len(text), "notes.txt", "text/plain"),
+                                                                            text)))
+    expected = io.BytesIO()
+    BytesGenerator(expected, mangle_from_=False, policy=message.policy.clone(linesep=linesep)).flatten(message)
+    wire = as_wire_bytes(message, linesep=linesep)
+    assert wire == expected.getvalue()
+    again = message_from_bytes(wire, policy=default)
+    assert [p.get_payload(decode=True) for p in again.iter_attachments()] == [pdf, text]

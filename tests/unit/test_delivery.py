@@ -273,3 +273,54 @@ def test_max_attempts_below_one_is_refused_naming_the_setting(monkeypatch: pytes
     monkeypatch.setenv("MAILBOT_DELIVERY_MAX_ATTEMPTS", "0")
     with pytest.raises(ConfigError, match="^MAILBOT_DELIVERY_MAX_ATTEMPTS: "):
         load_settings()
+
+
+def test_a_batch_is_claimed_sent_and_marked_together_and_one_refusal_does_not_hold_back_the_others(
+        session_factory: Callable[[], Session]) -> None:
+    from mailbot.outbound.delivery import deliver_batch
+
+    ids = [add_row(session_factory) for _ in range(4)]
+    already = add_row(session_factory, status="sent")
+    sender = FakeSender(DeliveryError("550 5.1.1 mailbox unknown", permanent=True))
+    outcomes = deliver_batch(session_factory, [*ids, already], sender=sender, render_kwargs=RENDER, now=NOW)
+    assert {i: o.status for i, o in outcomes.items()} == {ids[0]: "failed", ids[1]: "sent", ids[2]: "sent",
+                                                          ids[3]: "sent", already: "sent"}
+    assert len(sender.sent) == 3  # the row already sent is not sent again
+    assert [load(session_factory, i).status for i in ids] == ["failed", "sent", "sent", "sent"]
+    assert load(session_factory, ids[1]).sent_at is not None
+
+
+def test_an_outbox_folder_batch_that_cannot_be_flushed_leaves_its_rows_to_be_sent_again(
+        session_factory: Callable[[], Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mailbot.outbound import senders
+    from mailbot.outbound.delivery import deliver_batch
+
+    ids = [add_row(session_factory) for _ in range(3)]
+    sender = FolderSender(tmp_path)
+
+    def full_disk(folder: Path, names: list[str]) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(senders, "_flush_to_disk", full_disk)
+    outcomes = deliver_batch(session_factory, ids, sender=sender, render_kwargs=RENDER, now=NOW)
+    assert {o.status for o in outcomes.values()} == {"pending"}
+    assert list(tmp_path.iterdir()) == []  # no half-written mail left in the folder
+    monkeypatch.undo()
+    later = NOW + timedelta(hours=1)
+    assert {o.status for o in deliver_batch(session_factory, ids, sender=sender, render_kwargs=RENDER,
+                                            now=later).values()} == {"sent"}
+    assert len(list(tmp_path.glob("*.eml"))) == 3
+
+
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_an_outbox_folder_batch_is_written_whole_with_one_flush_or_an_fsync_per_file(
+        session_factory: Callable[[], Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool) -> None:
+    from mailbot.outbound import senders
+    from mailbot.outbound.delivery import deliver_batch
+
+    if not syncfs:  # a system without syncfs(2)
+        monkeypatch.setattr(senders, "_SYNCFS", None)
+    ids = [add_row(session_factory) for _ in range(3)]
+    outcomes = deliver_batch(session_factory, ids, sender=FolderSender(tmp_path), render_kwargs=RENDER, now=NOW)
+    assert {o.status for o in outcomes.values()} == {"sent"}
+    assert len(list(tmp_path.glob("*.eml"))) == 3 and not list(tmp_path.glob(".tmp-*"))

@@ -1,0 +1,71 @@
+"""`python -m bench.ab_ingest OTHER_SOURCE_DIR [ROUNDS] [--pg]`: `mailbot ingest` of the ingest
+corpus with this tree's code and with another checkout's (`git archive REV | tar -x -C DIR`),
+alternating, so that both meet the same load on a shared machine (not part of bench/run).
+
+Each round runs, for each code: the corpus into a fresh SQLite database (or PostgreSQL with
+--pg), an empty folder (the command's start-up) and `mailbot ingest -` of one short mail;
+prints wall and CPU (user + system of the command) of each."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import corpus, pg
+from bench.common import MAILBOT, PYTHON, WORK, add_technicians, compile_sources, fresh_dir, mailbot_env
+from bench.startup import SHORT_MAIL
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b"") -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([MAILBOT, *args], input=stdin, env=env, cwd=cwd, capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"mailbot {' '.join(args[:2])}: {done.stderr.decode()[-1500:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def one(label: str, source: Path | None, folder: Path, count: int, url: str | None, round_: int) -> None:
+    work = fresh_dir(f"ab-{label}")
+    env = mailbot_env(work, database_url=url or f"sqlite:///{work / 'mailbot.db'}")
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    _run(["db", "upgrade"], env, work)
+    add_technicians(env, work, corpus.TECHNICIANS)
+    empty = fresh_dir(f"ab-{label}-empty")
+    start_wall, start_cpu = _run(["ingest", str(empty)], env, work)
+    wall, cpu = _run(["ingest", str(folder)], env, work)
+    one_wall, one_cpu = _run(["ingest", "-"], env, work, SHORT_MAIL.replace(b"%d", b"ab"))
+    print(f"round {round_} {label:<6} ingest {count / wall:6.1f} mails/s (wall {wall:6.2f} s, CPU {cpu:6.2f} s)  "
+          f"empty folder wall {start_wall:.2f} CPU {start_cpu:.2f}  one mail wall {one_wall:.2f} CPU {one_cpu:.2f}  "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def main() -> None:
+    other = Path(sys.argv[1]).resolve()
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 2
+    use_pg = "--pg" in sys.argv
+    compile_sources()
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(other / "mailbot")], check=True, stdout=subprocess.DEVNULL,
+                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    folder = WORK / "corpus-ingest"
+    if not folder.exists():
+        corpus.write(corpus.generate(200, seed=6), fresh_dir("corpus-ingest"))
+    count = len(list(folder.glob("*.eml")))
+    for round_ in range(1, rounds + 1):
+        for label, source in (("other", other), ("this", None)):
+            if use_pg:
+                with pg.database(f"ab_{label}") as url:
+                    one(label, source, folder, count, url, round_)
+            else:
+                one(label, source, folder, count, None, round_)
+
+
+if __name__ == "__main__":
+    main()
