@@ -45,7 +45,9 @@ def timeline(ticket: Ticket, *, technician: bool) -> list[Entry]:
                 for d in ticket.documents]
     entries += [Entry("solution", s.created_at, _who(s.author), s.content, state=s.status, reason=s.reason)
                 for s in ticket.solutions]
-    entries += [Entry("status", h.at, _who(h.by), h.why if technician else "", from_status=h.from_status,
+    # the change in the reader's words (statuses as labels); the history's own note (`why`) is the
+    # command line's English audit text, shown by `mailbot tickets show`, as the #show mail does
+    entries += [Entry("status", h.at, _who(h.by), "", from_status=h.from_status,
                       to_status=h.to_status)
                 for h in ticket.history]
     order = {"created": 0, "status": 1, "followup": 2, "task": 3, "document": 4, "solution": 5}

@@ -67,6 +67,8 @@ def test_the_ticket_page_shows_everything_in_time_order(school):
     assert "à faire · 1 h 30 · planifiée mardi 1er décembre 2026 à 14 h – 15 h 30" in page
     assert "Suivi privé" in page
     assert "Temps passé 1 h 30" in page
+    # status changes in the reader's words only: the history's English audit notes stay out
+    assert "opened by mail" not in page and "assigned to" not in page and "task planned for" not in page
 
 
 def test_a_technician_acts_by_prepared_mail_replies(school):
