@@ -9,33 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.scenario.helpdesk import Helpdesk
-from tests.scenario.web import OTHER, PROF, TECH, client, seed_school, signed_in, text_of
-
-HOSTILE_TITLE = 'Pronote <script>alert("titre")</script>'
-HOSTILE_TEXT = 'Mot de passe Pronote oublié <img src=x onerror=alert("texte")> : le réinitialiser depuis l\'ENT.'
-
-
-def _article(helpdesk: Helpdesk, subject: str, solution: str, category: str) -> None:
-    """Loïc asks, Camille solves with `#kb CATEGORY`: a draft article titled like the ticket."""
-    helpdesk.send(PROF, subject, "Bonjour, pouvez-vous regarder ?")
-    ticket_id = max(t["id"] for t in helpdesk.cli_json("tickets", "list"))
-    helpdesk.send(TECH, f"Re: [Ticket #{ticket_id}] {subject}", f"#solve\n#kb {category}\n{solution}")
-    helpdesk.clock.advance(minutes=1)
+from tests.scenario.web import OTHER, PROF, TECH, client, seed_articles, seed_school, signed_in, text_of
 
 
 @pytest.fixture
 def school(tmp_path):
-    """The seeded school (tickets #1–#4) and three articles: #1 published (paper jam), #2 a draft
-    (printer offline), #3 published, with HTML in its title and text."""
+    """The seeded school (tickets #1–#4) and its three articles (seed_articles)."""
     helpdesk = Helpdesk(tmp_path, default_group="Réseau")
     seed_school(helpdesk)
-    _article(helpdesk, "Imprimante bloquée", "En cas de bourrage papier, ouvrir le capot arrière et retirer "
-             "la feuille coincée.", "Imprimantes")
-    _article(helpdesk, "Imprimante hors ligne", "Redémarrer l'imprimante, puis vérifier son câble réseau.",
-             "Imprimantes")
-    _article(helpdesk, HOSTILE_TITLE, HOSTILE_TEXT, "Pronote")
-    helpdesk.send(TECH, "Publication", "#kb publish 1\n#kb publish 3")
-    helpdesk.new_mails()
+    seed_articles(helpdesk)
     yield helpdesk
     helpdesk.close()
 
@@ -165,3 +147,13 @@ def test_in_english_and_signed_out(school):
     anonymous = client(school)
     assert anonymous.get("/kb?q=imprimante").headers["location"] == "/signin"
     assert anonymous.get("/kb/1").headers["location"] == "/signin"
+
+
+def test_a_query_is_words_only_and_shown_back_as_text(school):
+    camille = signed_in(school, TECH)
+    odd = camille.get("/kb", params={"q": '"* NEAR( OR <b>imprimante</b>'})
+    assert odd.status_code == 200
+    assert "<b>imprimante" not in odd.text and "&lt;b&gt;imprimante&lt;/b&gt;" in odd.text
+    assert "Imprimante bloquée" in text_of(odd.text)
+    empty = text_of(camille.get("/kb", params={"q": '"*()'}).text)
+    assert "Aucune fiche ne correspond." in empty
