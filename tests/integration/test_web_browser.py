@@ -163,6 +163,7 @@ def test_a_technician_signs_in_by_mail_and_reads_the_desk(browser_factory, serve
     _until(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Imprimante hors ligne")
     publish = driver.find_element(By.PARTIAL_LINK_TEXT, "#kb publish").get_attribute("href")
     assert publish.startswith("mailto:helpdesk@lycee.example?") and publish.endswith("%23kb%20publish%202")
+    _shot(driver, "web-kb-article.png")
 
 
 def test_a_requester_sees_only_their_requests_and_gets_404_for_another_ticket(browser_factory, served):

@@ -68,7 +68,7 @@ def test_a_draft_is_a_404_for_a_requester_like_an_article_that_does_not_exist(sc
     published = loic.get("/kb/1")
     assert published.status_code == 200
     page = text_of(published.text)
-    assert "Imprimante bloquée publiée Fiche fiche n° 1 Catégorie Imprimantes" in page
+    assert "Imprimante bloquée fiche n° 1 · publiée Catégorie Imprimantes" in page
     assert "ouvrir le capot arrière" in page
     assert "mailto:" not in published.text and "Modifications" not in page  # technicians' parts
     assert signed_in(school, TECH).get("/kb/2").status_code == 200
