@@ -64,3 +64,30 @@ def approval_links(helpdesk: str, subject_tag: str, ticket_id: int) -> tuple[str
     """The approve and refuse links of the solution mail (SPEC §5): same subjects."""
     return (mailto(helpdesk, f"[{subject_tag} #{ticket_id}] APPROVE"),
             mailto(helpdesk, f"[{subject_tag} #{ticket_id}] REFUSE"))
+
+
+# The knowledge base's commands as links of an article page: a new mail (no ticket named), which
+# mailbot answers without opening a ticket (workflow/ticketless.py). Long texts stay out of the
+# `#kb edit` link past this many characters of URL: some mail programs cut longer `mailto:` links.
+MAILTO_MAX = 1800
+KB_SUBJECTS = {"fr": "Base de connaissances – fiche {id}", "en": "Knowledge base – article {id}"}
+KB_HELP = {
+    "fr": {"edit": "remplacer le titre et le texte (écrits sous la commande)",
+           "publish": "rendre la fiche visible des demandeurs", "unpublish": "la cacher aux demandeurs"},
+    "en": {"edit": "replace the title and text (written under the command)",
+           "publish": "let requesters see the article", "unpublish": "hide it from requesters"},
+}
+
+
+def article_actions(helpdesk: str, article_id: int, title: str, content: str, status: str,
+                    language: str) -> list[MailAction]:
+    """`#kb publish N` (a draft) or `#kb unpublish N` (a published article), and `#kb edit N`
+    with the article's title and text already written under it, ready to be changed."""
+    subject = KB_SUBJECTS.get(language, KB_SUBJECTS["fr"]).format(id=article_id)
+    words = KB_HELP.get(language, KB_HELP["fr"])
+    switch = "unpublish" if status == "published" else "publish"
+    edit = mailto(helpdesk, subject, f"#kb edit {article_id}\n{title}\n{content}\n")
+    if len(edit) > MAILTO_MAX:
+        edit = mailto(helpdesk, subject, f"#kb edit {article_id}\n{title}\n")
+    return [MailAction(f"#kb {switch} {article_id}", words[switch], mailto(helpdesk, subject, f"#kb {switch} {article_id}")),
+            MailAction(f"#kb edit {article_id}", words["edit"], edit)]

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailbot.app import App
 from mailbot.errors import MailbotError
-from mailbot.web import feeds, pages, signin
+from mailbot.web import feeds, kb, pages, signin
 from mailbot.web.base import SECURITY_HEADERS, Desk, NotSignedIn, to_signin
 
 log = logging.getLogger("mailbot.web")
@@ -43,7 +43,7 @@ def build_app(app: App, *, desk: Desk | None = None) -> Starlette:
         return to_signin()
 
     return Starlette(
-        routes=[*signin.routes(desk), *pages.routes(desk), *feeds.routes(desk),
+        routes=[*signin.routes(desk), *pages.routes(desk), *kb.routes(desk), *feeds.routes(desk),
                 Mount("/static", StaticFiles(packages=[("mailbot.web", "static")]), name="static")],
         exception_handlers={HTTPException: not_found, NotSignedIn: signed_out},
         middleware=[Middleware(SecurityHeaders)],

@@ -1,7 +1,8 @@
 """The web desk in a real browser: headless Chromium (Debian's chromium and chromium-driver)
 driven by Selenium against the desk served by uvicorn. A technician signs in through the link
-read from the outbox, opens the home page, a ticket, a document and the planning; a requester
-who types another person's ticket number gets the 404 page.
+read from the outbox, opens the home page, a ticket, a document, the planning and the
+knowledge-base search of a ticket; a requester who types another person's ticket number, or a draft article's, gets the
+404 page, and finds only published articles with the search box.
 
 With MAILBOT_WEB_SCREENSHOTS=FOLDER the test also saves the screenshots of the docs there."""
 
@@ -16,7 +17,7 @@ from services import require
 
 from mailbot.web.server import WebThread
 from tests.scenario.helpdesk import Helpdesk
-from tests.scenario.web import LINK, OTHER, TECH, delivered, seed_school
+from tests.scenario.web import LINK, OTHER, TECH, delivered, seed_articles, seed_school
 
 CHROMIUM = os.environ.get("MAILBOT_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("MAILBOT_TEST_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -149,6 +150,21 @@ def test_a_technician_signs_in_by_mail_and_reads_the_desk(browser_factory, serve
     assert "Changer le toner" in days[1].text and "Check the cable" in days[2].text
     _shot(driver, "web-planning.png")
 
+    # "Rechercher une solution" on the ticket: the knowledge base searched with its title
+    seed_articles(helpdesk)
+    driver.get(f"{base}/tickets/1")
+    driver.find_element(By.LINK_TEXT, "Rechercher une solution").click()
+    _until(driver, lambda d: "/kb?q=" in d.current_url)
+    found = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".kb-result .head a")]
+    assert sorted(found) == ["Imprimante bloquée", "Imprimante hors ligne"]  # the draft too
+    assert driver.find_elements(By.CSS_SELECTOR, ".kb-result mark")
+    _shot(driver, "web-kb.png")
+    driver.find_element(By.LINK_TEXT, "Imprimante hors ligne").click()
+    _until(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Imprimante hors ligne")
+    publish = driver.find_element(By.PARTIAL_LINK_TEXT, "#kb publish").get_attribute("href")
+    assert publish.startswith("mailto:helpdesk@lycee.example?") and publish.endswith("%23kb%20publish%202")
+    _shot(driver, "web-kb-article.png")
+
 
 def test_a_requester_sees_only_their_requests_and_gets_404_for_another_ticket(browser_factory, served):
     from selenium.webdriver.common.by import By
@@ -166,3 +182,15 @@ def test_a_requester_sees_only_their_requests_and_gets_404_for_another_ticket(br
     assert driver.execute_script("return window.innerWidth") == 390
     assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
     _shot(driver, "web-requester-phone.png")
+
+    # the search box of the page: published articles only, a draft's page is "not found"
+    seed_articles(helpdesk)
+    driver.get(f"{base}/requests")
+    box = driver.find_element(By.CSS_SELECTOR, "header form.kb-search input[name=q]")
+    box.send_keys("imprimante")
+    box.submit()
+    _until(driver, lambda d: "/kb?q=imprimante" in d.current_url)
+    assert [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".kb-result .head a")] == ["Imprimante bloquée"]
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+    driver.get(f"{base}/kb/2")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Page not found"

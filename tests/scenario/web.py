@@ -93,3 +93,28 @@ def seed_school(helpdesk: Helpdesk) -> None:
     helpdesk.send(TECH2, "Re: [Ticket #4] Keyboard", "#task todo 0h30 @ 02/12/2026 10h00 Check the cable")
     helpdesk.clock.advance(minutes=5)
     helpdesk.new_mails()
+
+
+HOSTILE_TITLE = 'Pronote <script>alert("titre")</script>'
+HOSTILE_TEXT = 'Mot de passe Pronote oublié <img src=x onerror=alert("texte")> : le réinitialiser depuis l\'ENT.'
+
+
+def _article(helpdesk: Helpdesk, subject: str, solution: str, category: str) -> None:
+    """Loïc asks, Camille solves with `#kb CATEGORY`: a draft article titled like the ticket."""
+    helpdesk.send(PROF, subject, "Bonjour, pouvez-vous regarder ?")
+    ticket_id = max(t["id"] for t in helpdesk.cli_json("tickets", "list"))
+    helpdesk.send(TECH, f"Re: [Ticket #{ticket_id}] {subject}", f"#solve\n#kb {category}\n{solution}")
+    helpdesk.clock.advance(minutes=1)
+
+
+def seed_articles(helpdesk: Helpdesk) -> None:
+    """After seed_school, three articles saved by Camille from solved tickets (#5–#7):
+    #1 published (paper jam), #2 a draft (printer offline), #3 published, with HTML in its
+    title and text (HOSTILE_TITLE, HOSTILE_TEXT)."""
+    _article(helpdesk, "Imprimante bloquée", "En cas de bourrage papier, ouvrir le capot arrière et retirer "
+             "la feuille coincée.", "Imprimantes")
+    _article(helpdesk, "Imprimante hors ligne", "Redémarrer l'imprimante, puis vérifier son câble réseau.",
+             "Imprimantes")
+    _article(helpdesk, HOSTILE_TITLE, HOSTILE_TEXT, "Pronote")
+    helpdesk.send(TECH, "Publication", "#kb publish 1\n#kb publish 3")
+    helpdesk.new_mails()
