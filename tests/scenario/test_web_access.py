@@ -2,19 +2,8 @@
 A requester reads only their own tickets, never a private followup or task, and never a
 document of another ticket: anything else is the same 404 as a ticket that does not exist."""
 
-import pytest
 
-from tests.scenario.helpdesk import Helpdesk
-from tests.scenario.web import OTHER, PROF, TECH, client, seed_school, signed_in, text_of
-
-
-@pytest.fixture
-def school(tmp_path):
-    """The school's helpdesk: new tickets go to the Réseau group (MAILBOT_DEFAULT_GROUP)."""
-    helpdesk = Helpdesk(tmp_path, default_group="Réseau")
-    seed_school(helpdesk)
-    yield helpdesk
-    helpdesk.close()
+from tests.scenario.web import OTHER, PROF, TECH, client, signed_in, text_of
 
 
 def _document_url(browser, ticket_id):

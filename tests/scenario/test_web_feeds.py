@@ -6,22 +6,11 @@ import re
 from datetime import UTC, datetime
 
 import feedparser
-import pytest
 from icalendar import Calendar
 
-from tests.scenario.helpdesk import Helpdesk
-from tests.scenario.web import PROF, TECH, seed_school, signed_in
+from tests.scenario.web import PROF, TECH, signed_in
 
 FEED = re.compile(r"http://desk\.lycee\.example/feeds/[A-Za-z0-9_-]+/[a-z]+\.(?:rss|atom|ics)")
-
-
-@pytest.fixture
-def school(tmp_path):
-    """The school's helpdesk: new tickets go to the Réseau group (MAILBOT_DEFAULT_GROUP)."""
-    helpdesk = Helpdesk(tmp_path, default_group="Réseau")
-    seed_school(helpdesk)
-    yield helpdesk
-    helpdesk.close()
 
 
 def _feed_urls(browser):

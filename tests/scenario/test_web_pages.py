@@ -5,19 +5,7 @@ approve/refuse links, and the week's planning."""
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pytest
-
-from tests.scenario.helpdesk import Helpdesk
-from tests.scenario.web import OTHER, PROF, TECH, TECH2, seed_school, signed_in, text_of
-
-
-@pytest.fixture
-def school(tmp_path):
-    """The school's helpdesk: new tickets go to the Réseau group (MAILBOT_DEFAULT_GROUP)."""
-    helpdesk = Helpdesk(tmp_path, default_group="Réseau")
-    seed_school(helpdesk)
-    yield helpdesk
-    helpdesk.close()
+from tests.scenario.web import OTHER, PROF, TECH, TECH2, signed_in, text_of
 
 
 def _mailtos(html):
