@@ -27,15 +27,20 @@ def test_migrations_create_every_table_index_and_column_of_the_models(tmp_path):
 
 
 def test_the_migrations_are_one_chain_that_goes_down_and_up_again(tmp_path):
-    """0001 → … → 0004 (knowledge base) → 0005 (inventory) → 0006 (web desk): one head, and every
-    step reversible."""
+    """0001 → … → 0004 (knowledge base) → 0005 (inventory) → 0006 (web desk) → …: one head, the
+    one the application checks for, every file a step of the chain, and every step reversible."""
     from alembic import command
+
+    from mailbot.workflow.db import HEAD_REVISION
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     script = ScriptDirectory.from_config(config)
-    assert [s.revision for s in script.walk_revisions("base", "heads")] == ["0006", "0005", "0004", "0003", "0002",
-                                                                                    "0001"]
+    chain = [s.revision for s in script.walk_revisions("base", "heads")]
+    files = sorted(path.name[:4] for path in (MIGRATIONS_DIR / "versions").glob("0*.py"))
+    assert chain == sorted(files, reverse=True)  # every file, newest first
+    assert [script.get_revision(r).down_revision for r in chain[:-1]] == chain[1:]  # one line, no branch
+    assert chain[0] == HEAD_REVISION and chain[-1] == "0001"
     db = Database(f"sqlite:///{tmp_path / 'chain.db'}")
     db.upgrade()
     with db.engine.begin() as connection:
