@@ -130,3 +130,35 @@ def test_jobs_on_sqlite_is_refused_naming_the_option(tmp_path):
     with pytest.raises(MailbotError, match=r"^--jobs: .*PostgreSQL"):
         ingest_sources(app, [str(folder)], jobs=2)
     app.close()
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+def test_a_batch_that_loses_a_deadlock_is_taken_again_mail_by_mail(postgres_url, tmp_path):
+    from unittest import mock
+
+    from sqlalchemy.exc import OperationalError
+
+    from mailbot.workflow.service import MailService
+    from tests.mails import a_mail
+
+    app = App(clean_settings(database_url=postgres_url, outbox_dir=tmp_path / "o", documents_dir=tmp_path / "d"))
+    app.ensure_schema()
+    real, lost = MailService.handle, []
+
+    def handle(self, session, parsed, raw, **kw):
+        if parsed.subject == "Imprimante" and not lost:  # the other process won, once
+            lost.append(parsed.subject)
+            raise OperationalError("INSERT INTO users …", {}, _Deadlock("deadlock detected"))
+        return real(self, session, parsed, raw, **kw)
+
+    with mock.patch.object(MailService, "handle", handle):
+        results = app.process_many([a_mail("Wifi"), a_mail("Imprimante"), a_mail("ENT")])
+
+    assert lost and [r.outcome for r in results] == ["ticket", "ticket", "ticket"]
+    with app.db.transaction() as session:
+        assert sorted(session.scalars(select(Ticket.title))) == ["ENT", "Imprimante", "Wifi"]
+        assert session.scalar(select(func.count()).select_from(ProcessedMail)) == 3
+    app.close()
