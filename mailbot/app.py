@@ -45,6 +45,15 @@ def _first_line(reason: object) -> str:
     return " ".join(lines[0].split())[:300] if lines else ""
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost to another
+# one (two intake processes, `mailbot ingest --jobs`); the same work in a new transaction goes in.
+LOST_TO_ANOTHER_TRANSACTION = frozenset({"40P01", "40001"})
+
+
+def lost_to_another_transaction(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in LOST_TO_ANOTHER_TRANSACTION
+
+
 Clock = Callable[[], datetime]
 
 
@@ -173,8 +182,11 @@ class App:
                 log.warning("mail %s: database conflict (%s); trying once more", parsed.mail_key,
                             _first_line(exc.orig or exc))
                 continue
-            except OperationalError:
-                raise
+            except OperationalError as exc:
+                if attempt == tries or not lost_to_another_transaction(exc):
+                    raise
+                log.warning("mail %s: %s; trying once more", parsed.mail_key, _first_line(exc.orig))
+                continue
             except Exception as exc:  # noqa: BLE001 - recorded as failed; the next mails go on
                 return self._handling_failed(exc, raw, mailbox, parsed, now)
             self.enqueue(pending)
@@ -236,6 +248,12 @@ class App:
                 pending = [row.id for row in rows if row.status == "pending"]
         except IntegrityError:
             # another process committed one of these mails meanwhile: take them one by one
+            return [self.process(raw, mailbox, service=service) for raw in raws]
+        except OperationalError as exc:
+            if not lost_to_another_transaction(exc):
+                raise
+            # a deadlock with another intake process: nothing of the batch is kept, one by one now
+            log.warning("batch of %d mail(s): %s; taking them one by one", len(raws), _first_line(exc.orig))
             return [self.process(raw, mailbox, service=service) for raw in raws]
         log.info("batch of %d mail(s) committed", len(raws))
         self.enqueue(pending)

@@ -126,11 +126,14 @@ def poll(once: Annotated[bool, typer.Option("--once", help="One pass, then exit.
 @cli.command()
 def ingest(files: Annotated[list[str] | None, typer.Argument(metavar="FILE",
                                                              help="Files, folders or - for stdin.")] = None,
+           jobs: Annotated[int, typer.Option("--jobs", metavar="N", min=1,
+                                             help="Processes in parallel (PostgreSQL only): the mails are "
+                                                  "split by thread, each thread in order.")] = 1,
            ) -> None:
     """Process raw RFC 822 mails from files or stdin, in order."""
     from mailbot.runner import ingest_sources
 
-    failures = ingest_sources(make_app(), files or ["-"])
+    failures = ingest_sources(make_app(), files or ["-"], jobs=jobs)
     raise typer.Exit(1 if failures else 0)
 
 

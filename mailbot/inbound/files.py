@@ -42,6 +42,38 @@ def _iterate(paths: list[str]) -> Iterator[tuple[str, bytes]]:
             yield str(file), _as_mail(str(file), file.read_bytes())
 
 
+def mail_files(paths: list[str]) -> list[Path]:
+    """The files `iter_sources` would read, in the same order (no stdin); a path that does not
+    exist raises FileNotFoundError, as there."""
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
+    return [file for path in paths for file in _files(Path(path))]
+
+
+HEAD_CHUNK = 65536
+
+
+def read_head(file: Path, limit: int = 16 * HEAD_CHUNK) -> bytes:
+    """The start of a mail file up to its first empty line (at most `limit` bytes); an Outlook
+    .msg file is read whole and given as its mail."""
+    with file.open("rb") as handle:
+        data = handle.read(HEAD_CHUNK)
+        if outlook.is_outlook_msg(data):
+            return _as_mail(str(file), data + handle.read())
+        while b"\n\n" not in data and b"\r\n\r\n" not in data and len(data) < limit:
+            more = handle.read(HEAD_CHUNK)
+            if not more:
+                break
+            data += more
+    return data
+
+
+def read_mail(file: Path) -> bytes:
+    """One mail file's bytes, as `iter_sources` gives them."""
+    return _as_mail(str(file), file.read_bytes())
+
+
 def _as_mail(name: str, raw: bytes) -> bytes:
     if not outlook.is_outlook_msg(raw):
         return raw

@@ -51,3 +51,12 @@ def count_technicians(session: Session) -> int:
 def user_json(user: User) -> dict[str, Any]:
     return {"email": user.email, "name": user.name, "technician": user.is_technician,
             "group": user.group.name if user.group else None, "language": user.language}
+
+
+def known_emails(session: Session, emails: set[str], chunk: int = 1000) -> set[str]:
+    """Those of these (lower-case) addresses that belong to a user already."""
+    wanted = sorted(emails)
+    found: set[str] = set()
+    for start in range(0, len(wanted), chunk):
+        found.update(session.scalars(select(User.email).where(User.email.in_(wanted[start:start + chunk]))))
+    return found

@@ -136,3 +136,19 @@ def test_tickets_list_and_users_add_help_show_their_values(helpdesk):
 
 def test_mailbot_version(helpdesk):
     assert helpdesk.cli("--version") == f"mailbot {version('mailbot')}\n"
+
+
+def test_ingest_jobs_on_sqlite_is_refused_in_one_line_naming_the_option(helpdesk):
+    mail = helpdesk.tmp / "one.eml"
+    mail.write_bytes(b"From: prof@lycee.example\r\nTo: helpdesk@lycee.example\r\nSubject: Wifi\r\n\r\nPanne.\r\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env.update({"MAILBOT_DATABASE_URL": helpdesk.settings.database_url,
+                "MAILBOT_OUTBOX_DIR": str(helpdesk.settings.outbox_dir)})
+
+    done = subprocess.run([MAILBOT, "ingest", "--jobs", "2", str(mail)], cwd=helpdesk.tmp, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+    assert done.returncode == 1
+    assert done.stderr == ("mailbot: --jobs: more than 1 needs PostgreSQL (SQLite has a single writer); "
+                           "leave it out or use --jobs 1\n")
+    assert helpdesk.cli_json("tickets", "list") == []  # nothing was processed
