@@ -1,12 +1,20 @@
 """Measure 6: the web desk at one million tickets (the scale data set of measure 5, plus
 followups and tasks on the open tickets): the technician's home page, a ticket page and the RSS
 feed, served through the whole ASGI application in the process (Starlette's test client: routing,
-session, queries, templates), and the feed's conditional GET answering 304."""
+session, queries, templates), and the feed's conditional GET answering 304.
+
+`BENCH_WEB_KEEP=1` keeps the loaded database (`mailbot_bench_web_kept_1m`, or `_100k` with
+`--quick`) after the run and measures it again next time, after `mailbot db upgrade` (a new
+migration's indexes are built on the kept data, as on a school's server): the load alone takes
+minutes. Drop it with `DROP DATABASE`; without the variable every run starts from scratch."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 
@@ -99,22 +107,43 @@ def _serve(url: str, work, n: int) -> dict[str, float]:  # type: ignore[no-untyp
     return found
 
 
+@contextmanager
+def _database(n: int) -> Iterator[tuple[str, bool]]:
+    """(URL, whether it holds the data set already): a fresh database, or the kept one."""
+    if not os.environ.get("BENCH_WEB_KEEP"):
+        with pg.database("web") as url:
+            yield url, False
+        return
+    name = f"mailbot_bench_web_kept_{n // 1000}k" if n < 1_000_000 else "mailbot_bench_web_kept_1m"
+    with psycopg.connect(pg.ADMIN_DSN, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+    loaded = bool(exists) and pg.scalar(url, "SELECT to_regclass('tickets') IS NOT NULL "
+                                             "AND EXISTS (SELECT 1 FROM tickets)")
+    yield url, loaded
+
+
 def run(ctx: Context) -> None:
     n = 100_000 if ctx.quick else 1_000_000
     work = fresh_dir("web")
-    with pg.database("web") as url:
+    with _database(n) as (url, loaded):
         env = mailbot_env(work, database_url=url)
-        mailbot(["db", "upgrade"], env, work)
-        add_technicians(env, work, corpus.TECHNICIANS)
         started = time.perf_counter()
-        with psycopg.connect(pg.dsn(url), autocommit=True) as conn:
-            for statement in (LOAD.format(n=n, techs=TECHS) + MORE).split(";\n"):
-                if statement.strip():
-                    conn.execute(statement)
-            followups = conn.execute("SELECT count(*) FROM followups").fetchone()[0]
-            tasks = conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
-        print(f"  {n} tickets, {followups} followups, {tasks} tasks loaded in {time.perf_counter() - started:.0f} s",
-              flush=True)
+        mailbot(["db", "upgrade"], env, work)
+        if loaded:
+            print(f"  kept database, upgraded in {time.perf_counter() - started:.0f} s", flush=True)
+        else:
+            add_technicians(env, work, corpus.TECHNICIANS)
+            with psycopg.connect(pg.dsn(url), autocommit=True) as conn:
+                for statement in (LOAD.format(n=n, techs=TECHS) + MORE).split(";\n"):
+                    if statement.strip():
+                        conn.execute(statement)
+                followups = conn.execute("SELECT count(*) FROM followups").fetchone()[0]
+                tasks = conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
+            print(f"  {n} tickets, {followups} followups, {tasks} tasks loaded in "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)
         found = _serve(url, work, n)
     label = f"{n // 1000}k tickets" if n < 1_000_000 else "1M tickets"
     ctx.add(f"web home page at {label}", f"{ms(found['home'])} personal / {ms(found['global'])} global", "< 50 ms",

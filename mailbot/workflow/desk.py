@@ -22,6 +22,9 @@ from mailbot.workflow.states import Status
 
 # At most this many tickets per table; the count says how many there are in all.
 LIMIT = 50
+# Open: `_open` (neither solved nor closed), as lists of statuses; "in progress" is taken by someone.
+IN_PROGRESS_STATUSES = (Status.ASSIGNED.value, Status.PLANNED.value, Status.WAITING.value)
+OPEN_STATUSES = (Status.NEW.value, *IN_PROGRESS_STATUSES)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -34,13 +37,16 @@ def _counts(session: Session, model: type[Followup] | type[Task], ids: list[int]
     return {ticket_id: count for ticket_id, count in rows}
 
 
-def _table(session: Session, query: Select[int], limit: int) -> dict[str, Any]:
+def _table(session: Session, query: Select[int], limit: int, count: Select[int] | None = None) -> dict[str, Any]:
     """`{"count": N, "tickets": [row, …]}` for the ticket ids `query` selects, most recently
-    updated first; each row as the seed's columns: ID, requester, associated items, description
+    updated first; `count`, when given, counts the same tickets another way (`in_progress_count`).
+    Each row as the seed's columns: ID, requester, associated items, description
     (title, then the followup and task counts); items as `machines.item_values` (the template
     labels them in the reader's language)."""
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ids = list(session.scalars(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit)))
+    total = session.scalar(count if count is not None else select(func.count()).select_from(query.subquery())) or 0
+    # an empty table needs no second look (finding no row newest first reads them all again)
+    ids = list(session.scalars(query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))) \
+        if total else []
     loaded = {t.id: t for t in session.scalars(
         select(Ticket).options(selectinload(Ticket.items)).where(Ticket.id.in_(ids)))} if ids else {}
     followups, tasks = _counts(session, Followup, ids), _counts(session, Task, ids)
@@ -53,7 +59,7 @@ def _table(session: Session, query: Select[int], limit: int) -> dict[str, Any]:
                      "items": item_values(ticket),
                      "followups": followups.get(ticket.id, 0), "tasks": tasks.get(ticket.id, 0),
                      "updated_at": _iso(ticket.updated_at)})
-    return {"count": count, "tickets": rows}
+    return {"count": total, "tickets": rows}
 
 
 def _open() -> Any:
@@ -62,13 +68,26 @@ def _open() -> Any:
     return and_(Ticket.status != Status.CLOSED.value, Ticket.status != Status.SOLVED.value)
 
 
-def _involves(user: User) -> Any:
-    """`user` is the ticket's requester, one of its observers or one of its assignees."""
-    assigned = select(ticket_assignees.c.ticket_id).where(
+def _assigned(user: User) -> Select[Any]:
+    return select(ticket_assignees.c.ticket_id).where(
         ticket_assignees.c.user_id == user.id, ticket_assignees.c.ticket_id == Ticket.id)
-    observing = select(ticket_observers.c.ticket_id).where(
+
+
+def _observing(user: User) -> Select[Any]:
+    return select(ticket_observers.c.ticket_id).where(
         ticket_observers.c.user_id == user.id, ticket_observers.c.ticket_id == Ticket.id)
-    return or_(Ticket.requester_id == user.id, assigned.exists(), observing.exists())
+
+
+def _involves(user: User) -> Any:
+    """`user` is the ticket's requester, one of its observers or one of its assignees.
+
+    Each `EXISTS` carries an `OFFSET 0`, which changes nothing of its answer: without it
+    PostgreSQL answers an `EXISTS` under `OR` by reading all of the user's assignments into a
+    hash first (50,000 rows, 15 ms for a busy technician at 1M tickets), although the newest 50
+    open tickets are found after a hundred or two one-row lookups (0.4 ms); with it, it looks
+    each ticket up (docs/BENCHMARKS.md, the web desk)."""
+    return or_(Ticket.requester_id == user.id, _assigned(user).offset(0).exists(),
+               _observing(user).offset(0).exists())
 
 
 def in_progress_query(user: User) -> Select[int]:
@@ -77,11 +96,36 @@ def in_progress_query(user: User) -> Select[int]:
     return select(Ticket.id).where(_open(), _involves(user))
 
 
+def in_progress_count(user: User) -> Select[int]:
+    """How many tickets `in_progress_query` selects, counted as disjoint parts: the tickets in
+    progress `user` is assigned to, the new ones they are assigned to, the open ones they observe
+    without being assigned, those they asked for without either. The first two merge the user's
+    assignments (`ix_ticket_assignees_user`) with ticket ids in order (`ix_tickets_in_progress_id`,
+    `ix_tickets_status_id`); the last two are small. Filtering every open ticket by the three
+    conditions instead reads them all from the table (docs/BENCHMARKS.md, the web desk)."""
+    def assigned(status: Any) -> Any:
+        return select(func.count()).select_from(Ticket).join(
+            ticket_assignees, ticket_assignees.c.ticket_id == Ticket.id).where(
+            ticket_assignees.c.user_id == user.id, status).scalar_subquery()
+
+    open_ = Ticket.status.in_(OPEN_STATUSES)
+    observing = select(func.count()).select_from(Ticket).join(
+        ticket_observers, ticket_observers.c.ticket_id == Ticket.id).where(
+        ticket_observers.c.user_id == user.id, open_, ~_assigned(user).exists()).scalar_subquery()
+    asked = select(func.count()).select_from(Ticket).where(
+        Ticket.requester_id == user.id, open_, ~_assigned(user).exists(), ~_observing(user).exists()).scalar_subquery()
+    return select(assigned(Ticket.status.in_(IN_PROGRESS_STATUSES)) + assigned(Ticket.status == Status.NEW.value)
+                  + observing + asked)
+
+
 def to_handle_query(user: User) -> Select[int]:
     """Tickets à traiter: new tickets nobody has taken, of `user`'s group, or of everyone when
-    they have no group; those already in their own table (`_involves`) left out."""
+    they have no group; those already in their own table (`_involves`) left out — as nobody has
+    taken them, that leaves out the ones `user` asked for or observes. The new tickets' own index
+    (`ix_tickets_new`) holds all the columns this reads."""
     nobody = ~select(ticket_assignees.c.ticket_id).where(ticket_assignees.c.ticket_id == Ticket.id).exists()
-    query = select(Ticket.id).where(Ticket.status == Status.NEW.value, nobody, ~_involves(user))
+    query = select(Ticket.id).where(Ticket.status == Status.NEW.value, nobody, Ticket.requester_id != user.id,
+                                    ~_observing(user).exists())
     return query if user.group_id is None else query.where(Ticket.group_id == user.group_id)
 
 
@@ -90,7 +134,7 @@ def technician_desk(session: Session, user: User, now: datetime, *, limit: int =
     """The seed's personal view of `user`: `in_progress` and `to_handle` tables (see `_table`),
     and `planning`, the planned tasks of **Votre planning** in the `planning_days` from `now`
     (workflow/planning.py `coming_days`: `{"ticket_id", "title", "begin", "end", "content"}`)."""
-    return {"in_progress": _table(session, in_progress_query(user), limit),
+    return {"in_progress": _table(session, in_progress_query(user), limit, in_progress_count(user)),
             "to_handle": _table(session, to_handle_query(user), limit),
             "planning": coming_days(session, user.id, now, days=planning_days),
             "limit": limit}

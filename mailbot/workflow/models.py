@@ -89,6 +89,12 @@ class User(Base):
         return f"{self.name} <{self.email}>" if self.name else self.email
 
 
+# Tickets in progress (assigned, planned, waiting), as the partial index ix_tickets_in_progress_id
+# states it. New tickets stay out of it: with them, PostgreSQL counts "Tickets à traiter" in a
+# parallel scan of this index and of the table instead of reading the new tickets' own index.
+IN_PROGRESS_CONDITION = "status IN ('assigned', 'planned', 'waiting')"
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -98,6 +104,13 @@ class Ticket(Base):
         # the technicians' views: open tickets, most recently updated first
         Index("ix_tickets_open_updated", text("updated_at DESC"), text("id DESC"),
               postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")),
+        # the desk's "Tickets à traiter": new tickets, newest first, with what the table filters on
+        Index("ix_tickets_new", text("updated_at DESC"), text("id DESC"), "requester_id", "group_id",
+              postgresql_where=text("status = 'new'"), sqlite_where=text("status = 'new'")),
+        # the desk's "Vos tickets en cours" counted: the ids of tickets in progress in order, merged
+        # with an assignee's tickets (ix_ticket_assignees_user)
+        Index("ix_tickets_in_progress_id", "id", postgresql_where=text(IN_PROGRESS_CONDITION),
+              sqlite_where=text(IN_PROGRESS_CONDITION)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, select, union
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.errors import NotFound
-from mailbot.workflow.desk import in_progress_query, to_handle_query
+from mailbot.workflow.desk import IN_PROGRESS_STATUSES, in_progress_count, in_progress_query, to_handle_query
 from mailbot.workflow.machines import item_label, machine_json
-from mailbot.workflow.models import Document, Followup, Task, Ticket, User, ticket_assignees, ticket_observers
+from mailbot.workflow.models import Document, Followup, Task, Ticket, User, ticket_assignees
 from mailbot.workflow.states import Status
 from mailbot.workflow.tickets import user_by_email
 
@@ -137,8 +137,7 @@ def summary_json(ticket: Ticket) -> dict[str, Any]:
 
 # -- the desk's tables (SPEC §9), as plain values for the web desk and the mails ---------------
 
-IN_PROGRESS = (Status.ASSIGNED.value, Status.PLANNED.value, Status.WAITING.value)
-OPEN_STATUSES = (Status.NEW.value, *IN_PROGRESS)  # desk.py's `_open`: neither solved nor closed
+IN_PROGRESS = IN_PROGRESS_STATUSES
 DESK_VIEWS = ("personal", "group", "global", "all")
 
 
@@ -167,29 +166,15 @@ class DeskTable:
     rows: tuple[DeskRow, ...]
 
 
-def _involved_open(me: User) -> Any:
-    """The ids of the open tickets (desk.py's `_open`: new, assigned, planned, waiting) where `me`
-    is requester, observer or assignee, as a union of three indexed lookups: how “Vos tickets en
-    cours” is counted (desk.py's condition would read every open ticket to count them)."""
-    open_ = Ticket.status.in_(OPEN_STATUSES)
-    return union(
-        select(Ticket.id).join(ticket_assignees, ticket_assignees.c.ticket_id == Ticket.id)
-        .where(ticket_assignees.c.user_id == me.id, open_),
-        select(Ticket.id).join(ticket_observers, ticket_observers.c.ticket_id == Ticket.id)
-        .where(ticket_observers.c.user_id == me.id, open_),
-        select(Ticket.id).where(Ticket.requester_id == me.id, open_),
-    ).subquery()
-
-
 def _desk_filters(view: str, me: User) -> list[tuple[str, list[Any], Any]]:
     """The tables of a tab: key, conditions and, when counting them another way is cheaper, the
-    subquery of their ids (see docs/BEHAVIOUR.md, the web desk). The personal tab is the one of
-    the `#tickets` answer: its two tables are workflow/desk.py's queries."""
+    statement that counts them (see docs/BEHAVIOUR.md, the web desk). The personal tab is the one
+    of the `#tickets` answer: its two tables are workflow/desk.py's queries."""
     in_progress = Ticket.status.in_(IN_PROGRESS)
     new = Ticket.status == Status.NEW.value
     group = [Ticket.group_id == me.group_id] if me.group_id else [false()]
     if view == "personal":
-        return [("in_progress", [in_progress_query(me).whereclause], _involved_open(me)),
+        return [("in_progress", [in_progress_query(me).whereclause], in_progress_count(me)),
                 ("to_handle", [to_handle_query(me).whereclause], None)]
     if view == "group":
         return [("in_progress", [in_progress, *group], None), ("to_handle", [new, *group], None)]
@@ -200,10 +185,9 @@ def _desk_filters(view: str, me: User) -> list[tuple[str, list[Any], Any]]:
     raise ValueError(f"unknown view {view!r}: one of {', '.join(DESK_VIEWS)}")
 
 
-def _table(session: Session, key: str, conditions: list[Any], limit: int, ids_source: Any = None) -> DeskTable:
+def _table(session: Session, key: str, conditions: list[Any], limit: int, count: Any = None) -> DeskTable:
     ids_query = select(Ticket.id).where(*conditions)
-    counted = ids_source if ids_source is not None else ids_query.subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    total = session.scalar(count if count is not None else select(func.count()).select_from(ids_query.subquery())) or 0
     # every ticket: newest first, by the primary key (no index sorts all tickets by last change)
     order = (Ticket.id.desc(),) if key == "all" else (Ticket.updated_at.desc(), Ticket.id.desc())
     # an empty table needs no second look (finding no row newest first reads them all again)
@@ -213,7 +197,7 @@ def _table(session: Session, key: str, conditions: list[Any], limit: int, ids_so
 
 def desk_tables(session: Session, view: str, me: User, *, limit: int = 50) -> list[DeskTable]:
     """The tables of the home page's tab `view` (DESK_VIEWS) for technician `me`."""
-    return [_table(session, key, conditions, limit, ids) for key, conditions, ids in _desk_filters(view, me)]
+    return [_table(session, key, conditions, limit, count) for key, conditions, count in _desk_filters(view, me)]
 
 
 def requested_table(session: Session, me: User, *, limit: int = 100) -> DeskTable:

@@ -26,6 +26,13 @@ def test_migrations_create_every_table_index_and_column_of_the_models(tmp_path):
     db.dispose()
 
 
+DESK_INDEXES = {"ix_tickets_new", "ix_tickets_in_progress_id"}  # 0008
+
+
+def _ticket_indexes(connection) -> set[str]:
+    return {i["name"] for i in inspect(connection).get_indexes("tickets")}
+
+
 def test_the_migrations_are_one_chain_that_goes_down_and_up_again(tmp_path):
     """0001 → … → 0004 (knowledge base) → 0005 (inventory) → 0006 (web desk) → …: one head, the
     one the application checks for, every file a step of the chain, and every step reversible."""
@@ -45,8 +52,11 @@ def test_the_migrations_are_one_chain_that_goes_down_and_up_again(tmp_path):
     db.upgrade()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+        assert DESK_INDEXES & _ticket_indexes(connection) == set()
         command.downgrade(config, "0003")
         assert {"machines", "kb_revisions"} & set(inspect(connection).get_table_names()) == set()
         command.upgrade(config, "head")
         assert {"machines", "kb_revisions"} <= set(inspect(connection).get_table_names())
+        assert DESK_INDEXES <= _ticket_indexes(connection)
     db.dispose()
