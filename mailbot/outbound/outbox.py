@@ -211,7 +211,9 @@ class Outbox:
         recipient's notification, one of CONFIRMATIONS is all its recipient gets."""
         confirmed = frozenset((answer.ticket_id, answer.to) for answer in answers if answer.kind in CONFIRMATIONS)
         rows = self.record_events(session, events, now, confirmed)
-        for answer in answers:
+        # the answers to fold come last, so that they find the other answer of the mail too
+        # (a reply on a solved ticket: how to approve or refuse, then the attachment refused)
+        for answer in sorted(answers, key=lambda answer: answer.kind in FOLDED_ANSWERS):
             into = next((row for row in rows if answer.kind in FOLDED_ANSWERS and row.recipient == answer.to
                          and row.ticket_id == answer.ticket_id), None)
             if into is not None:

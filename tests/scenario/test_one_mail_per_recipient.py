@@ -79,3 +79,18 @@ def test_a_technician_closing_their_own_ticket_gets_the_confirmation_only(helpde
     [confirmation] = helpdesk.new_mails()
     assert (confirmation.to, confirmation.subject) == (TECH, "[Ticket #1] Licence du logiciel de géométrie")
     assert "Vos commandes ont été appliquées" in confirmation.text
+
+
+def test_a_reply_on_a_solved_ticket_with_a_refused_attachment_gets_one_answer(helpdesk):
+    helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician")
+    helpdesk.send(LOIC, "Tableau blanc", "Le logiciel ne s'installe pas.")
+    helpdesk.send(TECH, "Re: [Ticket #1] Tableau blanc", "#solve Logiciel réinstallé.")
+    helpdesk.new_mails()
+    send_with_attachments(helpdesk, "Re: [Ticket #1] Tableau blanc", ("setup.exe", b"MZ"))
+    to_loic = [m for m in helpdesk.new_mails() if m.to == LOIC]
+    assert len(to_loic) == 1, [m.subject for m in to_loic]
+    text = to_loic[0].text
+    assert helpdesk.show(1)["status"] == "solved"
+    # what a reply on a solved ticket gets (how to refuse), then the attachment refused
+    assert "Le ticket reste résolu." in text and "setup.exe" in text
+    assert text.index("Je refuse") < text.index("Cette pièce jointe n'a pas été enregistrée")
