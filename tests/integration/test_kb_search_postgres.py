@@ -2,6 +2,7 @@
 behaviour as on SQLite (tests/kb_cases.py)."""
 
 import pytest
+from sqlalchemy import inspect
 
 from mailbot.workflow.db import Database
 from tests.kb_cases import CASES
@@ -33,4 +34,8 @@ def test_the_migration_goes_down_and_up_again(db):
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0003")
+        assert "kb_revisions" not in inspect(connection).get_table_names()
+        assert "search_vector" not in {c["name"] for c in inspect(connection).get_columns("kb_articles")}
         command.upgrade(config, "head")
+        assert "kb_revisions" in inspect(connection).get_table_names()
+        assert "search_vector" in {c["name"] for c in inspect(connection).get_columns("kb_articles")}
