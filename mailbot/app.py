@@ -357,17 +357,17 @@ class App:
             waiting = digest.waiting_technicians(session, day)
         sent: list[str] = []
         for user_id in waiting:
-            pending: list[int] = []
             with self.db.transaction() as session:
                 user = session.get(User, user_id)
                 row = digest.claim(session, user_id, day, now) if user is not None else None
                 desk = digest.digest_view(session, user, now, day, tz) if user is not None and row else None
-                if user is not None and row is not None and desk is not None:
-                    notification = self.outbox.record_digest(session, user, desk, now)
-                    session.flush()
-                    row.notification_id = notification.id
-                    pending, sent = [notification.id], [*sent, user.email]
-            self.enqueue(pending)
+                if user is None or row is None or desk is None:
+                    continue  # another process has it, or nothing to read: the claim settles the day
+                notification = self.outbox.record_digest(session, user, desk, now)
+                session.flush()
+                row.notification_id = notification.id
+            sent.append(user.email)
+            self.enqueue([notification.id])
         if sent:
             log.info("morning digest for %s: %s", day.isoformat(), ", ".join(sent))
         return sent

@@ -169,9 +169,10 @@ class Outbox:
         """Who is told what of these events, each person once, in the order they are first told."""
         requester, observers = _person(ticket.requester), [_person(u) for u in ticket.observers]
         technicians = _technicians(session, ticket)
-        if any(event.kind == "ticket_created" for event in events):
+        if ticket.assignees and any(event.kind == "ticket_created" for event in events):
             # those told of a new ticket read all that the mail that opened it did (a technician's
-            # new mail with `#take`: workflow/opening.py), not only its creation
+            # new mail with `#take`: workflow/opening.py), not only its creation; with nobody
+            # assigned yet they are the technicians above already
             opening = _technicians(session, ticket, opening=True)
             technicians = [*opening, *(person for person in technicians if person not in opening)]
         told: dict[str, _Told] = {}
