@@ -215,11 +215,13 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
     errors: list[CommandError] = []
     kept: list[str] = []
     count = 0
+    article = _ArticleText()
     for number, raw in enumerate(text.splitlines(), 1):
-        m = _COMMAND_LINE.fullmatch(raw)
+        m = None if article.started(raw) else _COMMAND_LINE.fullmatch(raw)
         if m is None:
             kept.append(raw)
             continue
+        article.command_line(raw)
         count += 1
         line = raw.strip()
         if count > MAX_COMMAND_LINES:
@@ -243,6 +245,29 @@ def parse_commands(text: str, *, tz: ZoneInfo, now: datetime, names: frozenset[s
     commands, mail_errors = _check_together(commands, remaining)
     errors = sorted([*errors, *mail_errors], key=lambda e: e.line_number)
     return CommandParse(tuple(commands), tuple(errors), remaining)
+
+
+class _ArticleText:
+    """Below a `#kb edit N` line, once the article's title (the first line of text) has begun,
+    every line is the article's: a line starting with `#` there (`#include`, a shell comment)
+    is text, so an article's text survives the desk's prepared edit mail (docs/KB.md)."""
+
+    def __init__(self) -> None:
+        self.edit = self.begun = False
+
+    def command_line(self, line: str) -> None:
+        self.edit = self.edit or _is_kb_edit(line)
+
+    def started(self, line: str) -> bool:
+        if self.edit and not self.begun and line.strip() and _COMMAND_LINE.fullmatch(line) is None:
+            self.begun = True
+        return self.begun
+
+
+def _is_kb_edit(line: str) -> bool:
+    m = _COMMAND_LINE.fullmatch(line)
+    words = m[2].strip().removeprefix(":").split() if m else []
+    return line_spec(line) is SPECS["kb"] and bool(words) and KB_ACTIONS.get(_fold(words[0])) == "edit"
 
 
 def line_spec(line: str) -> CommandSpec | None:

@@ -157,3 +157,28 @@ def test_a_query_is_words_only_and_shown_back_as_text(school):
     assert "Imprimante bloquée" in text_of(odd.text)
     empty = text_of(camille.get("/kb", params={"q": '"*()'}).text)
     assert "Aucune fiche ne correspond." in empty
+
+
+def test_an_article_whose_text_has_lines_starting_with_a_hash_survives_the_prepared_edit_mail(school):
+    """The `#kb edit N` link writes the article under the command; once its title has begun, a
+    line of the article starting with `#` (a shell comment, `#include`, even `#hold`) is text."""
+    from mailbot.workflow.models import KbArticle
+
+    text = ("Sur le poste, éditer /etc/cups/cupsd.conf :\n#Listen localhost:631\nPort 631\n"
+            "#hold\n  #include <printers.conf>\nPuis redémarrer cups.")
+    with school.app.db.transaction() as session:
+        article = session.get(KbArticle, 1)
+        assert article is not None
+        article.content = text
+    camille = signed_in(school, TECH)
+    [href] = [h.replace("&amp;", "&") for h in re.findall(r'href="(mailto:[^"]+)"', camille.get("/kb/1").text)
+              if "#kb edit 1" in parse_qs(urlsplit(h.replace("&amp;", "&")).query)["body"][0]]
+    query = parse_qs(urlsplit(href).query)
+    body = query["body"][0].replace("Puis redémarrer cups.", "Puis redémarrer cups et imprimer un test.")
+    result = school.send(TECH, query["subject"][0], body)
+    assert (result.outcome, result.ticket_id) == ("answered", None)  # no ticket, no refused line
+    [answer] = school.new_mails()
+    assert "fiche n°\u00a01 remplacée" in answer.text
+    article_now = school.cli_json("kb", "show", "1")
+    assert article_now["title"] == "Imprimante bloquée"
+    assert article_now["content"] == text.replace("Puis redémarrer cups.", "Puis redémarrer cups et imprimer un test.")

@@ -41,6 +41,17 @@ def test_kb_edit_takes_the_mail_text_as_title_and_text():
     assert result.remaining_text == "Nouveau titre\nLa nouvelle procédure.\nSur deux lignes."
 
 
+def test_below_the_title_of_a_kb_edit_lines_starting_with_a_hash_are_the_articles_text():
+    """Commands may stand between `#kb edit N` and the title; from the title on, it is the article."""
+    result = parse("#kb edit 4\n#kb publish 4\n\nCups\n#Listen localhost:631\n#hold\n  #tache 1h\nFin.")
+    assert result.errors == ()
+    assert [(c.action, c.article_id) for c in only("#kb edit 4\n#kb publish 4\nCups\n#hold\nFin.")] == [
+        ("edit", 4), ("publish", 4)]
+    assert result.remaining_text == "Cups\n#Listen localhost:631\n#hold\n  #tache 1h\nFin."
+    # without `#kb edit`, the same lines are commands as ever
+    assert [e.line for e in parse("Cups\n#Listen localhost:631").errors] == ["#Listen localhost:631"]
+
+
 @pytest.mark.parametrize("text, reason", [
     ("#kb edit 4\nUn titre seul", "#kb edit needs the new title on the first line of the mail and the new text below it"),
     ("#kb edit\nTitre\nTexte", "#kb edit needs an article number, e.g. #kb edit 12"),
