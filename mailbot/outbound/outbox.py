@@ -26,6 +26,7 @@ from mailbot.outbound.notifications import (
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.machines import item_values
 from mailbot.workflow.models import Notification, ThreadMessage, Ticket, User
+from mailbot.workflow.tickets import user_by_email
 
 log = logging.getLogger("mailbot.outbox")
 
@@ -82,6 +83,18 @@ def _for(context: dict[str, Any], person: Person) -> dict[str, Any]:
         return context
     return {**context, "invitations": [invitation for invitation in context["invitations"]
                                        if str(invitation.get("technician", "")).lower() == person.email.lower()]}
+
+
+def _invited(session: Session, event: Event, audience: list[tuple[Person, str]]) -> list[tuple[Person, str]]:
+    """The technicians an invitation of the event is for whom its rules do not tell (a task
+    planned on a ticket they no longer have): they are told too, as a technician, so the CANCEL
+    reaches whoever got the REQUEST (the actor of a mail's commands reads theirs in the
+    confirmation, which replaces this row: `record_mail`'s `confirmed`)."""
+    told = {person.email.lower() for person, _ in audience}
+    invited = dict.fromkeys(str(invitation.get("technician", "")).lower()
+                            for invitation in event.context.get("invitations") or ())
+    users = [user_by_email(session, email) for email in invited if email and email not in told]
+    return [(_person(user), "technician") for user in users if user is not None]
 
 
 @dataclass
@@ -179,8 +192,9 @@ class Outbox:
         for event in events:
             actor = session.get(User, event.actor_id) if event.actor_id else None
             actor_view = {"name": actor.name, "email": actor.email} if actor else None
-            for person, role in recipients(event.kind, private=event.private, actor_id=event.actor_id,
-                                           requester=requester, observers=observers, technicians=technicians):
+            audience = recipients(event.kind, private=event.private, actor_id=event.actor_id,
+                                  requester=requester, observers=observers, technicians=technicians)
+            for person, role in [*audience, *_invited(session, event, audience)]:
                 if person.email == self.policy.helpdesk_address or person.id in event.silent_for:
                     continue
                 entry = told.setdefault(person.email, _Told(person))

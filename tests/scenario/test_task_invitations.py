@@ -112,6 +112,26 @@ def test_the_requesters_approval_cancels_the_task_in_the_technicians_closing_not
     assert calendar_parts(mails[LOIC]) == []
 
 
+def test_the_cancel_reaches_the_technician_who_planned_even_when_the_closing_is_not_for_them(helpdesk):
+    """Camille plans a task on Sami's ticket (she is not an assignee: nobody tells her of the
+    closing); when Sami closes it, the CANCEL reaches her anyway, in the closing notice."""
+    helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician")
+    helpdesk.cli("users", "add", SAM, "--name", "Sami Tech", "--technician")
+    helpdesk.send(f"Loïc Medori <{LOIC}>", "Ordinateur très lent", "L'ordinateur 203-02 est très lent.")
+    helpdesk.send(SAM, "Re: [Ticket #1] Ordinateur très lent", "#take")
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", PLAN)
+    the_invitation({mail.to: mail for mail in helpdesk.new_mails()}[TECH], "REQUEST")
+    assert [a["email"] if isinstance(a, dict) else a for a in helpdesk.show(1)["assignees"]] == [SAM]
+    helpdesk.clock.advance(hours=2)
+    helpdesk.send(SAM, "Re: [Ticket #1] Ordinateur très lent", "#close Remplacé par un autre poste")
+
+    mails = {mail.to: mail for mail in helpdesk.new_mails()}
+    event = the_invitation(mails[TECH], "CANCEL")
+    assert (str(event["UID"]), int(event["SEQUENCE"])) == ("mailbot-task-1@lycee.example", 1)
+    assert "Remplacé par un autre poste" in mails[TECH].text  # the closing notice, as a technician reads it
+    assert calendar_parts(mails[SAM]) == [] and calendar_parts(mails[LOIC]) == []
+
+
 def test_a_ticket_closed_after_its_task_took_place_cancels_nothing(helpdesk):
     opened_and_taken(helpdesk)
     helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", PLAN)
