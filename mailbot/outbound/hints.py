@@ -1,14 +1,14 @@
 """The command hints of a technician's notification: the two or three commands that make sense
 in the ticket's current status, as plain lines in the recipient's language.
 
-Built from the two tables they describe: the command table (`parsers.commands.COMMANDS`, for
+Built from the two tables they describe: the command table (`parsers.command_table.COMMANDS`, for
 the words and the short help) and the status table (`workflow.states.TRANSITIONS`, for what
 is allowed from the status). A closed ticket has no hints.
 """
 
 from __future__ import annotations
 
-from mailbot.parsers.commands import COMMANDS, CommandSpec
+from mailbot.parsers.commands import SPECS, CommandSpec
 from mailbot.workflow.states import OPEN, TRANSITIONS, Status
 
 # The commands a hint may suggest, most useful first, each with the status-table action it
@@ -22,7 +22,6 @@ HINTED: tuple[tuple[str, str | None, str], ...] = (
     ("close", "close", "…"),
 )
 MAX_HINTS = 3
-_SPECS = {spec.name: spec for spec in COMMANDS}
 
 
 def _allowed(action: str | None, status: Status) -> bool:
@@ -47,5 +46,5 @@ def hint_lines(status: str, language: str, *, has_it: bool = False) -> tuple[str
             continue
         if _allowed(action, current):
             usage = f"#{name} {example}".rstrip()
-            lines.append(f"{usage} – {_short_help(_SPECS[name], language)}")
+            lines.append(f"{usage} – {_short_help(SPECS[name], language)}")
     return tuple(lines[:MAX_HINTS])

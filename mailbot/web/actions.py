@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from mailbot.parsers.commands import COMMANDS
+from mailbot.parsers.commands import SPECS
 from mailbot.workflow.states import OPEN, TRANSITIONS, Status
 
 ACTIONS: tuple[tuple[str, str | None, str], ...] = (
@@ -21,7 +21,6 @@ ACTIONS: tuple[tuple[str, str | None, str], ...] = (
     ("solve", "solve", "#solve "),
     ("close", "close", "#close "),
 )
-_SPECS = {spec.name: spec for spec in COMMANDS}
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def technician_actions(helpdesk: str, subject_tag: str, ticket_id: int, title: s
     for name, needed, body in ACTIONS:
         if not _allowed(needed, current):
             continue
-        spec = _SPECS[name]
+        spec = SPECS[name]
         text = spec.help_en if language == "en" else spec.help_fr
         actions.append(MailAction(f"#{name}", text.split(";")[0].split("(")[0].strip(),
                                   mailto(helpdesk, subject, body)))

@@ -7,8 +7,9 @@ The answer's context has a key per section of SECTIONS (None when not asked; `he
 the mail also changed something; otherwise the answer's kind is the first section asked, in
 the order of ANSWER_KINDS (its template and subject).
 
-A new reading command plugs in with its CommandSpec (`reads=True`, and `needs_ticket=False` to
-be answered in a new mail too), `handlers.on_read` in HANDLERS, a row of SECTIONS here, and a
+A new reading command plugs in with its CommandSpec (parsers/command_table.py: `reads=True`, and
+`needs_ticket=False` to be answered in a new mail too), its row `handlers.on_read` in
+workflow/registry.py, a row of SECTIONS here, and a
 template part (its answer kind is the section's name unless ANSWER_KINDS says otherwise; map it
 to the `asked` template in `outbound/render.TEMPLATE_OF`).
 """
@@ -31,7 +32,7 @@ from mailbot.workflow.models import Ticket, User
 
 @dataclass
 class Asked:
-    """Filled by the handlers of the reading commands, on the real pass."""
+    """Filled by the handlers of the reading commands."""
 
     commands: list[c.Command] = field(default_factory=list)  # in the order written
     document_ids: list[int] = field(default_factory=list)  # checked to belong to the ticket

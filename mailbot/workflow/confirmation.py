@@ -8,17 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mailbot.parsers import commands as c
+from mailbot.workflow import registry
 from mailbot.workflow.models import Ticket, User
-
-# command -> item kind (the template says it in words); None: shown through another item
-KINDS: dict[type[c.Command], str | None] = {
-    c.TaskCommand: "task", c.PrivateCommand: None, c.HoldCommand: "waiting", c.ResumeCommand: "resumed",
-    c.AssignCommand: "assigned", c.ObserverCommand: "observer", c.RequesterCommand: "requester",
-    c.SolveCommand: "solved", c.KbCommand: "kb",
-    c.CloseCommand: "closed", c.TypeCommand: "type", c.UrgencyCommand: "urgency", c.AssetCommand: "asset",
-    c.HelpCommand: None, c.DocCommand: None, c.DocumentsCommand: None, c.ShowCommand: None,
-    c.TicketsCommand: None, c.MyRequestsCommand: None, c.SearchCommand: None,  # answered in sections (workflow/asked.py)
-}
 
 
 def applied_items(commands: Sequence[c.Command], author: User, took: bool, followup: bool,
@@ -35,7 +26,7 @@ def applied_items(commands: Sequence[c.Command], author: User, took: bool, follo
     if took:
         items.append({"kind": "taken"})
     for cmd in commands:
-        kind = KINDS.get(type(cmd))
+        kind = registry.of(cmd).confirms  # the item's kind, said in words by the template
         if kind is None:
             continue
         item: dict[str, Any] = {"kind": kind}

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # The newest migration. Checked against Alembic by a test; lets a command that finds the schema
@@ -41,6 +41,22 @@ def make_engine(url: str) -> Engine:
     # that mail or notification is tried again by the usual paths (IMAP backoff, SMTP 451,
     # the outbox relay).
     return create_engine(url)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[SessionTransaction]:
+    """A SAVEPOINT in the session's transaction, released at the end unless the caller rolled
+    back what it yields (a mail's commands, all or nothing: workflow/technician.py).
+
+    On SQLite the transaction is opened first when it is not yet (`BEGIN IMMEDIATE`, as in
+    `Database.batch_transaction`): the sqlite3 module opens one only before a write, and a
+    SAVEPOINT said outside a transaction would open one that its RELEASE commits."""
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection()
+        if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested() as nested:
+        yield nested
 
 
 class Database:

@@ -1,13 +1,14 @@
-"""One handler per technician command (SPEC §4), in a table keyed by command type.
+"""The action of each technician command (SPEC §4): one handler per command, joined to the
+command's description (parsers/command_table.py) by workflow/registry.py.
 
-Every handler runs twice: first on a dry run that only follows the status and checks each
-command (so that all errors are found before anything changes), then for real. A handler
-raises `Refused(reason)` when its command cannot be applied: `Refused(because("code", …))` for a reason of the table in
+A handler applies its command to the ticket at once. The commands of one mail run in a
+savepoint (workflow/technician.py): every one of them runs, so that every refusal is found,
+and the savepoint is rolled back when any was refused — all or nothing. A handler raises
+`Refused(reason)` when its command cannot be applied: `Refused(because("code", …))` for a reason of the table in
 `parsers/reasons.py` (said in the technician's language), or `Refused("English text")`, shown as is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,27 +39,27 @@ class CommandContext:
     remaining_text: str
     private: bool
     autoclose_hours: float
-    dry: bool = True
-    status: str = ""
+    received_status: str  # the ticket's status when the mail came, as its writer saw it
     events: list[Event] = field(default_factory=list)
     asked: Asked = field(default_factory=Asked)  # what the reading commands asked for (answered once)
     machines: dict[int, dict[str, Any]] = field(default_factory=dict)  # #asset line -> the machine it named
     results: dict[int, dict[str, Any]] = field(default_factory=dict)  # #kb line -> the article, for the confirmation
     opened: bool = False  # the ticket was opened by this very mail (workflow/opening.py)
 
+    @property
+    def status(self) -> str:
+        return self.ticket.status
+
     def move(self, action: str, why: str) -> None:
-        """Follow a status action; on the real pass, apply it with its history line."""
+        """Apply a status action with its history line, refused when the status does not allow it."""
         try:
-            target = states.next_status(action, self.status)
-        except Exception as exc:
-            raise Refused(because("not_allowed_in_status", status=self.status)) from exc
-        if not self.dry:
-            acts.move(self.ticket, action, by=self.author, why=why, now=self.now)
-        self.status = str(target)
+            states.next_status(action, self.ticket.status)
+        except states.TransitionError as exc:
+            raise Refused(because("not_allowed_in_status", status=self.ticket.status)) from exc
+        acts.move(self.ticket, action, by=self.author, why=why, now=self.now)
 
     def event(self, kind: str, private: bool = False, **context: Any) -> None:
-        if not self.dry:
-            self.events.append(Event(kind, self.ticket.id, self.author.id, private=private, context=context))
+        self.events.append(Event(kind, self.ticket.id, self.author.id, private=private, context=context))
 
     def technician(self, email: str | None) -> User:
         if email is None:
@@ -76,15 +77,13 @@ def _iso(value: datetime | None) -> str | None:
 def assign(ctx: CommandContext, user: User, why: str) -> None:
     if ctx.status == Status.NEW:
         ctx.move("assign", why)
-    if not ctx.dry and all(a.id != user.id for a in ctx.ticket.assignees):
+    if all(a.id != user.id for a in ctx.ticket.assignees):
         ctx.ticket.assignees.append(user)
 
 
 def on_task(cmd: c.TaskCommand, ctx: CommandContext) -> None:
     if cmd.begin is not None and ctx.status in (Status.NEW, Status.ASSIGNED):
         ctx.move("plan", f"task planned for {cmd.begin.isoformat()}")
-    if ctx.dry:
-        return
     text = cmd.description or ctx.remaining_text
     task = Task(author_id=ctx.author.id, content=text, state=cmd.state, duration_minutes=cmd.duration_minutes,
                 begin=cmd.begin, end=cmd.end, private=ctx.private, created_at=ctx.now)
@@ -101,7 +100,7 @@ def on_task(cmd: c.TaskCommand, ctx: CommandContext) -> None:
 def on_hold(cmd: c.HoldCommand, ctx: CommandContext) -> None:
     if ctx.status != Status.WAITING:
         ctx.move("hold", cmd.reason or "on hold")
-    if not ctx.dry and cmd.reason:
+    if cmd.reason:
         acts.add_followup(ctx.ticket, author=ctx.author, content=cmd.reason, private=ctx.private,
                           source="command", now=ctx.now)
     ctx.event("status_waiting", private=ctx.private, text=cmd.reason)
@@ -115,7 +114,7 @@ def resume_action(ticket: Ticket) -> str:
 
 def on_resume(cmd: c.ResumeCommand, ctx: CommandContext) -> None:
     if ctx.status != Status.WAITING:
-        raise Refused(because("not_waiting", status=ctx.ticket.status))
+        raise Refused(because("not_waiting", status=ctx.received_status))
     ctx.move(resume_action(ctx.ticket), "resumed")
 
 
@@ -125,8 +124,6 @@ def on_assign(cmd: c.AssignCommand, ctx: CommandContext) -> None:
 
 
 def on_observer(cmd: c.ObserverCommand, ctx: CommandContext) -> None:
-    if ctx.dry:
-        return
     user = acts.user_by_email(ctx.session, cmd.email)
     if user is None:
         from mailbot.parsers.types import Address
@@ -140,8 +137,6 @@ def on_requester(cmd: c.RequesterCommand, ctx: CommandContext) -> None:
     """The ticket a technician's new mail opened is someone else's (a call taken for them)."""
     if not ctx.opened:
         raise Refused(because("requester_in_new_mail"))
-    if ctx.dry:
-        return
     user = acts.user_by_email(ctx.session, cmd.email)
     if user is None:
         from mailbot.parsers.types import Address
@@ -153,8 +148,6 @@ def on_requester(cmd: c.RequesterCommand, ctx: CommandContext) -> None:
 
 def on_solve(cmd: c.SolveCommand, ctx: CommandContext) -> None:
     ctx.move("solve", "solution proposed")
-    if ctx.dry:
-        return
     text = cmd.text or ctx.remaining_text
     waiting = [s for s in ctx.ticket.solutions if s.status == "waiting"]
     if waiting:  # a second #solve replaces the solution still waiting for approval
@@ -170,28 +163,25 @@ def on_solve(cmd: c.SolveCommand, ctx: CommandContext) -> None:
 def on_kb(cmd: c.KbCommand, ctx: CommandContext) -> None:
     """#kb: the solution saved as a draft; #kb edit/publish/unpublish N: article N changed."""
     if cmd.action == "save":
-        if not ctx.dry:
-            solution = next(s for s in reversed(ctx.ticket.solutions) if s.status == "waiting")
-            saved = kb.save_article(ctx.session, title=ctx.ticket.title, content=solution.content,
-                                    ticket_id=ctx.ticket.id, author_id=ctx.author.id, now=ctx.now,
-                                    category=cmd.category)
-            ctx.results[cmd.line_number] = {"article_id": saved.id}
+        solution = next((s for s in reversed(ctx.ticket.solutions) if s.status == "waiting"), None)
+        if solution is None:  # its #solve was refused: the whole mail is
+            return
+        saved = kb.save_article(ctx.session, title=ctx.ticket.title, content=solution.content,
+                                ticket_id=ctx.ticket.id, author_id=ctx.author.id, now=ctx.now,
+                                category=cmd.category)
+        ctx.results[cmd.line_number] = {"article_id": saved.id}
         return
-    result = article_action(cmd, ctx.session, ctx.author, ctx.now, ctx.remaining_text, dry=ctx.dry)
-    if result is not None:
-        ctx.results[cmd.line_number] = result
+    ctx.results[cmd.line_number] = article_action(cmd, ctx.session, ctx.author, ctx.now, ctx.remaining_text)
 
 
-def article_action(cmd: c.KbCommand, session: Session, author: User, now: datetime, remaining_text: str,
-                   *, dry: bool) -> dict[str, Any] | None:
+def article_action(cmd: c.KbCommand, session: Session, author: User, now: datetime,
+                   remaining_text: str) -> dict[str, Any]:
     """#kb edit/publish/unpublish N, which need no ticket (also run by workflow/ticketless.py):
-    refused when article N does not exist; on the real pass, what the confirmation says of it."""
+    refused when article N does not exist; what the confirmation says of it."""
     assert cmd.article_id is not None
     article = session.get(KbArticle, cmd.article_id)
     if article is None:
         raise Refused(because("no_such_article", number=cmd.article_id))
-    if dry:
-        return None
     if cmd.action == "edit":
         title, content = c.kb_title_and_text(remaining_text)
         kb.edit(article, title=title[:500], content=content, by=author, now=now)
@@ -203,21 +193,19 @@ def article_action(cmd: c.KbCommand, session: Session, author: User, now: dateti
 
 def on_close(cmd: c.CloseCommand, ctx: CommandContext) -> None:
     ctx.move("close", cmd.text or "closed by a technician")
-    if not ctx.dry and cmd.text:
+    if cmd.text:
         acts.add_followup(ctx.ticket, author=ctx.author, content=cmd.text, private=ctx.private,
                           source="command", now=ctx.now)
     ctx.event("closed", text=cmd.text, automatic=False,
-              invitations=[] if ctx.dry else planning.cancellations(ctx.ticket, ctx.now))
+              invitations=planning.cancellations(ctx.ticket, ctx.now))
 
 
 def on_type(cmd: c.TypeCommand, ctx: CommandContext) -> None:
-    if not ctx.dry:
-        ctx.ticket.type = cmd.value
+    ctx.ticket.type = cmd.value
 
 
 def on_urgency(cmd: c.UrgencyCommand, ctx: CommandContext) -> None:
-    if not ctx.dry:
-        ctx.ticket.urgency = cmd.value
+    ctx.ticket.urgency = cmd.value
 
 
 def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
@@ -226,23 +214,20 @@ def on_asset(cmd: c.AssetCommand, ctx: CommandContext) -> None:
         item = machines.linked_item(ctx.ticket, cmd.name)
         if item is None:
             raise Refused(because("machine_not_linked", name=cmd.name))
-        if not ctx.dry:
-            ctx.ticket.items.remove(item)
-            ctx.machines[cmd.line_number] = {"type": item.machine.type if item.machine else None, "name": item.name}
+        ctx.ticket.items.remove(item)
+        ctx.machines[cmd.line_number] = {"type": item.machine.type if item.machine else None, "name": item.name}
         return
     try:
         machine = machines.find(ctx.session, cmd.name)
     except machines.UnknownMachine as exc:
         raise Refused(exc.reason) from exc
-    if not ctx.dry:
-        machines.link(ctx.ticket, machine)
-        ctx.machines[cmd.line_number] = {"type": machine.type, "name": machine.name}
+    machines.link(ctx.ticket, machine)
+    ctx.machines[cmd.line_number] = {"type": machine.type, "name": machine.name}
 
 
 def on_read(cmd: c.Command, ctx: CommandContext) -> None:
     """#show, #tickets, #mesdemandes, #help, #search: given in the mail's one answer (workflow/asked.py)."""
-    if not ctx.dry:
-        ctx.asked.commands.append(cmd)
+    ctx.asked.commands.append(cmd)
 
 
 def on_doc(cmd: c.DocCommand, ctx: CommandContext) -> None:
@@ -251,40 +236,14 @@ def on_doc(cmd: c.DocCommand, ctx: CommandContext) -> None:
         raise Refused(because("no_such_document", number=str(cmd.number)))
     if document.ticket_id != ctx.ticket.id:
         raise Refused(because("document_of_another_ticket", number=str(cmd.number), ticket=str(document.ticket_id)))
-    if not ctx.dry:
-        ctx.asked.documents = True
-        ctx.asked.document_ids.append(document.id)
+    ctx.asked.documents = True
+    ctx.asked.document_ids.append(document.id)
 
 
 def on_documents(cmd: c.DocumentsCommand, ctx: CommandContext) -> None:
-    if not ctx.dry:
-        ctx.asked.documents = True
-        ctx.asked.document_ids += [document.id for document in ctx.ticket.documents]
+    ctx.asked.documents = True
+    ctx.asked.document_ids += [document.id for document in ctx.ticket.documents]
 
 
 def on_nothing(cmd: c.Command, ctx: CommandContext) -> None:
     """#private and #kb-alone act through other commands."""
-
-
-HANDLERS: dict[type[c.Command], Callable[[Any, CommandContext], None]] = {
-    c.TaskCommand: on_task,
-    c.PrivateCommand: on_nothing,
-    c.HoldCommand: on_hold,
-    c.ResumeCommand: on_resume,
-    c.AssignCommand: on_assign,
-    c.ObserverCommand: on_observer,
-    c.RequesterCommand: on_requester,
-    c.SolveCommand: on_solve,
-    c.KbCommand: on_kb,
-    c.CloseCommand: on_close,
-    c.TypeCommand: on_type,
-    c.UrgencyCommand: on_urgency,
-    c.AssetCommand: on_asset,
-    c.DocCommand: on_doc,
-    c.DocumentsCommand: on_documents,
-    c.ShowCommand: on_read,
-    c.TicketsCommand: on_read,
-    c.MyRequestsCommand: on_read,
-    c.HelpCommand: on_read,
-    c.SearchCommand: on_read,
-}

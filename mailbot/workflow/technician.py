@@ -17,13 +17,15 @@ from mailbot.parsers.authresults import vouched
 from mailbot.parsers.reasons import Reason, because, plain
 from mailbot.parsers.signoff import name_parts
 from mailbot.parsers.types import ParsedMessage
+from mailbot.workflow import registry
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.asked import answer_context, answer_kind
 from mailbot.workflow.attachments import attach
 from mailbot.workflow.autoclose import close_automatically
 from mailbot.workflow.confirmation import applied_items, summary
+from mailbot.workflow.db import savepoint
 from mailbot.workflow.events import Answer, Event
-from mailbot.workflow.handlers import HANDLERS, CommandContext, Refused, resume_action
+from mailbot.workflow.handlers import CommandContext, Refused, assign, resume_action
 from mailbot.workflow.intake import refused_attachments
 from mailbot.workflow.models import Ticket, User
 from mailbot.workflow.states import Status
@@ -83,13 +85,11 @@ class TechnicianReplies:
                 errors = [(cmd.line_number, cmd.line, refused) for cmd in parse.commands]
         ctx = self._context(session, ticket, user, now, parse)
         ctx.opened = opened
+        had_it = any(a.id == user.id for a in ticket.assignees)
         if not errors:
-            errors = self._run(parse, ctx)
+            errors = self._all_or_nothing(parse, ctx)
         if errors:
             return self._unprocessed(ticket, user, parsed, errors, now, opened=opened)
-        ctx.dry = False
-        had_it = any(a.id == user.id for a in ticket.assignees)
-        self._run(parse, ctx)
         events = ctx.events
         text = parse.remaining_text
         followup = bool(text and not parse.uses_remaining_text) and not opened  # opened: the text is the content
@@ -132,11 +132,9 @@ class TechnicianReplies:
             return None
         acts.remember_message(session, parsed.message_id, ticket)
         ctx = self._context(session, ticket, user, now, parse)
-        errors = self._run(parse, ctx)
+        errors = self._all_or_nothing(parse, ctx)
         if errors:
             return self._unprocessed(ticket, user, parsed, errors, now)
-        ctx.dry = False
-        self._run(parse, ctx)
         asked = answer_context(session, user, ticket, ctx.asked, now)
         kind = answer_kind(asked)
         assert kind is not None, "reading commands always ask for a section"
@@ -162,25 +160,33 @@ class TechnicianReplies:
         return CommandContext(session=session, ticket=ticket, author=user, now=now,
                               remaining_text=parse.remaining_text,
                               private=any(isinstance(cmd, c.PrivateCommand) for cmd in parse.commands),
-                              autoclose_hours=self.config.autoclose_hours, status=ticket.status)
+                              autoclose_hours=self.config.autoclose_hours, received_status=ticket.status)
 
-    def _run(self, parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, Reason]]:
-        """One pass over the commands; on the dry pass, collect every refusal."""
-        ctx.status = ctx.ticket.status
+    @staticmethod
+    def _all_or_nothing(parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, Reason]]:
+        """Apply every command in a savepoint, rolled back when any was refused: then nothing
+        of the mail's commands is left, and every refusal is returned."""
+        with savepoint(ctx.session) as commands:
+            errors = TechnicianReplies._run(parse, ctx)
+            if errors:
+                commands.rollback()
+        return errors
+
+    @staticmethod
+    def _run(parse: c.CommandParse, ctx: CommandContext) -> list[tuple[int, str, Reason]]:
+        """One pass over the commands, each applied at once; every refusal is collected."""
         # `#kb` (saving the solution) after #solve
         ordered = sorted(parse.commands, key=lambda cmd: isinstance(cmd, c.KbCommand) and cmd.action == "save")
         errors: list[tuple[int, str, Reason]] = []
         # reading commands and the knowledge-base ones (#kb publish N) leave the ticket as it is
         if not ctx.ticket.assignees and any(not c.spec_of(cmd).reads and cmd.touches_ticket for cmd in ordered) \
                 and not any(isinstance(cmd, c.AssignCommand) for cmd in ordered):
-            from mailbot.workflow.handlers import assign
-
             # the first command of a technician on an unassigned ticket takes it (SPEC §2)
             assign(ctx, ctx.author, f"taken by {ctx.author.email}")
         was_waiting = ctx.status == Status.WAITING
         for cmd in ordered:
             try:
-                HANDLERS[type(cmd)](cmd, ctx)
+                registry.run(cmd, ctx)
             except Refused as exc:
                 errors.append((cmd.line_number, cmd.line, exc.reason))
         leaves_waiting = not any(isinstance(cmd, (c.HoldCommand, c.ResumeCommand)) for cmd in ordered)

@@ -26,6 +26,7 @@ from mailbot.parsers.signoff import name_parts
 from mailbot.parsers.types import ParsedMessage
 from mailbot.workflow.asked import Asked, answer_context, answer_kind
 from mailbot.workflow.confirmation import applied_items
+from mailbot.workflow.db import savepoint
 from mailbot.workflow.events import Answer
 from mailbot.workflow.handlers import Refused, article_action
 from mailbot.workflow.models import User
@@ -48,16 +49,18 @@ class TicketlessCommands:
                                  names=name_parts(user.name, parsed.sender.name, user.email))
         if not self._answers(parse, user):
             return None
-        errors = sorted([*((e.line_number, e.line, e.why) for e in parse.errors),
-                         *self._articles(session, parse, user, now, dry=True)], key=lambda error: error[0])
+        results: dict[int, dict[str, Any]] = {}
+        with savepoint(session) as changes:  # all or nothing: rolled back when a line is refused
+            errors = sorted([*((e.line_number, e.line, e.why) for e in parse.errors),
+                             *self._articles(session, parse, user, now, results)], key=lambda error: error[0])
+            if errors:
+                changes.rollback()
         if errors:
             answer = Answer("command_errors", to=user.email, ticket_id=None, language=user.language,
                             context={"errors": [{"line_number": n, "line": line, "reason": why.text("en"),
                                                  "why": why.to_json()} for n, line, why in errors],
                                      "help": c.help_text(user.language or "fr")})
             return MailResult("answered", None, f"{len(errors)} command line(s) refused", answers=[answer])
-        results: dict[int, dict[str, Any]] = {}
-        self._articles(session, parse, user, now, dry=False, results=results)
         reading = [cmd for cmd in parse.commands if c.spec_of(cmd).reads]
         context = answer_context(session, user, None, Asked(commands=reading), now)
         said = "commands without a ticket answered: " + " ".join(f"#{cmd.command}" for cmd in parse.commands)
@@ -72,21 +75,18 @@ class TicketlessCommands:
                                                                   language=user.language, context=context)])
 
     @staticmethod
-    def _articles(session: Session, parse: c.CommandParse, user: User, now: datetime, *, dry: bool,
-                  results: dict[int, dict[str, Any]] | None = None) -> list[tuple[int, str, Reason]]:
-        """Run the `#kb edit/publish/unpublish N` lines (in the mail's order); on the dry pass,
-        the refused ones (no such article)."""
+    def _articles(session: Session, parse: c.CommandParse, user: User, now: datetime,
+                  results: dict[int, dict[str, Any]]) -> list[tuple[int, str, Reason]]:
+        """Apply the `#kb edit/publish/unpublish N` lines (in the mail's order), what each did
+        into `results`; the refused ones (no such article)."""
         errors: list[tuple[int, str, Reason]] = []
         for cmd in parse.commands:
             if not isinstance(cmd, c.KbCommand):
                 continue
             try:
-                result = article_action(cmd, session, user, now, parse.remaining_text, dry=dry)
+                results[cmd.line_number] = article_action(cmd, session, user, now, parse.remaining_text)
             except Refused as exc:
                 errors.append((cmd.line_number, cmd.line, exc.reason))
-                continue
-            if result is not None and results is not None:
-                results[cmd.line_number] = result
         return errors
 
     @staticmethod

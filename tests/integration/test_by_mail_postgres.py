@@ -31,3 +31,25 @@ def test_tickets_mesdemandes_and_show_on_postgresql(helpdesk):
     helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#show")
     body = text(helpdesk.new_mails()[0])
     assert "10\u00a0h\u00a035 – suivi privé de Camille Tech\u00a0:\n    Le disque est plein.\n" in body
+
+
+def test_commands_are_all_or_nothing_on_postgresql(helpdesk):
+    """The commands of a mail run in a savepoint, rolled back when one is refused: on
+    PostgreSQL too, a refused line leaves nothing of the others, and the mail is still kept."""
+    helpdesk.cli("users", "add", TECH, "--name", "Camille Tech", "--technician")
+    helpdesk.send(LOIC, "Ordinateur très lent", "L'ordinateur 203-02 est très lent.")
+    helpdesk.new_mails()
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent",
+                  "#task done 0h15 Redémarrage\n#observer cpe@lycee.example\n#hold Pièce\n#asset PC-INCONNU")
+    [errors] = helpdesk.new_mails()
+    assert errors.to == TECH and "#asset PC-INCONNU" in text(errors)
+    ticket = helpdesk.show(1)
+    assert (ticket["status"], ticket["assignees"], ticket["observers"], ticket["tasks"]) == ("new", [], [], [])
+    assert [f["unprocessed"] for f in ticket["followups"]] == [True]
+
+    helpdesk.send(TECH, "Re: [Ticket #1] Ordinateur très lent", "#task done 0h15 Redémarrage\n#hold Pièce")
+    ticket = helpdesk.show(1)
+    assert (ticket["status"], len(ticket["tasks"])) == ("waiting", 1)
+    # a new mail of knowledge-base lines, one refused: nothing changed, no ticket
+    result = helpdesk.send(TECH, "Fiches", "#kb publish 9")
+    assert (result.outcome, result.ticket_id) == ("answered", None)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.parsers import commands as grammar
+from mailbot.parsers.command_table import fold
 from mailbot.parsers.commands import (
     COMMANDS,
     AssetCommand,
@@ -258,10 +258,13 @@ def test_uses_remaining_text_when_a_task_or_solution_has_no_inline_text(text, us
 
 # --- the table and #help -------------------------------------------------------------------
 
-def test_every_command_of_the_table_has_a_reader_and_no_word_names_two_commands():
-    words = [grammar._fold(w) for spec in COMMANDS for w in (spec.name, *spec.aliases)]
+def test_every_command_of_the_table_has_a_reader_and_an_action_and_no_word_names_two_commands():
+    from mailbot.workflow import registry
+
+    words = [fold(w) for spec in COMMANDS for w in (spec.name, *spec.aliases)]
     assert len(words) == len(set(words))
-    assert set(grammar._ARGUMENT_READERS) == {spec.name for spec in COMMANDS}
+    assert all(callable(spec.read) for spec in COMMANDS)
+    assert [row.spec for row in registry.REGISTRY] == list(COMMANDS)  # one row each, in the table's order
     assert {spec.name for spec in COMMANDS} == {
         "task", "private", "hold", "resume", "assign", "take", "observer", "requester", "solve", "kb", "close",
         "type", "urgency", "asset", "help", "doc", "documents", "show", "tickets", "mesdemandes", "search"}

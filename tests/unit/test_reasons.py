@@ -4,6 +4,7 @@ reasons the parser, the handlers and the Authentication-Results check give."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ import pytest
 from mailbot.parsers import commands as grammar
 from mailbot.parsers.authresults import vouched
 from mailbot.parsers.command_values import CommandError, HelpCommand
-from mailbot.parsers.commands import parse_commands
+from mailbot.parsers.commands import SPECS, parse_commands
 from mailbot.parsers.reasons import MESSAGES, PLAIN, Reason, ReasonError, because, parameters, plain, reason_of
 from mailbot.workflow.handlers import Refused
 from mailbot.workflow.states import LABELS
@@ -77,7 +78,7 @@ def test_a_new_reader_raising_a_plain_value_error_has_its_text_shown_as_is(monke
     def room(args: str, context: object) -> HelpCommand:
         raise ValueError(f"#help needs a room number, not '{args}'")
 
-    monkeypatch.setitem(grammar._ARGUMENT_READERS, "help", room)
+    monkeypatch.setitem(grammar._BY_WORD, "help", replace(SPECS["help"], read=room))
     result = parse_commands("#help 12b", tz=PARIS, now=NOW)
     (error,) = result.errors
     assert error.why == plain("#help needs a room number, not '12b'")

@@ -165,3 +165,21 @@ def test_close_with_text_closes_and_keeps_the_text(session, desk):
     assert desk[0].followups[-1].content == "Doublon du ticket #12"
     assert "closed" in [e.kind for e in result.events]
 
+
+
+def test_a_command_refused_by_its_handler_undoes_those_before_it(session, desk):
+    """All or nothing once the lines read well: `#asset` names no machine, so the task, the
+    observer (not even created), the urgency, taking the ticket and the hold are all undone."""
+    from sqlalchemy import func, select
+
+    ticket = desk[0]
+    users = session.scalar(select(func.count()).select_from(User))
+    result = run(session, desk, "#task 1h Diagnostic\n#observer cpe@lycee.example\n#urgency 5\n#hold Pièce"
+                                "\n#asset PC-INCONNU\nJ'ai regardé.")
+    session.expire_all()
+    assert (ticket.status, ticket.urgency, ticket.assignees, ticket.observers, ticket.tasks) == ("new", 3, [], [], [])
+    assert [(f.unprocessed, f.private) for f in ticket.followups] == [(True, True)]  # the mail, kept privately
+    assert ticket.history == [] and result.events == []
+    assert session.scalar(select(func.count()).select_from(User)) == users
+    [answer] = result.answers
+    assert [e["line"] for e in answer.context["errors"]] == ["#asset PC-INCONNU"]
