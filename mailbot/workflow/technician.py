@@ -132,7 +132,7 @@ class TechnicianReplies:
             return None
         acts.remember_message(session, parsed.message_id, ticket)
         ctx = self._context(session, ticket, user, now, parse)
-        errors = self._all_or_nothing(parse, ctx)
+        errors = self._run(parse, ctx)  # reading commands change nothing: no savepoint to roll back
         if errors:
             return self._unprocessed(ticket, user, parsed, errors, now)
         asked = answer_context(session, user, ticket, ctx.asked, now)

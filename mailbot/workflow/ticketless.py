@@ -50,11 +50,13 @@ class TicketlessCommands:
         if not self._answers(parse, user):
             return None
         results: dict[int, dict[str, Any]] = {}
-        with savepoint(session) as changes:  # all or nothing: rolled back when a line is refused
-            errors = sorted([*((e.line_number, e.line, e.why) for e in parse.errors),
-                             *self._articles(session, parse, user, now, results)], key=lambda error: error[0])
-            if errors:
-                changes.rollback()
+        errors = [(e.line_number, e.line, e.why) for e in parse.errors]
+        if any(isinstance(cmd, c.KbCommand) for cmd in parse.commands):
+            with savepoint(session) as changes:  # all or nothing: rolled back when a line is refused
+                errors = sorted([*errors, *self._articles(session, parse, user, now, results)],
+                                key=lambda error: error[0])
+                if errors:
+                    changes.rollback()
         if errors:
             answer = Answer("command_errors", to=user.email, ticket_id=None, language=user.language,
                             context={"errors": [{"line_number": n, "line": line, "reason": why.text("en"),
