@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailbot.workflow.db import savepoint
 from mailbot.workflow.desk import is_empty, technician_desk
 from mailbot.workflow.models import Digest, User
 
@@ -45,7 +46,7 @@ def claim(session: Session, user_id: int, day: date, now: datetime) -> Digest | 
     process (or an earlier run) has written it already: then there is nothing to send."""
     row = Digest(user_id=user_id, day=day, created_at=now)
     try:
-        with session.begin_nested():
+        with savepoint(session):  # on SQLite a bare SAVEPOINT's RELEASE would commit the claim alone
             session.add(row)
     except IntegrityError:
         if session.scalar(select(Digest.id).where(Digest.user_id == user_id, Digest.day == day)) is None:

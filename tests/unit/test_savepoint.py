@@ -57,3 +57,23 @@ def test_a_savepoint_inside_a_batchs_savepoint(database):
         with savepoint(session):
             session.add(User(email="kept@lycee.example", created_at=NOW))
     assert _users(database) == ["kept@lycee.example"]
+
+
+def test_a_digest_claimed_then_lost_is_claimed_again(database):
+    """The morning digest's claim is written in the caller's transaction: when the process fails
+    before the digest's notification is recorded, the technician's digest is still due."""
+    from datetime import date
+
+    from mailbot.workflow.digest import claim, waiting_technicians
+    from mailbot.workflow.models import Digest
+
+    with database.transaction() as session:
+        session.add(User(email="tech@lycee.example", created_at=NOW, is_technician=True))
+    day = date(2026, 11, 30)
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        user_id = waiting_technicians(session, day)[0]
+        assert claim(session, user_id, day, NOW) is not None
+        raise RuntimeError("the process fails before the notification is recorded")
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Digest)) == 0
+        assert waiting_technicians(session, day) == [user_id]
