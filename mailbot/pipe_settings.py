@@ -5,7 +5,7 @@ pydantic from the same places as `mailbot.config.Settings`, first found wins:
 |------------------------------------------|----------------------------------|--------------------|
 | the environment                          | `MAILBOT_LISTEN`, any letter case | `os.environ`       |
 | `.env` in the working folder             | the same                         | python-dotenv, as pydantic-settings |
-| `mailbot.toml` in the working folder     | `listen`, `log_format` (top level) | `tomllib`        |
+| `mailbot.toml` in the working folder     | `listen`, `log_format` (top level, any case) | `tomllib` |
 
 Anything this reader cannot take exactly as Settings would (a file it cannot read or parse, a
 value that is not text, an unknown log format, a MAILBOT_LISTEN that `ListenTarget` refuses) is
@@ -108,7 +108,11 @@ def _from_toml(folder: Path) -> dict[str, str] | None:
             data = tomllib.load(file)
     except (OSError, tomllib.TOMLDecodeError):
         return None
-    found = {name: data[name] for name in FIELDS if name in data}
-    if not all(isinstance(value, str) for value in found.values()):
-        return None
+    found: dict[str, str] = {}
+    for key, value in data.items():  # Settings takes the keys in any letter case
+        name = key.lower()
+        if name in FIELDS:
+            if name in found or not isinstance(value, str):  # which one Settings takes is its own
+                return None
+            found[name] = value
     return found
