@@ -51,7 +51,11 @@ def _hand_over_stdin() -> int | None:
 
     setup_logging(settings.log_format)
     raw = sys.stdin.buffer.read()
-    status = hand_over(raw, target)
+    try:
+        status = hand_over(raw, target)
+    except Exception:  # whatever went wrong, the full command still has the mail
+        log.debug("handing the mail over failed", exc_info=True)
+        status = None
     if status is None:
         log.debug("processing the mail in this process")
         sys.stdin = io.TextIOWrapper(io.BytesIO(raw))

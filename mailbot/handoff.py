@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import sys
 
 from mailbot.inbound.listen_target import LF_RECIPIENT, LISTENER_IDENT, ListenTarget
 
@@ -124,7 +125,8 @@ def _outcome_status(answer: str) -> int:
     if said.startswith("failed"):
         log.error("%s: %s", STDIN_NAME, said)
         return 1
-    log.info("%s: %s", STDIN_NAME, said)
+    if not sys.stderr.isatty():  # on a terminal `ingest` shows a progress bar instead
+        log.info("%s: %s", STDIN_NAME, said)
     return 0
 
 

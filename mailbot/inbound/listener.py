@@ -27,6 +27,7 @@ import asyncio
 import logging
 import os
 import re
+import socket
 import ssl
 from typing import Any
 
@@ -152,6 +153,8 @@ class Listener:
             tls_context=tls,
             data_size_limit=DATA_SIZE_LIMIT,
             ident=LISTENER_IDENT,
+            # the greeting's host name, looked up once here rather than at every connection
+            server_hostname=socket.getfqdn(),
         )
 
     def start(self) -> None:
