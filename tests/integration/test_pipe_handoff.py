@@ -13,8 +13,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from services import LOOPBACK, free_port
 
-from mailbot.inbound.listen_target import LISTENER_IDENT
+from mailbot import handoff
+from mailbot.inbound.listen_target import LISTENER_IDENT, ListenTarget
+from mailbot.inbound.listener import Listener
 
 pytestmark = pytest.mark.integration
 
@@ -225,3 +229,43 @@ def test_a_mail_the_listener_does_not_take_is_processed_by_the_command_with_its_
     assert results == [for_comparison.pipe(mail) for mail in (MAILS[0], NESTED)]
     assert [status for status, _ in results] == [0, 1]
     assert [t[1] for t in helpdesk.tickets()] == ["Imprimante en panne"]
+
+
+@dataclass(frozen=True)
+class _Result:
+    outcome: str
+    ticket_id: int | None = None
+    reason: str = ""
+
+
+def test_a_listener_that_answers_too_late_leaves_the_mail_to_the_command(monkeypatch, folder):
+    # the command then processes the mail too; the mail's key records it once (tests/integration/test_races.py)
+    release = threading.Event()
+
+    def slow_app(raw: bytes, mailbox: str) -> _Result:
+        release.wait(timeout=10)
+        return _Result("ticket", 1)
+
+    target = ListenTarget("lmtp", socket_path=str(folder / "lmtp.sock"))
+    listener = Listener(slow_app, target)
+    listener.start()
+    monkeypatch.setattr(handoff, "ANSWER_SECONDS", 0.5)
+    try:
+        assert handoff.hand_over(MAILS[0], target) is None
+    finally:
+        release.set()
+        listener.stop()
+
+
+@pytest.mark.parametrize("result, status", [
+    (_Result("ticket", 12), 0), (_Result("duplicate", 12), 0), (_Result("refused"), 0),
+    (_Result("failed", None, "not a mail: empty input"), 1),
+])
+def test_the_listener_s_answer_gives_the_command_s_exit_status(folder, result, status):
+    target = ListenTarget("smtp", socket_path=str(folder / "smtp.sock"))
+    listener = Listener(lambda raw, mailbox: result, target)
+    listener.start()
+    try:
+        assert handoff.hand_over(MAILS[1], target) == status
+    finally:
+        listener.stop()
