@@ -3,8 +3,10 @@ which mails it can hand to the listener byte for byte."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +64,15 @@ def test_the_short_way_imports_neither_typer_nor_sqlalchemy_nor_pydantic():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'sqlalchemy', 'pydantic', 'click'}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_invalid_mailbot_listen_gets_the_full_command_s_one_line_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.lower().startswith("mailbot_")}
+    env["MAILBOT_LISTEN"] = "pop3://127.0.0.1:110"
+    mailbot = str(Path(sys.executable).with_name("mailbot"))
+    done = subprocess.run([mailbot, "ingest", "-"], input=HEAD + b"\nbody\n", env=env, cwd=tmp_path,
+                          capture_output=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        "mailbot: configuration error: MAILBOT_LISTEN: protocol must be smtp or lmtp, got 'pop3' "
+        "(expected smtp://HOST:PORT, lmtp://HOST:PORT, lmtp:///SOCKET/PATH or HOST:PORT)"]
