@@ -1,4 +1,5 @@
-"""`python -m bench [--quick] [--only ingest,drain,latency,memory,scale,kb,inventory,web]`: run the measures, print the table."""
+"""`python -m bench [--quick] [--only ingest,startup,drain,latency,memory,scale,kb,inventory,web]`:
+run the measures, print the table."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import traceback
 from bench import machine
 from bench.common import WORK, Context, Row
 
-MEASURES = ("ingest", "drain", "latency", "memory", "scale", "kb", "inventory", "web")
+MEASURES = ("ingest", "startup", "drain", "latency", "memory", "scale", "kb", "inventory", "web")
 
 
 def table(ctx: Context) -> str:

@@ -19,11 +19,17 @@ from bench import corpus, pg
 from bench.common import MAILBOT, PYTHON, WORK, add_technicians, compile_sources, fresh_dir, mailbot_env
 from bench.startup import SHORT_MAIL
 
+# The other checkout's own console script, through its `mailbot.cli:main` (this venv's `mailbot`
+# script names `mailbot.entry`, which an older checkout does not have).
+OLD_SCRIPT = [PYTHON, "-c", "import sys; sys.argv[0] = 'mailbot'; from mailbot.cli import main; main()"]
+
 
 def _run(args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b"") -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([MAILBOT, *args], input=stdin, env=env, cwd=cwd, capture_output=True, check=False)
+    other = env.get("PYTHONPATH")
+    script = OLD_SCRIPT if other and not (Path(other) / "mailbot" / "entry.py").exists() else [MAILBOT]
+    done = subprocess.run([*script, *args], input=stdin, env=env, cwd=cwd, capture_output=True, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

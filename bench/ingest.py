@@ -58,7 +58,7 @@ def _ingest(ctx: Context, label: str, url: str, folder, count: int,  # type: ign
             f"{count} mails in {seconds:.2f} s, CPU {cpu:.2f} s (user + system of the command; "
             f"start-up {started:.2f} s); {_outcomes(url)}")
     if startup_too:
-        startup.run(ctx, env, work, label)
+        startup.both_ways(ctx, env, work, label)
     return rate
 
 

@@ -20,6 +20,8 @@ from mailbot.inventory_cli import inventory_cli
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from mailbot.config import Settings
+
 T = TypeVar("T")
 
 # Plain click help (no rich boxes): the metavars below show as `--as EMAIL`, flags without one.
@@ -61,10 +63,18 @@ def _options(_version: Annotated[bool, typer.Option("--version", callback=_print
     """mailbot: an email-driven helpdesk."""
 
 
+# The settings `main` read for the log format, kept for the command it runs: read once a command.
+_READ: list[Settings] = []
+
+
+def _settings() -> Settings:
+    return _READ[0] if _READ else load_settings()
+
+
 def make_app(*, upgrade: bool = True):
     from mailbot.app import App
 
-    app = App(load_settings())
+    app = App(_settings())
     if upgrade:
         app.ensure_schema()
     return app
@@ -76,7 +86,7 @@ def _print_json(value: object) -> None:
 
 def _tz() -> tzinfo:
     """MAILBOT_TIMEZONE: the text output shows every time in it."""
-    return load_settings().tz
+    return _settings().tz
 
 
 def _read(query: Callable[[Session], T]) -> T:
@@ -183,7 +193,7 @@ def db_upgrade() -> None:
     """Create or migrate the schema."""
     from mailbot.app import App
 
-    changed = App(load_settings()).db.upgrade()
+    changed = App(_settings()).db.upgrade()
     typer.echo("database schema upgraded" if changed else "database schema was already up to date")
 
 
@@ -308,7 +318,7 @@ def check() -> None:
     """Connect to each configured server and print one line each: OK, or what is wrong."""
     from mailbot.checks import run_checks
 
-    results = run_checks(load_settings())
+    results = run_checks(_settings())
     for result in results:
         typer.echo(result.line())
     raise typer.Exit(0 if all(r.ok for r in results) else 1)
@@ -377,10 +387,12 @@ cli_desk.register(cli)  # `mailbot web` and `mailbot planning`
 
 
 def _log_format() -> str:
+    _READ.clear()
     try:
-        return load_settings().log_format
+        _READ.append(load_settings())
     except ConfigError:
-        return "text"  # the configuration error itself is reported below
+        return "text"  # the configuration error itself is reported below, by the command
+    return _READ[0].log_format
 
 
 def main() -> None:
@@ -400,3 +412,5 @@ def main() -> None:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         typer.echo(f"mailbot: cannot use the database of MAILBOT_DATABASE_URL: {reason}", err=True)
         sys.exit(2)
+    finally:
+        _READ.clear()

@@ -22,6 +22,12 @@ from urllib.parse import urlsplit
 PROTOCOLS = ("smtp", "lmtp")
 # sockaddr_un holds 108 bytes on Linux, the final NUL included.
 MAX_SOCKET_PATH = 107
+# the last word of the listener's greeting (`220 HOST mailbot`): what `mailbot ingest -` looks
+# for before it hands a mail over (mailbot/handoff.py)
+LISTENER_IDENT = "mailbot"
+# the envelope recipient by which `mailbot ingest -` says its mail's lines end in LF alone: they
+# travel ending in CRLF, as SMTP wants, and the listener makes them LF again (the exact bytes)
+LF_RECIPIENT = "ingest-lf@localhost"
 EXPECTED = "expected smtp://HOST:PORT, lmtp://HOST:PORT, lmtp:///SOCKET/PATH or HOST:PORT"
 
 

@@ -9,6 +9,12 @@ What the sender is told after DATA (LMTP: the same line once per recipient, RFC 
 | raised (database unreachable): nothing recorded   | 451   | keeps it, retries later |
 | (the mail is larger than DATA_SIZE_LIMIT)         | 552   | returns it to its author |
 
+A 250 says what came of the mail after a colon (`250 2.0.0 Message accepted: ticket #12`,
+`: failed: <the error's first line>`): MTAs log it, and `mailbot ingest -` turns it into the exit
+status the in-process command gives (mailbot/handoff.py). The greeting ends with
+LISTENER_IDENT, by which `mailbot ingest -` knows it talks to mailbot; a mail to LF_RECIPIENT
+alone has its CRLF made LF again (`mailbot ingest -` sends a mail with LF line ends so).
+
 As the final delivery server, the listener writes the envelope sender (`MAIL FROM`) on top of
 the mail as `Return-Path:` when the mail has none (RFC 5321 §4.4), as a mailbox server would:
 the sender of a mail without a usable `From:` is then still known, and a bounce (`MAIL FROM:<>`)
@@ -21,6 +27,7 @@ import asyncio
 import logging
 import os
 import re
+import socket
 import ssl
 from typing import Any
 
@@ -29,7 +36,7 @@ from aiosmtpd.lmtp import LMTP
 
 from mailbot.errors import MailbotError
 from mailbot.inbound import MailHandler
-from mailbot.inbound.listen_target import ListenTarget
+from mailbot.inbound.listen_target import LF_RECIPIENT, LISTENER_IDENT, ListenTarget
 
 log = logging.getLogger("mailbot.listener")
 
@@ -44,6 +51,19 @@ LMTP_RETRY_LATER = "451 4.3.0 <{}> temporary failure, please try again later"
 _HEADER_BLOCK_END = re.compile(rb"\r?\n\r?\n")
 _RETURN_PATH = re.compile(rb"(?im)^return-path[ \t]*:")
 _LOOK_FOR_HEADERS = 256 * 1024
+_MAX_SAID = 200  # characters of a failed mail's error in the answer
+
+
+def outcome_said(result: Any) -> str:
+    """What a 250 says came of the mail: `ticket #12`, `duplicate`, `failed: <error>` (ASCII,
+    one line)."""
+    outcome = str(getattr(result, "outcome", result))
+    ticket = getattr(result, "ticket_id", None)
+    said = outcome + (f" #{ticket}" if ticket else "")
+    if outcome == "failed":
+        reason = " ".join(str(getattr(result, "reason", "") or "").split())[:_MAX_SAID]
+        said += f": {reason}" if reason else ""
+    return said.encode("ascii", "replace").decode("ascii")
 
 
 def with_return_path(raw: bytes, mail_from: str | None) -> bytes:
@@ -65,7 +85,10 @@ class _Delivery:
         self.lmtp = lmtp
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        raw = with_return_path(envelope.original_content or envelope.content, envelope.mail_from)
+        raw = envelope.original_content or envelope.content
+        if envelope.rcpt_tos == [LF_RECIPIENT]:  # from `mailbot ingest -`: its lines ended in LF
+            raw = raw.replace(b"\r\n", b"\n")
+        raw = with_return_path(raw, envelope.mail_from)
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(None, self.handle, raw, MAILBOX)
@@ -75,14 +98,16 @@ class _Delivery:
             return self._reply(False, envelope.rcpt_tos)
         log.info("mail from %s%s: %s", envelope.mail_from, " (TLS)" if session.ssl else "",
                  getattr(result, "outcome", result))
-        return self._reply(True, envelope.rcpt_tos)
+        return self._reply(True, envelope.rcpt_tos, outcome_said(result))
 
-    def _reply(self, recorded: bool, recipients: list[str]) -> str:
+    def _reply(self, recorded: bool, recipients: list[str], said: str = "") -> str:
+        said = f": {said}" if said else ""
         if not self.lmtp:
-            return ACCEPTED if recorded else RETRY_LATER
+            return ACCEPTED + said if recorded else RETRY_LATER
         # LMTP (RFC 2033) wants one reply line per accepted recipient after DATA.
-        line = LMTP_DELIVERED if recorded else LMTP_RETRY_LATER
-        return "\r\n".join(line.format(rcpt) for rcpt in recipients)
+        if not recorded:
+            return "\r\n".join(LMTP_RETRY_LATER.format(rcpt) for rcpt in recipients)
+        return "\r\n".join(LMTP_DELIVERED.format(rcpt) + said for rcpt in recipients)
 
 
 class _LmtpFactory:
@@ -127,6 +152,9 @@ class Listener:
             **where,
             tls_context=tls,
             data_size_limit=DATA_SIZE_LIMIT,
+            ident=LISTENER_IDENT,
+            # the greeting's host name, looked up once here rather than at every connection
+            server_hostname=socket.getfqdn(),
         )
 
     def start(self) -> None:

@@ -18,8 +18,10 @@ from datetime import datetime
 from email.message import Message
 from typing import Any
 
-from mailbot.outbound.calendar import add_invitation, invitation
 from mailbot.workflow.planning import PlannedTask
+
+# icalendar (outbound/calendar.py) is imported by the two functions below only: most mails carry
+# no invitation, and its import is ~50 ms of every `mailbot ingest -` that processes in-process.
 
 
 def wanted(context: Mapping[str, Any], recipient: str) -> list[dict[str, Any]]:
@@ -48,6 +50,8 @@ def ics_of(values: Mapping[str, Any], *, organizer: str, organizer_name: str = "
     """The iTIP message (RFC 5546) of one invitation: organised by the helpdesk (named
     MAILBOT_HELPDESK_NAME when set), its technician invited by name; the UID is the calendar
     feed's, so a calendar updates the event it already has."""
+    from mailbot.outbound.calendar import invitation
+
     technician = str(values["technician"])
     return invitation(planned_task(values), method=str(values["method"]), organizer=organizer,
                       attendees=[technician], domain=organizer.rpartition("@")[2] or "localhost",
@@ -72,6 +76,8 @@ def attach(message: Message, alternative: Message, values: Sequence[Mapping[str,
     for number, one in enumerate(values, start=1):
         ics = ics_of(one, organizer=organizer, organizer_name=organizer_name)
         if number == 1:
+            from mailbot.outbound.calendar import add_invitation
+
             add_invitation(alternative, ics, str(one["method"]))
         else:
             message.attach(ics_file(ics, str(one["method"]), number, policy))

@@ -151,8 +151,8 @@ def test_lmtp_delivery_answers_once_per_recipient(start_listener):
     replies = lmtp_replies(listener, ["helpdesk@example.org", "support@example.org"])
 
     assert replies == [
-        (250, b"2.1.5 <helpdesk@example.org> delivered"),
-        (250, b"2.1.5 <support@example.org> delivered"),
+        (250, b"2.1.5 <helpdesk@example.org> delivered: ticket"),
+        (250, b"2.1.5 <support@example.org> delivered: ticket"),
     ]
     assert len(app.calls) == 1
 
@@ -206,8 +206,8 @@ def test_lmtp_on_a_unix_socket_answers_once_per_recipient(start_listener, socket
     replies = lmtp_replies(listener, ["helpdesk@example.org", "support@example.org"])
 
     assert replies == [
-        (250, b"2.1.5 <helpdesk@example.org> delivered"),
-        (250, b"2.1.5 <support@example.org> delivered"),
+        (250, b"2.1.5 <helpdesk@example.org> delivered: ticket"),
+        (250, b"2.1.5 <support@example.org> delivered: ticket"),
     ]
     assert len(app.calls) == 1
     assert path.stat().st_mode & 0o777 == 0o666  # who may deliver is up to the folder's mode

@@ -266,5 +266,5 @@ def test_postfix_delivers_to_mailbot_by_lmtp_and_is_answered_for_each_recipient(
 
     log = postfix.wait_for_log("status=sent", count=2, timeout=60)
     for rcpt in recipients:
-        assert f"to=<{rcpt}>, relay=" in log and f"status=sent (250 2.1.5 <{rcpt}> delivered)" in log, log
+        assert f"to=<{rcpt}>, relay=" in log and f"status=sent (250 2.1.5 <{rcpt}> delivered: ticket #1)" in log, log
     assert [(t["title"], t["requester"]) for t in mailbot.tickets()] == [("Écran noir salle 4", LOIC)]
