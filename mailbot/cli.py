@@ -395,6 +395,9 @@ def _log_format() -> str:
     return _READ[0].log_format
 
 
+EX_TEMPFAIL = 75  # <sysexits.h>: a temporary failure, the caller may retry
+
+
 def main() -> None:
     from mailbot.logs import setup_logging
 
@@ -408,9 +411,11 @@ def main() -> None:
         typer.echo(f"mailbot: {exc}", err=True)
         sys.exit(1)
     except OperationalError as exc:
-        # an unreachable or unusable database: say which setting to look at, in one line
+        # an unreachable or unusable database: say which setting to look at, in one line, and
+        # exit with EX_TEMPFAIL so that an MTA piping to `mailbot ingest -` keeps the mail and
+        # tries again later instead of bouncing it
         reason = str(exc.orig or exc).strip().splitlines()[0]
         typer.echo(f"mailbot: cannot use the database of MAILBOT_DATABASE_URL: {reason}", err=True)
-        sys.exit(2)
+        sys.exit(EX_TEMPFAIL)
     finally:
         _READ.clear()
