@@ -127,7 +127,7 @@ class MailService:
         ticket = acts.ticket_by_thread(session, parsed.thread_ids)
         for ticket_id in (parsed.subject_ticket_id, parsed.plus_ticket_id):
             if ticket is None and ticket_id is not None:
-                ticket = session.get(Ticket, ticket_id)
+                ticket = session.get(Ticket, ticket_id, options=acts.WITH_PEOPLE)
         if ticket is not None:
             acts.pin(session, ticket)
         return ticket

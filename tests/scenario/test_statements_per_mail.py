@@ -1,0 +1,89 @@
+"""How many SQL statements a mail costs: the hot paths of intake (a new ticket, a reply) stay
+within what they need, and a batch reads what every mail of it shares (the technicians) once.
+These count the statements the code sends, not time: a lazy load in a loop or a reload after
+an insert shows up here as a higher count."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+
+from sqlalchemy import event
+
+from tests.scenario.helpdesk import Helpdesk
+
+TECHS = ("camille.tech@lycee.example", "sami.tech@lycee.example")
+# a new ticket from a first-time requester: the duplicate check, the requester looked up and
+# created, the ticket, its first status line, its thread message (looked up, then written), the
+# inventory checked, the knowledge base searched (published articles, then all, two steps
+# each), the mail's record, the technicians, the loop brake's count, three outbox rows (the
+# acknowledgement and the two technicians) and their outgoing thread message
+NEW_TICKET_STATEMENTS = 19
+# a reply of the requester on that ticket: the duplicate check, the ticket with its observers,
+# assignees and machines in one, the sender, the thread message (looked up, then written), the
+# followup, the ticket's documents (to tell the new ones), the mail's record, the technicians,
+# two outbox rows (the technicians) and their outgoing thread message
+REPLY_STATEMENTS = 12
+
+
+def _mail(sender: str, subject: str, body: str, message_id: str, in_reply_to: str = "") -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "helpdesk@lycee.example", subject
+    msg["Message-ID"] = f"<{message_id}>"
+    if in_reply_to:
+        msg["In-Reply-To"] = msg["References"] = f"<{in_reply_to}>"
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+@contextmanager
+def _counted(helpdesk: Helpdesk) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    event.listen(helpdesk.app.db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(helpdesk.app.db.engine, "before_cursor_execute", count)
+
+
+def _with_technicians(helpdesk: Helpdesk) -> None:
+    for email in TECHS:
+        helpdesk.cli("users", "add", email, "--technician")
+    helpdesk.app.hold_delivery()  # the statements of intake only; delivery is counted apart
+
+
+def test_a_new_ticket_and_a_reply_cost_no_more_statements_than_they_need(helpdesk: Helpdesk) -> None:
+    _with_technicians(helpdesk)
+    with _counted(helpdesk) as statements:
+        opened = helpdesk.app.process(_mail("Bob <bob@lycee.example>", "Imprimante en panne salle 203",
+                                            "Bonjour,\nl'imprimante ne marche plus.", "new-1@client.example"))
+    assert opened.outcome == "ticket"
+    assert len(statements) <= NEW_TICKET_STATEMENTS, "\n".join(statements)
+
+    with _counted(helpdesk) as statements:
+        replied = helpdesk.app.process(_mail("Bob <bob@lycee.example>", "RE: Imprimante en panne salle 203",
+                                             "Toujours en panne.", "reply-1@client.example", "new-1@client.example"))
+    assert (replied.outcome, replied.ticket_id) == ("followup", opened.ticket_id)
+    assert len(statements) <= REPLY_STATEMENTS, "\n".join(statements)
+    helpdesk.app.deliver_held()
+    told = sorted(mail.to for mail in helpdesk.new_mails())
+    assert told == sorted(["bob@lycee.example", *TECHS, *TECHS])
+
+
+def test_a_batch_of_new_tickets_reads_the_technicians_once(helpdesk: Helpdesk) -> None:
+    _with_technicians(helpdesk)
+    mails = [_mail(f"User {n} <user{n}@lycee.example>", f"Vidéoprojecteur salle {n}", "Il ne s'allume plus.",
+                   f"batch-{n}@client.example") for n in range(5)]
+    with _counted(helpdesk) as statements:
+        results = helpdesk.app.process_many(mails)
+    assert [result.outcome for result in results] == ["ticket"] * 5
+    technicians = [s for s in statements if s.startswith("SELECT users.") and "is_technician IS 1" in s]
+    assert len(technicians) == 1, "\n".join(statements)
+    helpdesk.app.deliver_held()
+    told = [mail.to for mail in helpdesk.new_mails()]
+    assert sorted(told) == sorted([*(f"user{n}@lycee.example" for n in range(5)), *TECHS * 5])
