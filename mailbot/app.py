@@ -230,6 +230,8 @@ class App:
             with self.db.batch_transaction() as session:
                 # the loop brake's counts of the batch's senders, in one query
                 self.outbox.prefetch_answer_counts(session, [p.sender.email for p in parsed_mails.values()], now)
+                # and which of them are recorded already, in one query
+                service.prefetch_recorded(session, mailbox, parsed_mails.values())
                 rows = []
                 for index, parsed in parsed_mails.items():
                     try:

@@ -6,6 +6,7 @@ caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -22,6 +23,9 @@ from mailbot.workflow.models import Notification, ProcessedMail, Ticket, User
 from mailbot.workflow.people import SenderPolicy, create_user
 from mailbot.workflow.replies import AUTHOR_HEADERS, Replies
 from mailbot.workflow.states import Status
+
+# session.info: (mailbox, the keys known to have no record there), see `prefetch_recorded`
+_UNRECORDED = "mailbot.unrecorded_keys"
 
 
 @dataclass
@@ -77,10 +81,28 @@ class MailService:
                 return row
         return None
 
+    @staticmethod
+    def prefetch_recorded(session: Session, mailbox: str, batch: Iterable[ParsedMessage]) -> None:
+        """Which keys of a batch's mails (theirs and the earlier rule's) have a record in this
+        mailbox, in one query: `handle` then looks no further for the mails with none, unless a
+        record under that key is written meanwhile in the same transaction (session)."""
+        keys = sorted({key for parsed in batch for key in (parsed.mail_key, parsed.legacy_key)})
+        recorded: set[str] = set()
+        for start in range(0, len(keys), 500):
+            recorded.update(session.scalars(select(ProcessedMail.mail_key).where(
+                ProcessedMail.mailbox == mailbox, ProcessedMail.mail_key.in_(keys[start:start + 500]))))
+        session.info[_UNRECORDED] = (mailbox, set(keys) - recorded)
+
+    @staticmethod
+    def _surely_new(session: Session, mailbox: str, parsed: ParsedMessage) -> bool:
+        unrecorded = session.info.get(_UNRECORDED)
+        return (unrecorded is not None and unrecorded[0] == mailbox
+                and parsed.mail_key in unrecorded[1] and parsed.legacy_key in unrecorded[1])
+
     def handle(self, session: Session, parsed: ParsedMessage, raw: bytes, *, mailbox: str,
                now: datetime | None = None) -> MailResult:
         now = now or datetime.now(UTC)
-        previous = self.find_recorded(session, mailbox, parsed)
+        previous = None if self._surely_new(session, mailbox, parsed) else self.find_recorded(session, mailbox, parsed)
         if previous is not None:
             return MailResult("duplicate", previous.ticket_id, f"already processed as mail {previous.id}")
         result = self._route(session, parsed, now)
@@ -89,6 +111,8 @@ class MailService:
             sender=parsed.sender.email, subject=parsed.subject, outcome=result.outcome,
             reason=result.reason, ticket_id=result.ticket_id, received_at=now)
         session.add(record)
+        if _UNRECORDED in session.info:
+            session.info[_UNRECORDED][1].discard(parsed.mail_key)  # a second copy later in the batch is looked up
         session.flush()
         result.mail_id = record.id
         return result

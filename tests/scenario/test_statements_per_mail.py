@@ -108,3 +108,19 @@ def test_an_article_saved_early_in_a_batch_is_suggested_to_a_ticket_later_in_it(
                       if mail.to == TECHS[1] and f"#{results[2].ticket_id}]" in mail.subject]
     assert len(to_technicians) == 1
     assert "fiche n° 1 : Imprimante en panne salle 203 (brouillon)" in " ".join(to_technicians[0].text.split())
+
+
+def test_a_batch_looks_up_its_mails_records_once_and_still_finds_every_copy(helpdesk: Helpdesk) -> None:
+    first = _mail("Bob <bob@lycee.example>", "Imprimante en panne", "Elle ne marche plus.", "copy-1@client.example")
+    assert helpdesk.app.process(first).outcome == "ticket"
+    other = _mail("Eve <eve@lycee.example>", "Wifi en panne", "Plus de réseau.", "copy-2@client.example")
+    with _counted(helpdesk) as statements:
+        # a copy of a mail recorded before, a new mail, and a copy of that one in the same batch
+        results = helpdesk.app.process_many([first, other, other])
+    assert [result.outcome for result in results] == ["duplicate", "ticket", "duplicate"]
+    lookups = [s for s in statements if s.startswith("SELECT processed_mails.")]
+    # one for the whole batch, then one for each mail whose key is recorded: before the batch
+    # (the first) or by the batch itself (the third); the new mail needs none
+    assert len(lookups) == 3, "\n".join(lookups)
+    # the copy in the batch is known as such before anything of it is written
+    assert sum(s.startswith("INSERT INTO tickets") for s in statements) == 1
