@@ -27,7 +27,7 @@ from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.intake import Intake, IntakeConfig
 from mailbot.workflow.models import Notification, ProcessedMail
 from mailbot.workflow.opening import TechnicianNewMail
-from mailbot.workflow.people import SenderPolicy
+from mailbot.workflow.people import SenderPolicy, prefetch_senders
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
 from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
@@ -230,8 +230,9 @@ class App:
             with self.db.batch_transaction() as session:
                 # the loop brake's counts of the batch's senders, in one query
                 self.outbox.prefetch_answer_counts(session, [p.sender.email for p in parsed_mails.values()], now)
-                # and which of them are recorded already, in one query
+                # and which of them are recorded already, and the senders' users, in one query each
                 service.prefetch_recorded(session, mailbox, parsed_mails.values())
+                prefetch_senders(session, [service.sender_of(p).email for p in parsed_mails.values()])
                 rows = []
                 for index, parsed in parsed_mails.items():
                     try:

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import mailkey
-from mailbot.parsers.types import ParsedMessage
+from mailbot.parsers.types import Address, ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.intake import Intake
 from mailbot.workflow.models import Notification, ProcessedMail, Ticket, User
-from mailbot.workflow.people import SenderPolicy, create_user
+from mailbot.workflow.people import SenderPolicy, create_user, sender_user
 from mailbot.workflow.replies import AUTHOR_HEADERS, Replies
 from mailbot.workflow.states import Status
 
@@ -122,14 +122,12 @@ class MailService:
         machine_ok = parsed.sender.email in self.config.machine_senders
         if parsed.auto is not None and not machine_ok:
             return self._automatic(session, parsed, ticket, now)
-        sender = parsed.sender
-        if self.config.requester_from_reply_to and parsed.reply_to is not None and "@" in parsed.reply_to.email:
-            sender = parsed.reply_to
+        sender = self.sender_of(parsed)
         if not sender.email or "@" not in sender.email:
             return MailResult("refused", reason="no usable sender address")
         if self.config.senders.is_helpdesk(sender.email):
             return MailResult("refused", reason="mail from the helpdesk's own address")
-        user = acts.user_by_email(session, sender.email)
+        user = sender_user(session, sender.email)
         if user is None:
             why = self.config.senders.refusal(sender.email)
             if why is not None:
@@ -146,6 +144,12 @@ class MailService:
         if ticket is None:
             return self.intake.open(session, parsed, user, now, answered=not machine_ok)
         return self.replies.handle(session, parsed, user, ticket, now)
+
+    def sender_of(self, parsed: ParsedMessage) -> Address:
+        """Whom the mail is from for the helpdesk: its sender, or its Reply-To where so configured."""
+        if self.config.requester_from_reply_to and parsed.reply_to is not None and "@" in parsed.reply_to.email:
+            return parsed.reply_to
+        return parsed.sender
 
     def _find_ticket(self, session: Session, parsed: ParsedMessage) -> Ticket | None:
         ticket = acts.ticket_by_thread(session, parsed.thread_ids)

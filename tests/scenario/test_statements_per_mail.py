@@ -9,8 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, select
 
+from mailbot.workflow.intake import Intake
+from mailbot.workflow.models import Ticket, User
 from tests.scenario.helpdesk import Helpdesk
 
 TECHS = ("camille.tech@lycee.example", "sami.tech@lycee.example")
@@ -124,3 +127,39 @@ def test_a_batch_looks_up_its_mails_records_once_and_still_finds_every_copy(help
     assert len(lookups) == 3, "\n".join(lookups)
     # the copy in the batch is known as such before anything of it is written
     assert sum(s.startswith("INSERT INTO tickets") for s in statements) == 1
+
+
+def test_a_batch_looks_up_its_senders_once(helpdesk: Helpdesk) -> None:
+    _with_technicians(helpdesk)
+    assert helpdesk.app.process(_mail("Bob <bob@lycee.example>", "Wifi", "Plus de réseau.", "s-0@x.example")).outcome
+    mails = [_mail("Bob <bob@lycee.example>", "Imprimante", "En panne.", "s-1@x.example"),
+             _mail("Eve <eve@lycee.example>", "Projecteur", "Éteint.", "s-2@x.example"),
+             _mail("Eve <eve@lycee.example>", "Projecteur, encore", "Toujours éteint.", "s-3@x.example")]
+    with _counted(helpdesk) as statements:
+        results = helpdesk.app.process_many(mails)
+    assert [result.outcome for result in results] == ["ticket"] * 3
+    by_address = [s for s in statements if s.startswith("SELECT users.") and "WHERE users.email" in s]
+    assert len(by_address) == 1 and "users.email IN" in by_address[0], "\n".join(by_address)
+    with helpdesk.app.db.transaction() as session:
+        requesters = [t.requester.email for t in session.scalars(select(Ticket).order_by(Ticket.id))]
+    assert requesters == ["bob@lycee.example", "bob@lycee.example", "eve@lycee.example", "eve@lycee.example"]
+
+
+def test_a_sender_made_a_user_by_a_mail_that_failed_is_made_again_by_the_next(
+        helpdesk: Helpdesk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    real = Intake.open
+
+    def open_or_break(self, session, parsed, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if parsed.subject == "BOOM":
+            raise RuntimeError("a bug in handling")
+        return real(self, session, parsed, *args, **kwargs)
+
+    monkeypatch.setattr(Intake, "open", open_or_break)
+    mails = [_mail("Eve <eve@lycee.example>", "BOOM", "…", "b-1@x.example"),
+             _mail("Eve <eve@lycee.example>", "Projecteur", "Éteint.", "b-2@x.example")]
+    results = helpdesk.app.process_many(mails)
+    assert [result.outcome for result in results] == ["failed", "ticket"]
+    assert "database conflict" not in caplog.text  # the second mail went in with its batch
+    with helpdesk.app.db.transaction() as session:
+        assert list(session.scalars(select(User.email).where(User.email == "eve@lycee.example"))) == [
+            "eve@lycee.example"]
