@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import inspect, select
@@ -73,8 +74,29 @@ def ticket_by_thread(session: Session, message_ids: tuple[str, ...]) -> Ticket |
 
 
 def remember_message(session: Session, message_id: str, ticket: Ticket) -> None:
-    if message_id and session.get(ThreadMessage, message_id) is None:
-        session.add(ThreadMessage(message_id=message_id, ticket_id=ticket.id, outbound=False))
+    if not message_id:
+        return
+    unknown = session.info.get(_UNKNOWN_MESSAGES, set())
+    if message_id in unknown:  # known absent (`prefetch_messages`): no look-up, and looked up next time
+        unknown.discard(message_id)
+    elif session.get(ThreadMessage, message_id) is not None:
+        return
+    session.add(ThreadMessage(message_id=message_id, ticket_id=ticket.id, outbound=False))
+
+
+# session.info: Message-IDs of a batch's mails that no thread message holds (`prefetch_messages`)
+_UNKNOWN_MESSAGES = "mailbot.unknown_message_ids"
+
+
+def prefetch_messages(session: Session, message_ids: Iterable[str]) -> None:
+    """Which of a batch's own Message-IDs mailbot has no thread message of, in one query, so that
+    `remember_message` writes each of those without a look-up of its own."""
+    wanted = sorted({mid for mid in message_ids if mid})
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        known.update(session.scalars(select(ThreadMessage.message_id).where(
+            ThreadMessage.message_id.in_(wanted[start:start + 500]))))
+    session.info[_UNKNOWN_MESSAGES] = set(wanted) - known
 
 
 def is_participant(ticket: Ticket, user: User) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select
 
 from mailbot.workflow.intake import Intake
-from mailbot.workflow.models import Ticket, User
+from mailbot.workflow.models import ThreadMessage, Ticket, User
 from tests.scenario.helpdesk import Helpdesk
 
 TECHS = ("camille.tech@lycee.example", "sami.tech@lycee.example")
@@ -87,6 +87,9 @@ def test_a_batch_of_new_tickets_reads_the_technicians_once(helpdesk: Helpdesk) -
     assert [result.outcome for result in results] == ["ticket"] * 5
     technicians = [s for s in statements if s.startswith("SELECT users.") and "is_technician IS 1" in s]
     assert len(technicians) == 1, "\n".join(statements)
+    # the mails' own Message-IDs, known to be new, are written without a look-up each
+    threads = [s for s in statements if s.startswith("SELECT thread_messages.")]
+    assert len(threads) == 1 and "IN" in threads[0], "\n".join(threads)
     helpdesk.app.deliver_held()
     told = [mail.to for mail in helpdesk.new_mails()]
     assert sorted(told) == sorted([*(f"user{n}@lycee.example" for n in range(5)), *TECHS * 5])
@@ -163,3 +166,15 @@ def test_a_sender_made_a_user_by_a_mail_that_failed_is_made_again_by_the_next(
     with helpdesk.app.db.transaction() as session:
         assert list(session.scalars(select(User.email).where(User.email == "eve@lycee.example"))) == [
             "eve@lycee.example"]
+
+
+def test_two_mails_of_a_batch_with_one_message_id_open_two_tickets_without_a_conflict(
+        helpdesk: Helpdesk, fixture_email, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    # the first keeps the Message-ID for its thread (tests/scenario/test_mail_records.py)
+    alerts = [fixture_email(f"copier_alert_reused_message_id_{n}.eml") for n in (1, 2)]
+    results = helpdesk.app.process_many(alerts)
+    assert [result.outcome for result in results] == ["ticket", "ticket"]
+    assert "database conflict" not in caplog.text
+    with helpdesk.app.db.transaction() as session:
+        owner = session.get(ThreadMessage, "000000000001@copieur-b203.lycee.example")
+        assert owner is not None and owner.ticket_id == results[0].ticket_id
