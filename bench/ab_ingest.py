@@ -1,6 +1,8 @@
-"""`python -m bench.ab_ingest OTHER_SOURCE_DIR [ROUNDS] [--pg]`: `mailbot ingest` of the ingest
-corpus with this tree's code and with another checkout's (`git archive REV | tar -x -C DIR`),
+"""`python -m bench.ab_ingest OTHER_SOURCE_DIR [ROUNDS] [--pg] [--text] [--this DIR]`: `mailbot ingest`
+of the ingest corpus with this tree's code and with another checkout's (`git archive REV | tar -x -C DIR`),
 alternating, so that both meet the same load on a shared machine (not part of bench/run).
+`--text`: the same 200 mails without their attachments; `--this DIR`: a snapshot of this tree
+instead of the tree itself, so that editing goes on while it runs.
 
 Each round runs, for each code: the corpus into a fresh SQLite database (or PostgreSQL with
 --pg), an empty folder (the command's start-up) and `mailbot ingest -` of one short mail;
@@ -58,14 +60,19 @@ def main() -> None:
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 2
     use_pg = "--pg" in sys.argv
     compile_sources()
-    subprocess.run([PYTHON, "-m", "compileall", "-q", str(other / "mailbot")], check=True, stdout=subprocess.DEVNULL,
-                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
-    folder = WORK / "corpus-ingest"
+    text_only = "--text" in sys.argv
+    this = Path(sys.argv[sys.argv.index("--this") + 1]).resolve() if "--this" in sys.argv else None
+    for source in (other, this):
+        if source is not None:
+            subprocess.run([PYTHON, "-m", "compileall", "-q", str(source / "mailbot")], check=True,
+                           stdout=subprocess.DEVNULL,
+                           env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    folder = WORK / ("corpus-ingest-text" if text_only else "corpus-ingest")
     if not folder.exists():
-        corpus.write(corpus.generate(200, seed=6), fresh_dir("corpus-ingest"))
+        corpus.write(corpus.generate(200, seed=6, text_only=text_only), fresh_dir(folder.name))
     count = len(list(folder.glob("*.eml")))
     for round_ in range(1, rounds + 1):
-        for label, source in (("other", other), ("this", None)):
+        for label, source in (("other", other), ("this", this)):
             if use_pg:
                 with pg.database(f"ab_{label}") as url:
                     one(label, source, folder, count, url, round_)

@@ -12,7 +12,7 @@ SITE = "site-packages/"
 def _name(frame: str) -> str:
     function, _, where = frame.partition(" (")
     path = where.split(":")[0]
-    return f"{function} ({path.split(SITE)[-1] if SITE in path else path.split('/work/main/')[-1]})"
+    return f"{function} ({path.split(SITE)[-1] if SITE in path else path.split('/mailbot/', 1)[-1]})"
 
 
 def top(path: str, count: int = 40) -> list[tuple[float, str]]:

@@ -27,11 +27,12 @@ from mailbot.workflow.documents import DocumentStore
 from mailbot.workflow.intake import Intake, IntakeConfig
 from mailbot.workflow.models import Notification, ProcessedMail
 from mailbot.workflow.opening import TechnicianNewMail
-from mailbot.workflow.people import SenderPolicy
+from mailbot.workflow.people import SenderPolicy, prefetch_senders
 from mailbot.workflow.replies import Replies
 from mailbot.workflow.service import MailResult, MailService, ServiceConfig
 from mailbot.workflow.technician import TechnicianConfig, TechnicianReplies
 from mailbot.workflow.ticketless import TicketlessCommands
+from mailbot.workflow.tickets import prefetch_messages
 
 if TYPE_CHECKING:
     from dramatiq import Worker
@@ -230,6 +231,11 @@ class App:
             with self.db.batch_transaction() as session:
                 # the loop brake's counts of the batch's senders, in one query
                 self.outbox.prefetch_answer_counts(session, [p.sender.email for p in parsed_mails.values()], now)
+                # which of them are recorded already, the senders' users and which of the mails'
+                # Message-IDs are known, in one query each
+                service.prefetch_recorded(session, mailbox, parsed_mails.values())
+                prefetch_senders(session, [service.sender_of(p).email for p in parsed_mails.values()])
+                prefetch_messages(session, [p.message_id for p in parsed_mails.values()])
                 rows = []
                 for index, parsed in parsed_mails.items():
                     try:

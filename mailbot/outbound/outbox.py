@@ -65,15 +65,24 @@ def _technicians(session: Session, ticket: Ticket, *, opening: bool = False) -> 
     """The technicians concerned by the ticket; `opening`: as when it was opened, before anyone
     had it (a new ticket's technicians, even when the mail that opened it assigned it)."""
     assignees = [] if opening else ticket.assignees
-    group_techs: list[User] = []
+    group_techs: list[Person] = []
     if ticket.group_id is not None:
-        group_techs = list(session.scalars(select(User).where(
-            User.group_id == ticket.group_id, User.is_technician.is_(True)).order_by(User.id)))
-    everyone: list[User] = []
+        group_techs = _technicians_where(session, User.group_id == ticket.group_id, key=ticket.group_id)
+    everyone: list[Person] = []
     if not assignees and not group_techs:
-        everyone = list(session.scalars(select(User).where(User.is_technician.is_(True)).order_by(User.id)))
-    return technicians_for([_person(u) for u in assignees], [_person(u) for u in group_techs],
-                           [_person(u) for u in everyone])
+        everyone = _technicians_where(session, key=None)
+    return technicians_for([_person(u) for u in assignees], group_techs, everyone)
+
+
+def _technicians_where(session: Session, *where: Any, key: int | None) -> list[Person]:
+    """The technicians (of group `key`; None: all of them), read once per session, which is
+    one transaction (workflow/db.py): only `mailbot users add` makes or moves technicians,
+    never a mail, so a batch of mails reads them once."""
+    known = session.info.setdefault("technicians", {})
+    if key not in known:
+        known[key] = [_person(user) for user in session.scalars(
+            select(User).where(User.is_technician.is_(True), *where).order_by(User.id))]
+    return known[key]
 
 
 def _for(context: dict[str, Any], person: Person) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from mailbot.outbound import invitations, machine_labels
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.outbound.notifications import NOTIFY
+from mailbot.outbound.template_cache import bytecode_cache
 from mailbot.parsers.approval import APPROVE, LINK_VERBS, REFUSE
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.parsers.reasons import Reason
@@ -252,6 +253,8 @@ class FrenchTypography(Extension):
 def _environment(templates_package: str, *, html: bool, undefined: type[Undefined]) -> Environment:
     env = Environment(
         loader=PackageLoader(templates_package, "."),
+        # compiled once per installation and user, not at every command (outbound/template_cache.py)
+        bytecode_cache=bytecode_cache("html" if html else "text"),
         # HTML parts escape every value; text parts must show `<` and `&` as typed.
         autoescape=html,
         undefined=undefined,

@@ -6,6 +6,7 @@ import hashlib
 import mmap
 import os
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from email import errors
 from email.message import Message
@@ -127,7 +128,7 @@ def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str |
     ctype = msg.get_content_type()
     verdict = guard.check(
         guard.GuardInput(
-            headers={k: [one_line(decode_header(v)) for v in vs] for k, vs in headers.items()},
+            headers=_DecodedHeaders(headers),
             sender=sender, subject=subject, message_id=message_id, content_type=ctype,
             report_type=str(msg.get_param("report-type", "") or "").lower(),
             has_original=bool(originals), helpdesk_address=helpdesk,
@@ -149,6 +150,26 @@ def _build(msg: Message, sha256: str, helpdesk: str, tag: str, own_domain: str |
         authentication_results=tuple(one_line(decode_header(v)) for v in get("authentication-results")),
         defects=_defects(msg) + tuple(found.skipped), sender_source=sender_source,
     )
+
+
+class _DecodedHeaders(Mapping[str, list[str]]):
+    """The mail's headers by lower-case name, each one's values decoded to one line when first
+    read: the guard reads a few headers of a mail, not each of its Received lines."""
+
+    def __init__(self, raw: dict[str, list[str]]):
+        self._raw = raw
+        self._decoded: dict[str, list[str]] = {}
+
+    def __getitem__(self, name: str) -> list[str]:
+        if name not in self._decoded:
+            self._decoded[name] = [one_line(decode_header(value)) for value in self._raw[name]]
+        return self._decoded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _headers(msg: Message) -> dict[str, list[str]]:

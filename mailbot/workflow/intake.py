@@ -65,7 +65,9 @@ class Intake:
         ticket.requester = requester
         if self.config.default_group:
             ticket.group = _group(session, self.config.default_group)
-        ticket.assignees = []
+        # a new ticket's collections are empty: set so, they are never loaded from the database
+        ticket.assignees, ticket.documents, ticket.items, ticket.followups = [], [], [], []
+        ticket.tasks, ticket.solutions = [], []
         ticket.observers = observers_from_mail(
             session, parsed.to + parsed.cc, policy=self.config.senders, exclude={requester.email}, now=now)
         ticket.history.append(StatusChange(at=now, by_id=requester.id, from_status=None, to_status="new",

@@ -31,6 +31,7 @@ def save_article(session: Session, *, title: str, content: str, ticket_id: int |
     article = KbArticle(title=title, content=content, ticket_id=ticket_id, author_id=author_id, created_at=now,
                         status=status, category=category, updated_at=now)
     session.add(article)
+    session.info[_EMPTY] = False
     _revise(article, "created", author_id, now)
     session.flush()
     return article
@@ -75,9 +76,23 @@ def get_article(session: Session, article_id: int) -> KbArticle:
 def suggestions(session: Session, title: str, text: str = "", *, published_only: bool,
                 limit: int = SUGGESTIONS) -> list[dict[str, Any]]:
     """Up to `limit` articles relevant to a new ticket, as plain values for the notification."""
+    if _no_articles(session):
+        return []
     query = " ".join([title, *text.split()[:SUGGESTION_TEXT_WORDS]])
     hits = search(session, query, published_only=published_only, limit=limit * 3)
     return [hit_json(hit) for hit in hits if hit.relevance >= MIN_RELEVANCE][:limit]
+
+
+_EMPTY = "mailbot.kb_empty"
+
+
+def _no_articles(session: Session) -> bool:
+    """Whether the base has no article at all, so that a new ticket's suggestions need no search
+    (four on SQLite): read once per session, which is one transaction (workflow/db.py), a batch
+    of mails; an article saved in it (`save_article`) says otherwise at once."""
+    if _EMPTY not in session.info:
+        session.info[_EMPTY] = session.scalar(select(KbArticle.id).limit(1)) is None
+    return bool(session.info[_EMPTY])
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from mailbot.parsers.types import Address
@@ -39,6 +41,36 @@ def create_user(session: Session, address: Address, now: datetime) -> User:
     user = User(email=address.email.lower(), name=address.name[:200], is_technician=False, created_at=now)
     session.add(user)
     session.flush()
+    if _SENDERS in session.info:
+        session.info[_SENDERS][user.email] = user
+    return user
+
+
+# session.info: a batch's senders by address, their user or None (`prefetch_senders`)
+_SENDERS = "mailbot.senders"
+
+
+def prefetch_senders(session: Session, emails: Iterable[str]) -> None:
+    """The users of a batch's senders in one query, so that `sender_user` finds each without
+    one of its own; a user created in the transaction (`create_user`) is added."""
+    wanted = sorted({email.lower() for email in emails if email})
+    known: dict[str, User | None] = dict.fromkeys(wanted)
+    for start in range(0, len(wanted), 500):
+        known.update((user.email, user) for user in session.scalars(
+            select(User).where(User.email.in_(wanted[start:start + 500]))))
+    session.info[_SENDERS] = known
+
+
+def sender_user(session: Session, email: str) -> User | None:
+    """The user of this address (`user_by_email`), from the batch's senders when known there. A
+    user created in a mail whose savepoint was rolled back is gone: looked up again."""
+    known = session.info.get(_SENDERS)
+    email = email.lower()
+    if known is None or email not in known:
+        return user_by_email(session, email)
+    user = known[email]
+    if user is not None and not inspect(user).persistent:
+        return user_by_email(session, email)
     return user
 
 

@@ -6,6 +6,7 @@ caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -14,14 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.parsers import mailkey
-from mailbot.parsers.types import ParsedMessage
+from mailbot.parsers.types import Address, ParsedMessage
 from mailbot.workflow import tickets as acts
 from mailbot.workflow.events import Answer, Event
 from mailbot.workflow.intake import Intake
 from mailbot.workflow.models import Notification, ProcessedMail, Ticket, User
-from mailbot.workflow.people import SenderPolicy, create_user
+from mailbot.workflow.people import SenderPolicy, create_user, sender_user
 from mailbot.workflow.replies import AUTHOR_HEADERS, Replies
 from mailbot.workflow.states import Status
+
+# session.info: (mailbox, the keys known to have no record there), see `prefetch_recorded`
+_UNRECORDED = "mailbot.unrecorded_keys"
 
 
 @dataclass
@@ -77,10 +81,28 @@ class MailService:
                 return row
         return None
 
+    @staticmethod
+    def prefetch_recorded(session: Session, mailbox: str, batch: Iterable[ParsedMessage]) -> None:
+        """Which keys of a batch's mails (theirs and the earlier rule's) have a record in this
+        mailbox, in one query: `handle` then looks no further for the mails with none, unless a
+        record under that key is written meanwhile in the same transaction (session)."""
+        keys = sorted({key for parsed in batch for key in (parsed.mail_key, parsed.legacy_key)})
+        recorded: set[str] = set()
+        for start in range(0, len(keys), 500):
+            recorded.update(session.scalars(select(ProcessedMail.mail_key).where(
+                ProcessedMail.mailbox == mailbox, ProcessedMail.mail_key.in_(keys[start:start + 500]))))
+        session.info[_UNRECORDED] = (mailbox, set(keys) - recorded)
+
+    @staticmethod
+    def _surely_new(session: Session, mailbox: str, parsed: ParsedMessage) -> bool:
+        unrecorded = session.info.get(_UNRECORDED)
+        return (unrecorded is not None and unrecorded[0] == mailbox
+                and parsed.mail_key in unrecorded[1] and parsed.legacy_key in unrecorded[1])
+
     def handle(self, session: Session, parsed: ParsedMessage, raw: bytes, *, mailbox: str,
                now: datetime | None = None) -> MailResult:
         now = now or datetime.now(UTC)
-        previous = self.find_recorded(session, mailbox, parsed)
+        previous = None if self._surely_new(session, mailbox, parsed) else self.find_recorded(session, mailbox, parsed)
         if previous is not None:
             return MailResult("duplicate", previous.ticket_id, f"already processed as mail {previous.id}")
         result = self._route(session, parsed, now)
@@ -89,6 +111,8 @@ class MailService:
             sender=parsed.sender.email, subject=parsed.subject, outcome=result.outcome,
             reason=result.reason, ticket_id=result.ticket_id, received_at=now)
         session.add(record)
+        if _UNRECORDED in session.info:
+            session.info[_UNRECORDED][1].discard(parsed.mail_key)  # a second copy later in the batch is looked up
         session.flush()
         result.mail_id = record.id
         return result
@@ -98,14 +122,12 @@ class MailService:
         machine_ok = parsed.sender.email in self.config.machine_senders
         if parsed.auto is not None and not machine_ok:
             return self._automatic(session, parsed, ticket, now)
-        sender = parsed.sender
-        if self.config.requester_from_reply_to and parsed.reply_to is not None and "@" in parsed.reply_to.email:
-            sender = parsed.reply_to
+        sender = self.sender_of(parsed)
         if not sender.email or "@" not in sender.email:
             return MailResult("refused", reason="no usable sender address")
         if self.config.senders.is_helpdesk(sender.email):
             return MailResult("refused", reason="mail from the helpdesk's own address")
-        user = acts.user_by_email(session, sender.email)
+        user = sender_user(session, sender.email)
         if user is None:
             why = self.config.senders.refusal(sender.email)
             if why is not None:
@@ -123,11 +145,17 @@ class MailService:
             return self.intake.open(session, parsed, user, now, answered=not machine_ok)
         return self.replies.handle(session, parsed, user, ticket, now)
 
+    def sender_of(self, parsed: ParsedMessage) -> Address:
+        """Whom the mail is from for the helpdesk: its sender, or its Reply-To where so configured."""
+        if self.config.requester_from_reply_to and parsed.reply_to is not None and "@" in parsed.reply_to.email:
+            return parsed.reply_to
+        return parsed.sender
+
     def _find_ticket(self, session: Session, parsed: ParsedMessage) -> Ticket | None:
         ticket = acts.ticket_by_thread(session, parsed.thread_ids)
         for ticket_id in (parsed.subject_ticket_id, parsed.plus_ticket_id):
             if ticket is None and ticket_id is not None:
-                ticket = session.get(Ticket, ticket_id)
+                ticket = session.get(Ticket, ticket_id, options=acts.WITH_PEOPLE)
         if ticket is not None:
             acts.pin(session, ticket)
         return ticket

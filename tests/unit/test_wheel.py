@@ -4,6 +4,7 @@ and renders every notification of both languages exactly as the source tree does
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import site
 import subprocess
@@ -99,10 +100,19 @@ def test_a_wheel_installed_elsewhere_renders_every_template_of_both_languages(tm
     rows = [vars(outbox_row(event, language)) for event in events() for language in ("fr", "en")]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    done = subprocess.run([python, "-c", RENDER_INSTALLED], cwd=elsewhere, input=json.dumps(rows),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    installed = json.loads(done.stdout)
+    # twice: the first command compiles the templates and keeps them in the user's cache folder,
+    # the second renders from there (outbound/template_cache.py)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = []
+    for _ in range(2):
+        done = subprocess.run([python, "-c", RENDER_INSTALLED], cwd=elsewhere, input=json.dumps(rows),
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    installed, from_cache = runs
+    assert len(list((tmp_path / "cache" / "mailbot").glob("templates-*-*/*"))) >= 2 * len(events())
+    assert [parts(raw.encode("utf-8", "surrogateescape")) for raw in from_cache["mails"]] == \
+        [parts(raw.encode("utf-8", "surrogateescape")) for raw in installed["mails"]]
 
     assert Path(installed["file"]).is_relative_to(venv_site), installed["file"]
     assert installed["files"] == source_files()
