@@ -299,8 +299,11 @@ def serve_web(app: App) -> None:
 
 def run_forever(app: App) -> None:
     from mailbot.inbound.listener import Listener
+    from mailbot.intake_pool import start_intake_pool
     from mailbot.mailboxes import start_watchers
 
+    # the intake processes first: before any thread of this process (web desk, listener, watchers)
+    pool = start_intake_pool(app)
     for level, line in banner(app):
         log.log(level, "%s", line)
     stop = _stop_event()
@@ -312,8 +315,9 @@ def run_forever(app: App) -> None:
     if target is not None:
         listener = Listener(_direct(app), target, tls=app.settings.listen_tls_context)
         listener.start()
-    watchers = start_watchers(app, stop)
-    log.info("mailbot is running (%d IMAP mailbox(es)); Ctrl-C stops it", len(watchers))
+    watchers = start_watchers(app, stop, pool)
+    log.info("mailbot is running (%d IMAP mailbox(es)%s); Ctrl-C stops it", len(watchers),
+             f", {pool.size} intake processes" if pool else "")
     periodic = Periodic(app)
     while not stop.is_set():
         stop.wait(periodic.run_due(time.monotonic()))
@@ -323,16 +327,24 @@ def run_forever(app: App) -> None:
         web.stop()
     for thread in watchers:
         thread.join(timeout=10)
+    if pool is not None:
+        pool.close()  # each process finishes the part it has; nothing more is handed out
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 
 
 def poll_once(app: App):
+    from mailbot.intake_pool import start_intake_pool
     from mailbot.mailboxes import poll_all_once
 
+    pool = start_intake_pool(app)
     if app.uses_stub_broker:
         app.start_worker()
-    stats = poll_all_once(app)
+    try:
+        stats = poll_all_once(app, pool)
+    finally:
+        if pool is not None:
+            pool.close()
     app.wait_for_delivery()
     app.close()
     return stats
@@ -340,13 +352,17 @@ def poll_once(app: App):
 
 def poll_forever(app: App, stop: threading.Event | None = None) -> None:
     """The IMAP mailboxes only, without the listener and the periodic jobs."""
+    from mailbot.intake_pool import start_intake_pool
     from mailbot.mailboxes import start_watchers
 
+    pool = start_intake_pool(app)  # before any thread
     stop = stop or _stop_event()
     if app.uses_stub_broker:
         app.start_worker()
-    for thread in start_watchers(app, stop):
+    for thread in start_watchers(app, stop, pool):
         thread.join()
+    if pool is not None:
+        pool.close()
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 

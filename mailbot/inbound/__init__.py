@@ -54,3 +54,10 @@ class BatchMailHandler(Protocol):
     """
 
     def __call__(self, raws: list[bytes], mailbox: str, /) -> Sequence[MailResult]: ...
+
+
+class BatchInterrupted(Exception):
+    """A `BatchMailHandler` could not finish a batch (an intake process died with part of it,
+    or could not reach the database): none of it is marked done, and the pass stops there so
+    that later mail, a reply to one of these, does not overtake it; the next pass takes the
+    batch again."""

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mailbot.inbound import BatchMailHandler, MailHandler, MailResult
+from mailbot.inbound import BatchInterrupted, BatchMailHandler, MailHandler, MailResult
 from mailbot.inbound.imap_mailbox import ImapMailbox, ImapOptions
 from mailbot.inbound.imap_target import ImapTarget
 
@@ -54,8 +54,9 @@ def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None
     by mail through `handle`. Mails are filed only after the call(s) returned, i.e. after their
     transaction committed, with one command per destination. A mail whose `handle` raises stays
     where it is (the next pass retries it) and the others go on; when `handle_many` raises, the
-    whole batch stays. IMAP errors propagate: the caller reconnects, and mail committed but not
-    yet filed comes back as a duplicate, which files it.
+    whole batch stays, and when it raises `BatchInterrupted` the pass ends there. IMAP errors
+    propagate: the caller reconnects, and mail committed but not yet filed comes back as a
+    duplicate, which files it.
     """
     stats = PollStats()
     name = mailbox.target.mailbox
@@ -74,7 +75,10 @@ def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None
             break
         fetched = mailbox.fetch(uids[start:start + batch])
         stats.fetched += len(fetched)
-        outcomes = _process(fetched, name, handle, handle_many, stats)
+        try:
+            outcomes = _process(fetched, name, handle, handle_many, stats)
+        except BatchInterrupted:
+            break  # the next pass takes this batch again, before anything after it
         filed = _file(mailbox, outcomes, stats)
         if memory is not None and filed:
             memory.save(name, mailbox.uidvalidity, max(filed))
@@ -91,6 +95,10 @@ def _process(fetched: list[tuple[int, bytes]], name: str, handle: MailHandler,
         try:
             answers = dict(zip([uid for uid, _ in fetched], handle_many([raw for _, raw in fetched], name),
                                strict=True))
+        except BatchInterrupted as exc:
+            log.warning("mails UID %s in %s not processed (%s); left in place", _span(fetched), name, exc)
+            stats.errors += len(fetched)
+            raise
         except Exception:
             log.exception("mails UID %s in %s not processed; left in place", _span(fetched), name)
             stats.errors += len(fetched)
