@@ -24,14 +24,14 @@ import logging
 import multiprocessing
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from mailbot.errors import ConfigError, MailbotError
-from mailbot.inbound import BatchInterrupted, BatchMailHandler
+from mailbot.inbound import BatchInterrupted, ReadAheadBatchHandler
 from mailbot.parsers.partition import ThreadKeys, partition, thread_keys
 from mailbot.workflow.service import MailResult
 
@@ -101,23 +101,39 @@ class IntakePool:
         log.info("%d intake processes ready (pids %s)", self.size,
                  ", ".join(str(w.process.pid) for w in self.workers))
 
-    def handler(self, ticket_type: str, group: str = "") -> BatchMailHandler:
+    def handler(self, ticket_type: str, group: str = "") -> ReadAheadBatchHandler:
         """The batch callback of one mailbox, whose new tickets get this type and group."""
-        return lambda raws, mailbox: self.process_batch(raws, mailbox, ticket_type, group)
+        return _MailboxHandler(self, ticket_type, group)
 
     def process_batch(self, raws: list[bytes], mailbox: str, ticket_type: str, group: str = "") -> list[MailResult]:
         """Split, hand out, wait for every part; the results in the order of `raws`."""
-        with self._lock:
+        return self.begin(raws, mailbox, ticket_type, group)()
+
+    def begin(self, raws: list[bytes], mailbox: str, ticket_type: str,
+              group: str = "") -> Callable[[], list[MailResult]]:
+        """Split the batch and hand the parts out; returns the call that waits for every part
+        (the caller fetches the next batch meanwhile). No other batch is handed out until then."""
+        self._lock.acquire()
+        try:
             if self._closed:
                 raise IntakePartFailed("mailbot is stopping; the mails stay in place")
             self._replace_dead()
-            parts = self._split(raws)
-            busy = []
-            for worker, part in zip(self.workers, parts, strict=False):
-                worker.connection.send(([raws[i] for i in part], mailbox, ticket_type, group))
+            busy: list[tuple[_Worker, list[int]]] = []
+            for worker, part in zip(self.workers, self._split(raws), strict=False):
+                try:
+                    worker.connection.send(([raws[i] for i in part], mailbox, ticket_type, group))
+                except OSError:
+                    pass  # it died a moment ago: reported as lost when waited for
                 busy.append((worker, part))
-            results: list[MailResult | None] = [None] * len(raws)
-            lost, failed, held = [], [], []
+        except BaseException:
+            self._lock.release()
+            raise
+        return lambda: self._wait(busy, len(raws))
+
+    def _wait(self, busy: list[tuple[_Worker, list[int]]], count: int) -> list[MailResult]:
+        results: list[MailResult | None] = [None] * count
+        lost, failed, held = [], [], []
+        try:
             for worker, part in busy:
                 answer = self._receive(worker)
                 if answer is None:
@@ -129,6 +145,8 @@ class IntakePool:
                     held += ids
                     for index, result in zip(part, outcomes, strict=True):
                         results[index] = result
+        finally:
+            self._lock.release()
         if held:  # embedded mode: the processes leave sending to this one's in-process worker
             self.app.enqueue(held)
         if lost:
@@ -206,6 +224,21 @@ class IntakePool:
                     break
                 return None
         return _recv(worker.connection)
+
+
+@dataclass(frozen=True)
+class _MailboxHandler:
+    """What the IMAP adapter calls for one mailbox's batches."""
+
+    pool: IntakePool
+    ticket_type: str
+    group: str
+
+    def __call__(self, raws: list[bytes], mailbox: str, /) -> list[MailResult]:
+        return self.begin(raws, mailbox)()
+
+    def begin(self, raws: list[bytes], mailbox: str, /) -> Callable[[], list[MailResult]]:
+        return self.pool.begin(raws, mailbox, self.ticket_type, self.group)
 
 
 def _recv(connection: Connection) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -70,19 +71,40 @@ def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None
     if uids:
         log.info("%d mail(s) waiting in %s", len(uids), name)
     batch = mailbox.options.batch
-    for start in range(0, len(uids), batch):
+    chunks = [uids[start:start + batch] for start in range(0, len(uids), batch)]
+    begin = getattr(handle_many, "begin", None)  # a ReadAheadBatchHandler
+    ahead: list[list[tuple[int, bytes]]] = []
+    for index, chunk in enumerate(chunks):
         if stop is not None and stop.is_set():
             break
-        fetched = mailbox.fetch(uids[start:start + batch])
+        fetched = ahead.pop() if ahead else mailbox.fetch(chunk)
         stats.fetched += len(fetched)
+        many = handle_many
+        if begin is not None and index + 1 < len(chunks):
+            def fetch_next(following: list[int] = chunks[index + 1]) -> None:
+                ahead.append(mailbox.fetch(following))
+            many = _reading_ahead(begin, fetch_next)
         try:
-            outcomes = _process(fetched, name, handle, handle_many, stats)
+            outcomes = _process(fetched, name, handle, many, stats)
         except BatchInterrupted:
             break  # the next pass takes this batch again, before anything after it
         filed = _file(mailbox, outcomes, stats)
         if memory is not None and filed:
             memory.save(name, mailbox.uidvalidity, max(filed))
     return stats
+
+
+def _reading_ahead(begin: Callable[[list[bytes], str], Callable[[], Sequence[MailResult]]],
+                   fetch_next: Callable[[], object]) -> BatchMailHandler:
+    """A batch handed over with `begin`, the next one fetched while it is processed elsewhere."""
+    def handle(raws: list[bytes], name: str, /) -> Sequence[MailResult]:
+        wait = begin(raws, name)
+        try:
+            fetch_next()
+        finally:
+            results = wait()
+        return results
+    return handle
 
 
 def _process(fetched: list[tuple[int, bytes]], name: str, handle: MailHandler,

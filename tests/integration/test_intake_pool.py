@@ -218,3 +218,70 @@ def test_an_intake_process_killed_mid_part_loses_nothing_and_duplicates_nothing(
         pool.close()
         app.close()
     assert _state(postgres_url) == expected  # every mail once, no notification twice
+
+
+# -- SIGTERM while the parts are in the intake processes -------------------------------------
+
+def test_sigterm_lets_the_parts_finish_and_files_only_what_committed(postgres_url, imap_mailbox, smtp_sink, tmp_path):
+    _app(postgres_url, tmp_path).close()
+    raws = corpus()
+    requests, rest = raws[:THREADS], raws[THREADS:]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env.update(MAILBOT_DATABASE_URL=postgres_url, MAILBOT_IMAP_URL=imap_mailbox.imap_url,
+               MAILBOT_SMTP_URL=smtp_sink.smtp_url, MAILBOT_HELPDESK_ADDRESS=HELPDESK, MAILBOT_WEB_LISTEN="",
+               MAILBOT_DIGEST_HOUR="", MAILBOT_INTAKE_WORKERS="3", MAILBOT_IMAP_BATCH="4")
+    log = tmp_path / "run.log"
+
+    def start() -> subprocess.Popen:
+        with log.open("ab") as out:
+            return subprocess.Popen([MAILBOT, "run"], env=env, cwd=tmp_path, stdout=out, stderr=out)
+
+    client = imap_mailbox.client()
+    client.multiappend("INBOX", requests)
+    process = start()
+    try:
+        _wait(lambda: len(imap_mailbox.folder_uids("Processed")) == THREADS, 60, "the requests filed", log)
+        engine = sa.create_engine(postgres_url)
+        with engine.connect() as holder, engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+            holder.execute(sa.text("SELECT id FROM tickets FOR UPDATE"))  # the replies wait here
+            holder_pid = holder.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            client.multiappend("INBOX", rest)
+            _wait(lambda: watcher.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE "
+                                                  ":holder = ANY(pg_blocking_pids(pid))"), {"holder": holder_pid})
+                  .scalar() >= 2, 60, "parts waiting in their transaction", log)
+            process.send_signal(signal.SIGTERM)
+            time.sleep(1.5)
+            assert process.poll() is None  # waiting for the parts, which wait for the lock
+            holder.rollback()
+        engine.dispose()
+        assert process.wait(timeout=60) == 0, log.read_text(errors="replace")[-4000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        client.logout()
+
+    filed = imap_mailbox.folder_messages("Processed")
+    app = App(clean_settings(database_url=postgres_url))
+    with app.db.transaction() as session:
+        recorded = {key.split("|")[0].strip("<>") for key in session.scalars(select(ProcessedMail.mail_key))}
+    app.close()
+    filed_ids = {_message_id(raw) for raw in filed}
+    assert filed_ids <= recorded  # nothing filed that did not commit
+    assert len(filed) > THREADS  # the parts in flight finished and were filed
+    assert len(filed) + len(imap_mailbox.folder_uids("INBOX")) == len(raws)
+
+    process = start()  # the rest, then everything once
+    try:
+        _wait(lambda: len(imap_mailbox.folder_uids("Processed")) == len(raws), 60, "every mail filed", log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    state = _state(postgres_url)
+    assert state["outcomes"] == {"ticket": THREADS + 1, "followup": 2 * THREADS}
+    assert state["tickets"]["Demande 5"] == ("prof1@lycee.example", ["Encore 5.", "Relance 5."], [])
+
+
+def _message_id(raw: bytes) -> str:
+    from email import message_from_bytes
+
+    return str(message_from_bytes(raw)["Message-ID"]).strip().strip("<>")
