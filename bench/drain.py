@@ -4,7 +4,8 @@ reached the SMTP sink: with Redis and with RabbitMQ as the broker, each with one
 intake processes (MAILBOT_INTAKE_WORKERS). Beside it, how fast one IMAP connection fetches the
 same backlog, the bound of the one connection the mailbox's holder keeps.
 
-BENCH_DRAIN=redis:1,redis:2 runs a subset (broker:intake processes)."""
+BENCH_DRAIN=redis:1,redis:2 runs a subset (broker:intake processes, in that order; a pair may
+come twice), BENCH_DRAIN_MAILS=1000 another number of mails."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def fetch_speed(stack: Stack, batch: int = 50) -> tuple[int, int, float, float]:
 
 
 def run(ctx: Context) -> None:
-    total = 300 if ctx.quick else 5000
+    total = int(os.environ.get("BENCH_DRAIN_MAILS", 300 if ctx.quick else 5000))
     mails = corpus.generate(total, seed=7, requesters=800, tag="drain")
     for broker, intake in _configs():
         _drain_once(ctx, [m.raw for m in mails], broker, intake, measure_fetch=(broker, intake) == _configs()[0])
