@@ -15,8 +15,8 @@ process; what the other parts committed comes back as duplicates and is filed th
 
 The processes come from a fork server started before any thread of `mailbot run` (web desk,
 listener, watchers): a process forked from a threaded one may inherit a lock some thread held.
-They ignore SIGINT and SIGTERM (a terminal's Ctrl-C and systemd signal the whole group): the
-parent's stop lets them finish the part they have, then tells them to leave."""
+On SIGTERM or Ctrl-C (systemd and a terminal signal the whole group) a process with a part
+finishes it and hands it back before leaving; the parent files what committed."""
 
 from __future__ import annotations
 
@@ -44,7 +44,6 @@ log = logging.getLogger("mailbot.intake")
 # What a mail costs besides its bytes, in bytes of mail, to balance the parts (as `ingest --jobs`).
 MAIL_COST_BYTES = 320_000
 READY = "ready"
-WAIT_SLICE = 0.5  # seconds between looks at a busy process's life
 START_TIMEOUT = 120  # seconds an intake process may take to start (imports, first connection)
 
 
@@ -160,6 +159,8 @@ class IntakePool:
 
     def close(self, timeout: float = 30) -> None:
         """Tell every process to leave after its part; those still there after `timeout` are killed."""
+        if self._closed:
+            return
         got = self._lock.acquire(timeout=timeout)
         try:
             self._closed = True
@@ -216,13 +217,13 @@ class IntakePool:
             self.workers[index] = self._spawn(worker.number)
             self._wait_ready(self.workers[index])
 
-    def _receive(self, worker: _Worker) -> Any:
-        """The answer to the part the process has, or None when the process died without one."""
-        while not worker.connection.poll(WAIT_SLICE):
-            if not worker.process.is_alive():
-                if worker.connection.poll(0):  # it answered, then died
-                    break
-                return None
+    @staticmethod
+    def _receive(worker: _Worker) -> Any:
+        """The answer to the part the process has, or None when the process died without one.
+
+        Only the process holds the other end of its pipe (the fork server closes its copy), so
+        its death is the end of the pipe; the process's own sentinel is not asked: it goes
+        through the fork server, which a SIGTERM to the whole group stops first."""
         return _recv(worker.connection)
 
 
@@ -265,19 +266,39 @@ def _portable(settings: Settings) -> Settings:
 
 # -- the intake process ---------------------------------------------------------------------
 
+class _Leave(Exception):
+    """SIGTERM or SIGINT while no part is being processed."""
+
+
+class _Signals:
+    """SIGTERM/SIGINT (systemd and a terminal's Ctrl-C signal the whole group): an idle process
+    leaves at once; one with a part finishes it, hands the results back, then leaves."""
+
+    def __init__(self) -> None:
+        self.busy = False
+        self.leave = False
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, _signum: int, _frame: object) -> None:
+        self.leave = True
+        if not self.busy:
+            raise _Leave
+
+
 def serve(settings: Settings, connection: Connection, number: int) -> None:
     """One intake process: parts in, results out, until told to leave or the parent is gone."""
     from mailbot.app import App
     from mailbot.logs import setup_logging
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signals = _Signals()
     threading.current_thread().name = f"intake-{number}"
     setup_logging(settings.log_format)
     app = App(settings)
     try:
         connection.send(READY)
-        while (message := _recv(connection)) is not None:
+        while not signals.leave and (message := _recv(connection)) is not None:
+            signals.busy = True
             raws, mailbox, ticket_type, group = message
             app.hold_delivery()  # embedded mode: the ids go back to the parent, which sends
             try:
@@ -286,10 +307,11 @@ def serve(settings: Settings, connection: Connection, number: int) -> None:
                 log.warning("part of %d mail(s) not processed: %s: %s", len(raws), type(exc).__name__, exc)
                 app.take_held()
                 connection.send(f"intake process {number}: {type(exc).__name__}: {exc}".splitlines()[0])
-                continue
-            connection.send(([_plain(r) for r in results], app.take_held()))
-    except (BrokenPipeError, EOFError):
-        pass  # the parent is gone
+            else:
+                connection.send(([_plain(r) for r in results], app.take_held()))
+            signals.busy = False
+    except (BrokenPipeError, EOFError, _Leave):
+        pass  # the parent is gone, or a signal came between parts
     finally:
         app.close()
 

@@ -25,6 +25,7 @@ from mailbot.workflow.service import MailResult
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from mailbot.intake_pool import IntakePool
     from mailbot.web.server import WebThread
 
 log = logging.getLogger("mailbot.run")
@@ -298,12 +299,21 @@ def serve_web(app: App) -> None:
 
 
 def run_forever(app: App) -> None:
-    from mailbot.inbound.listener import Listener
     from mailbot.intake_pool import start_intake_pool
-    from mailbot.mailboxes import start_watchers
 
     # the intake processes first: before any thread of this process (web desk, listener, watchers)
     pool = start_intake_pool(app)
+    try:
+        _run(app, pool)
+    finally:
+        if pool is not None:
+            pool.close()  # each process finishes the part it has; nothing more is handed out
+
+
+def _run(app: App, pool: IntakePool | None) -> None:
+    from mailbot.inbound.listener import Listener
+    from mailbot.mailboxes import start_watchers
+
     for level, line in banner(app):
         log.log(level, "%s", line)
     stop = _stop_event()
@@ -328,7 +338,9 @@ def run_forever(app: App) -> None:
     for thread in watchers:
         thread.join(timeout=10)
     if pool is not None:
-        pool.close()  # each process finishes the part it has; nothing more is handed out
+        pool.close()  # waits for a batch still in the intake processes, then stops them
+        for thread in watchers:
+            thread.join(timeout=10)  # that batch filed
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 
@@ -356,13 +368,15 @@ def poll_forever(app: App, stop: threading.Event | None = None) -> None:
     from mailbot.mailboxes import start_watchers
 
     pool = start_intake_pool(app)  # before any thread
-    stop = stop or _stop_event()
-    if app.uses_stub_broker:
-        app.start_worker()
-    for thread in start_watchers(app, stop, pool):
-        thread.join()
-    if pool is not None:
-        pool.close()
+    try:
+        stop = stop or _stop_event()
+        if app.uses_stub_broker:
+            app.start_worker()
+        for thread in start_watchers(app, stop, pool):
+            thread.join()
+    finally:
+        if pool is not None:
+            pool.close()
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 
