@@ -17,7 +17,9 @@ VENV_BIN = ROOT / ".venv" / "bin"
 MAILBOT = str(VENV_BIN / "mailbot")
 PYTHON = str(VENV_BIN / "python")
 PG_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# BENCH_REDIS_URL: another database when db 14 is someone else's on a shared machine
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 @dataclass

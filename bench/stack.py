@@ -1,13 +1,16 @@
 """The production-shaped set-up of the drain and latency measures: a private Dovecot, an
-aiosmtpd sink, a throwaway PostgreSQL database, Redis db 14, `mailbot worker` processes and
-`mailbot run`, all on loopback, all stopped at the end."""
+aiosmtpd sink, a throwaway PostgreSQL database, Redis db 14 (BENCH_REDIS_URL) or a RabbitMQ
+virtual host of its own, `mailbot worker` processes and `mailbot run`, all on loopback, all
+stopped (and the virtual host deleted) at the end."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Self
 
@@ -16,6 +19,7 @@ import redis
 from bench import corpus, pg
 from bench.common import (
     MAILBOT,
+    RABBITMQ_URL,
     REDIS_URL,
     ROOT,
     add_technicians,
@@ -42,9 +46,11 @@ class BenchDovecot(Dovecot):
 class Stack:
     """Everything `mailbot run` needs in production, started in `__enter__`."""
 
-    def __init__(self, label: str, workers: int = 2):
+    def __init__(self, label: str, workers: int = 2, *, broker: str = "redis", intake_workers: int = 1):
         self.label = label
         self.workers = workers
+        self.broker = broker  # "redis" or "rabbitmq"
+        self.intake_workers = intake_workers
         self.processes: list[subprocess.Popen] = []
         self._exit = ExitStack()
 
@@ -58,11 +64,16 @@ class Stack:
             self.sink.start()
             self._exit.callback(self.sink.stop)
             self.url = self._exit.enter_context(pg.database(self.label))
-            self.redis = redis.Redis.from_url(REDIS_URL)
-            self.redis.flushdb()
-            self._exit.callback(self.redis.flushdb)
-            self.env = mailbot_env(self.work, database_url=self.url, broker_url=REDIS_URL,
-                                   smtp_url=self.sink.smtp_url, imap_url=self.dovecot.imap_url)
+            if self.broker == "rabbitmq":
+                broker_url = self._exit.enter_context(rabbitmq_vhost(self.label))
+            else:
+                self.redis = redis.Redis.from_url(REDIS_URL)
+                self.redis.flushdb()
+                self._exit.callback(self.redis.flushdb)
+                broker_url = REDIS_URL
+            self.env = mailbot_env(self.work, database_url=self.url, broker_url=broker_url,
+                                   smtp_url=self.sink.smtp_url, imap_url=self.dovecot.imap_url,
+                                   intake_workers=str(self.intake_workers))
             mailbot(["db", "upgrade"], self.env, self.work)
             add_technicians(self.env, self.work, corpus.TECHNICIANS)
             self._exit.callback(self.stop_processes)
@@ -117,6 +128,60 @@ class Stack:
     def log_tail(self, name: str, size: int = 1500) -> str:
         path = Path(self.work / f"{name}.log")
         return path.read_bytes()[-size:].decode("utf-8", "replace") if path.exists() else ""
+
+
+@contextmanager
+def rabbitmq_vhost(label: str) -> Iterator[str]:
+    """A RabbitMQ virtual host of the bench's own (mailbot's queue names are fixed: another
+    mailbot on the server would take its messages); yields its amqp:// URL, deleted after."""
+    import shutil
+    from urllib.parse import urlsplit
+
+    ctl = shutil.which("rabbitmqctl") or shutil.which("rabbitmqctl", path="/usr/sbin:/sbin")
+    if not ctl:
+        raise RuntimeError("rabbitmqctl is not installed: the RabbitMQ drain needs a virtual host of its own")
+    vhost = f"mailbot_bench_{label}_{os.getpid()}"
+    parts = urlsplit(RABBITMQ_URL)
+    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=120)
+    try:
+        subprocess.run([ctl, "set_permissions", "-p", vhost, parts.username or "guest", ".*", ".*", ".*"],
+                       check=True, capture_output=True, timeout=120)
+        yield parts._replace(path=f"/{vhost}").geturl()
+    finally:
+        subprocess.run([ctl, "delete_vhost", vhost], check=False, capture_output=True, timeout=120)
+
+
+class TreeCpu:
+    """CPU time (user + system) of processes and all their descendants, sampled from /proc: the
+    intake processes are grandchildren (forked by `mailbot run`'s fork server) and die with it."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+
+    def sample(self, roots: list[int]) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        stats: dict[int, tuple[int, float]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        wanted, found = set(roots), True
+        while found:
+            found = False
+            for pid, (ppid, _) in stats.items():
+                if ppid in wanted and pid not in wanted:
+                    wanted.add(pid)
+                    found = True
+        for pid in wanted & stats.keys():
+            self.seen[pid] = max(self.seen.get(pid, 0.0), stats[pid][1])
+
+    @property
+    def total(self) -> float:
+        return sum(self.seen.values())
 
 
 def rss_mib(pid: int) -> float:

@@ -423,6 +423,12 @@ class App:
         for start in range(0, len(held), size):
             self.deliver_batch(held[start:start + size])
 
+    def take_held(self) -> list[int]:
+        """The held notification ids, handed to the caller (an intake process gives them to
+        `mailbot run`, whose in-process worker sends them); delivery is no longer held."""
+        held, self._held = self._held or [], None
+        return held
+
     def enqueue(self, notification_ids: list[int]) -> None:
         """Hand notifications to the broker, MAILBOT_DELIVERY_BATCH ids a message; those it
         cannot take stay in the outbox, due at once, and the relay hands them over again when

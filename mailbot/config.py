@@ -157,6 +157,8 @@ class Settings(BaseSettings):
     imap_idle: bool = True
     imap_poll_seconds: float = Field(30, gt=0)
     imap_batch: int = Field(50, ge=1, le=1000)
+    # processes taking in one mailbox's mail side by side, split by thread (PostgreSQL only)
+    intake_workers: int = Field(1, ge=1, le=64)
     lease_seconds: float = Field(30, ge=3)
     reconnect_max_seconds: float = Field(60, gt=0)
     # Sending: the outbox relay is the one retry mechanism.

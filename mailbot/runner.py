@@ -25,6 +25,7 @@ from mailbot.workflow.service import MailResult
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from mailbot.intake_pool import IntakePool
     from mailbot.web.server import WebThread
 
 log = logging.getLogger("mailbot.run")
@@ -298,6 +299,18 @@ def serve_web(app: App) -> None:
 
 
 def run_forever(app: App) -> None:
+    from mailbot.intake_pool import start_intake_pool
+
+    # the intake processes first: before any thread of this process (web desk, listener, watchers)
+    pool = start_intake_pool(app)
+    try:
+        _run(app, pool)
+    finally:
+        if pool is not None:
+            pool.close()  # each process finishes the part it has; nothing more is handed out
+
+
+def _run(app: App, pool: IntakePool | None) -> None:
     from mailbot.inbound.listener import Listener
     from mailbot.mailboxes import start_watchers
 
@@ -312,8 +325,9 @@ def run_forever(app: App) -> None:
     if target is not None:
         listener = Listener(_direct(app), target, tls=app.settings.listen_tls_context)
         listener.start()
-    watchers = start_watchers(app, stop)
-    log.info("mailbot is running (%d IMAP mailbox(es)); Ctrl-C stops it", len(watchers))
+    watchers = start_watchers(app, stop, pool)
+    log.info("mailbot is running (%d IMAP mailbox(es)%s); Ctrl-C stops it", len(watchers),
+             f", {pool.size} intake processes" if pool else "")
     periodic = Periodic(app)
     while not stop.is_set():
         stop.wait(periodic.run_due(time.monotonic()))
@@ -323,16 +337,26 @@ def run_forever(app: App) -> None:
         web.stop()
     for thread in watchers:
         thread.join(timeout=10)
+    if pool is not None:
+        pool.close()  # waits for a batch still in the intake processes, then stops them
+        for thread in watchers:
+            thread.join(timeout=10)  # that batch filed
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 
 
 def poll_once(app: App):
+    from mailbot.intake_pool import start_intake_pool
     from mailbot.mailboxes import poll_all_once
 
+    pool = start_intake_pool(app)
     if app.uses_stub_broker:
         app.start_worker()
-    stats = poll_all_once(app)
+    try:
+        stats = poll_all_once(app, pool)
+    finally:
+        if pool is not None:
+            pool.close()
     app.wait_for_delivery()
     app.close()
     return stats
@@ -340,13 +364,19 @@ def poll_once(app: App):
 
 def poll_forever(app: App, stop: threading.Event | None = None) -> None:
     """The IMAP mailboxes only, without the listener and the periodic jobs."""
+    from mailbot.intake_pool import start_intake_pool
     from mailbot.mailboxes import start_watchers
 
-    stop = stop or _stop_event()
-    if app.uses_stub_broker:
-        app.start_worker()
-    for thread in start_watchers(app, stop):
-        thread.join()
+    pool = start_intake_pool(app)  # before any thread
+    try:
+        stop = stop or _stop_event()
+        if app.uses_stub_broker:
+            app.start_worker()
+        for thread in start_watchers(app, stop, pool):
+            thread.join()
+    finally:
+        if pool is not None:
+            pool.close()
     app.wait_for_delivery(timeout_ms=10_000)
     app.close()
 

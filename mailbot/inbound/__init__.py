@@ -7,7 +7,7 @@ the handler has returned.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 #: Every outcome a handler may report, and what it means for the mail.
@@ -54,3 +54,18 @@ class BatchMailHandler(Protocol):
     """
 
     def __call__(self, raws: list[bytes], mailbox: str, /) -> Sequence[MailResult]: ...
+
+
+class ReadAheadBatchHandler(BatchMailHandler, Protocol):
+    """A batch handler whose work is done elsewhere (intake processes): `begin` hands a batch
+    over and returns the call that waits for its results, so that the adapter fetches the next
+    batch meanwhile. The next `begin` comes only after that wait."""
+
+    def begin(self, raws: list[bytes], mailbox: str, /) -> Callable[[], Sequence[MailResult]]: ...
+
+
+class BatchInterrupted(Exception):
+    """A `BatchMailHandler` could not finish a batch (an intake process died with part of it,
+    or could not reach the database): none of it is marked done, and the pass stops there so
+    that later mail, a reply to one of these, does not overtake it; the next pass takes the
+    batch again."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mailbot.inbound import BatchMailHandler, MailHandler, MailResult
+from mailbot.inbound import BatchInterrupted, BatchMailHandler, MailHandler, MailResult
 from mailbot.inbound.imap_mailbox import ImapMailbox, ImapOptions
 from mailbot.inbound.imap_target import ImapTarget
 
@@ -54,8 +55,9 @@ def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None
     by mail through `handle`. Mails are filed only after the call(s) returned, i.e. after their
     transaction committed, with one command per destination. A mail whose `handle` raises stays
     where it is (the next pass retries it) and the others go on; when `handle_many` raises, the
-    whole batch stays. IMAP errors propagate: the caller reconnects, and mail committed but not
-    yet filed comes back as a duplicate, which files it.
+    whole batch stays, and when it raises `BatchInterrupted` the pass ends there. IMAP errors
+    propagate: the caller reconnects, and mail committed but not yet filed comes back as a
+    duplicate, which files it.
     """
     stats = PollStats()
     name = mailbox.target.mailbox
@@ -69,16 +71,40 @@ def drain(mailbox: ImapMailbox, handle: MailHandler, *, memory: UidMemory | None
     if uids:
         log.info("%d mail(s) waiting in %s", len(uids), name)
     batch = mailbox.options.batch
-    for start in range(0, len(uids), batch):
+    chunks = [uids[start:start + batch] for start in range(0, len(uids), batch)]
+    begin = getattr(handle_many, "begin", None)  # a ReadAheadBatchHandler
+    ahead: list[list[tuple[int, bytes]]] = []
+    for index, chunk in enumerate(chunks):
         if stop is not None and stop.is_set():
             break
-        fetched = mailbox.fetch(uids[start:start + batch])
+        fetched = ahead.pop() if ahead else mailbox.fetch(chunk)
         stats.fetched += len(fetched)
-        outcomes = _process(fetched, name, handle, handle_many, stats)
+        many = handle_many
+        if begin is not None and index + 1 < len(chunks):
+            def fetch_next(following: list[int] = chunks[index + 1]) -> None:
+                ahead.append(mailbox.fetch(following))
+            many = _reading_ahead(begin, fetch_next)
+        try:
+            outcomes = _process(fetched, name, handle, many, stats)
+        except BatchInterrupted:
+            break  # the next pass takes this batch again, before anything after it
         filed = _file(mailbox, outcomes, stats)
         if memory is not None and filed:
             memory.save(name, mailbox.uidvalidity, max(filed))
     return stats
+
+
+def _reading_ahead(begin: Callable[[list[bytes], str], Callable[[], Sequence[MailResult]]],
+                   fetch_next: Callable[[], object]) -> BatchMailHandler:
+    """A batch handed over with `begin`, the next one fetched while it is processed elsewhere."""
+    def handle(raws: list[bytes], name: str, /) -> Sequence[MailResult]:
+        wait = begin(raws, name)
+        try:
+            fetch_next()
+        finally:
+            results = wait()
+        return results
+    return handle
 
 
 def _process(fetched: list[tuple[int, bytes]], name: str, handle: MailHandler,
@@ -91,6 +117,10 @@ def _process(fetched: list[tuple[int, bytes]], name: str, handle: MailHandler,
         try:
             answers = dict(zip([uid for uid, _ in fetched], handle_many([raw for _, raw in fetched], name),
                                strict=True))
+        except BatchInterrupted as exc:
+            log.warning("mails UID %s in %s not processed (%s); left in place", _span(fetched), name, exc)
+            stats.errors += len(fetched)
+            raise
         except Exception:
             log.exception("mails UID %s in %s not processed; left in place", _span(fetched), name)
             stats.errors += len(fetched)

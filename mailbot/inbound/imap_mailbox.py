@@ -49,6 +49,11 @@ class ImapMailbox:
         target = self.target
         context = target.ssl_context() if (target.ssl or target.starttls) else None
         client = IMAPClient(target.host, target.port, ssl=target.ssl, ssl_context=context, timeout=self.timeout)
+        if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+            # IMAPClient sets imaplib's debug level to 5 to hand its protocol trace to that
+            # logger; at that level imaplib writes the repr of every fetched mail into a message
+            # the logger then drops: 20x the cost of the fetch itself (docs/BENCHMARKS.md).
+            client._imap.debug = 0
         try:
             if target.starttls:
                 client.starttls(context)

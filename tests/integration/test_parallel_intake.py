@@ -38,10 +38,18 @@ def _mail(n: int, sender: str, subject: str, body: str, *, parent: list[str] = (
 
 
 def write_corpus(folder: Path) -> int:
+    """The mails of `corpus()`, one file each, in order."""
+    folder.mkdir()
+    files = corpus()
+    for index, raw in enumerate(files):
+        (folder / f"{index:04d}.eml").write_bytes(raw)
+    return len(files)
+
+
+def corpus() -> list[bytes]:
     """12 threads from 4 requesters (3 requests each), each: the request, the requester's reply,
     a reply to that reply alone (In-Reply-To of the reply only: the chain ties it); one request
-    copies a new colleague who writes a request of their own later. Files interleave threads."""
-    folder.mkdir()
+    copies a new colleague who writes a request of their own later. The mails interleave threads."""
     files: list[bytes] = []
     for n in range(THREADS):
         sender = f"prof{n % 4}@lycee.example"
@@ -53,9 +61,7 @@ def write_corpus(folder: Path) -> int:
         files.append(_mail(300 + n, f"prof{n % 4}@lycee.example", f"RE: RE: Demande {n}", f"Encore {n}.",
                            parent=[f"m{200 + n}@client.example"]))
     files.append(_mail(400, "nouvelle@lycee.example", "Demande de la nouvelle", "Mon propre souci."))
-    for index, raw in enumerate(files):
-        (folder / f"{index:04d}.eml").write_bytes(raw)
-    return len(files)
+    return files
 
 
 def _fresh_schema(schema: str) -> None:
