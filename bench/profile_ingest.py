@@ -25,11 +25,11 @@ from bench.common import WORK, add_technicians, fresh_dir, mailbot, mailbot_env
 
 # where the time goes: (label, function name as pstats prints it)
 PHASES = (
-    ("intake: App.process_many", "mailbot/app.py", "process_many"),
+    ("intake: MailProcessing.process_many", "mailbot/processing.py", "process_many"),
     ("  parsing", "parsers/message.py", "parse_message"),
     ("  MailService.handle", "workflow/service.py", "handle"),
     ("  outbox rows", "outbound/outbox.py", "record_mail"),
-    ("delivery: App.deliver_held", "mailbot/app.py", "deliver_held"),
+    ("delivery: Dispatcher.deliver_held", "outbound/dispatch.py", "deliver_held"),
     ("  rendering", "outbound/render.py", "render"),
 )
 

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 QUEUE = "mailbot"
 # One attempt per message and no queue retries: a row that could not be sent stays in the
-# outbox with its next attempt time, and the relay (`App.relay_due`) enqueues it again then.
+# outbox with its next attempt time, and the relay (`Dispatcher.relay_due`) enqueues it again then.
 # Two retry mechanisms would race each other; the outbox one survives a lost queue.
 SEND_OPTIONS: dict[str, Any] = {"max_retries": 0}
 AUTOCLOSE_OPTIONS: dict[str, Any] = {"max_retries": 5, "min_backoff": 60_000, "max_backoff": 3_600_000}
