@@ -169,6 +169,7 @@ class App:
         return self.periodic.digest(force=force)
 
     # -- mail out (outbound/dispatch.py) ------------------------------------------------
+    # the Dispatcher's methods, said there
 
     def deliver(self, notification_id: int) -> str:
         return self.dispatcher.deliver(notification_id)
