@@ -1,6 +1,6 @@
 """The composition root: builds the database, the workflow, the outbox, the broker, the
 actors and the sender from Settings, and runs one mail through them. Only this module and
-cli.py import every room of the house."""
+mailbot/cli/ import every room of the house."""
 
 from __future__ import annotations
 
