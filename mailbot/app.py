@@ -1,8 +1,8 @@
 """The composition root: builds the database, the workflow's mail services, the outbox, the
 broker, the actors and the sender from Settings, lazily, and exposes them with the three parts
 that use them: mail processing (processing.py), the periodic jobs (periodic.py) and the way of
-outbox rows to the sender (outbound/dispatch.py). Only this module and the cli import every
-room of the house."""
+outbox rows to the sender (outbound/dispatch.py). Only this module and mailbot/cli/ import
+every room of the house."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 recognised here before typer, SQLAlchemy and pydantic are imported (0.4–0.5 s of CPU), and its
 mail handed to the running `mailbot run` when MAILBOT_LISTEN names its listener
 (mailbot/handoff.py), which answers once the mail is committed. Every other command, and every
-mail the listener does not take, goes to the full command line (mailbot/cli.py), which then
+mail the listener does not take, goes to the full command line (mailbot/cli/), which then
 processes the mail in this process exactly as before: no mail is lost by the short way.
 
 Only MAILBOT_LISTEN set explicitly is used: the listener's default address (127.0.0.1:2525

@@ -6,21 +6,20 @@ from typing import Annotated
 
 import typer
 
-kb_cli = typer.Typer(help="The knowledge base.", no_args_is_help=True, rich_markup_mode=None)
+from mailbot.cli.common import PLAIN, JsonFlag, display_tz, emit, read_only
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (times in UTC, ISO 8601).")]
+kb_cli = typer.Typer(help="The knowledge base.", **PLAIN)
 
 
 @kb_cli.command("list")
 def kb_list(as_json: JsonFlag = False) -> None:
     """List the knowledge-base articles."""
-    from mailbot.cli import _emit, _read, _tz
     from mailbot.textview import local_time
     from mailbot.workflow.kb import all_articles, article_json
 
-    articles = _read(lambda session: [article_json(a) for a in all_articles(session)])
-    _emit(articles, as_json, lambda: (
-        f"{a['id']:<5} {local_time(a['created_at'], _tz())}  {a['status']:<9}  {a['title'][:60]:<60} "
+    articles = read_only(lambda session: [article_json(a) for a in all_articles(session)])
+    emit(articles, as_json, lambda: (
+        f"{a['id']:<5} {local_time(a['created_at'], display_tz())}  {a['status']:<9}  {a['title'][:60]:<60} "
         + (f"(from ticket #{a['ticket']})" if a["ticket"] else "") for a in articles),
         empty="no knowledge-base articles (a technician's #solve with #kb saves one)")
 
@@ -30,19 +29,18 @@ def kb_show(article_id: Annotated[int, typer.Argument(metavar="ID", help="The ar
                                                       show_default=False)],
             as_json: JsonFlag = False) -> None:
     """One knowledge-base article, with its changes (who, when)."""
-    from mailbot.cli import _emit, _read, _tz
     from mailbot.textview import local_time
     from mailbot.workflow.kb import article_json, get_article
 
-    article = _read(lambda session: article_json(get_article(session, article_id)))
+    article = read_only(lambda session: article_json(get_article(session, article_id)))
 
     def lines():
         category = f" · {article['category']}" if article["category"] else ""
         yield f"{article['title']}\n[{article['status']}{category}]\n\n{article['content']}\n"
         for revision in article["revisions"]:
-            yield f"  {local_time(revision['at'], _tz())}  {revision['action']:<11} {revision['by'] or ''}"
+            yield f"  {local_time(revision['at'], display_tz())}  {revision['action']:<11} {revision['by'] or ''}"
 
-    _emit(article, as_json, lines)
+    emit(article, as_json, lines)
 
 
 @kb_cli.command("search")
@@ -53,15 +51,14 @@ def kb_search(words: Annotated[list[str], typer.Argument(metavar="WORDS", help="
               limit: Annotated[int, typer.Option(metavar="N", min=1, max=100, help="At most N articles.")] = 10,
               as_json: JsonFlag = False) -> None:
     """The articles best matching WORDS (French or English; accents and endings do not matter)."""
-    from mailbot.cli import _emit, _read
     from mailbot.workflow.kb import hit_json
     from mailbot.workflow.kb_search import marked, search
 
     query = " ".join(words)
-    hits = _read(lambda session: [hit_json(h) for h in search(session, query, published_only=published,
+    hits = read_only(lambda session: [hit_json(h) for h in search(session, query, published_only=published,
                                                                 limit=limit)])
     shown = [{**h, "extract": marked(h["extract"], "**", "**")} for h in hits]  # found words in **bold**
-    _emit(shown, as_json, lambda: (
+    emit(shown, as_json, lambda: (
         f"{h['id']:<5} {h['title']}  [{h['status']}{' · ' + h['category'] if h['category'] else ''}]\n"
         f"      {marked(h['extract'])}" for h in hits),
         empty=f"no knowledge-base article matches '{query}'")

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mailbot.cli.common import PLAIN, JsonFlag, display_tz, emit, make_app, read_only
 from mailbot.errors import MailbotError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 inventory_cli = typer.Typer(help="The inventory: machines imported from OCS Inventory and GLPI Agent files.",
-                            no_args_is_help=True, rich_markup_mode=None)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (times in UTC, ISO 8601).")]
+                            **PLAIN)
 
 
 @inventory_cli.command("import")
@@ -23,7 +23,6 @@ def inventory_import(
         full: Annotated[bool, typer.Option("--full", help=(
             "These files are every machine: mark the machines not among them as missing."))] = False) -> None:
     """Add or update machines from inventory files; a file that cannot be read is reported and skipped."""
-    from mailbot.cli import make_app
     from mailbot.inventory import import_paths
 
     try:
@@ -48,20 +47,18 @@ def inventory_import(
 
 
 def _when(iso: str | None) -> str:
-    from mailbot.cli import _tz
     from mailbot.textview import local_time
 
-    return local_time(iso, _tz())
+    return local_time(iso, display_tz())
 
 
 @inventory_cli.command("list")
 def inventory_list(as_json: JsonFlag = False) -> None:
     """Every machine, by name: type, serial number, addresses, last user, location, last inventory."""
-    from mailbot.cli import _emit, _read
     from mailbot.workflow.machines import all_machines, machine_json
 
-    rows = _read(lambda session: [machine_json(m) for m in all_machines(session)])
-    _emit(rows, as_json, lambda: (
+    rows = read_only(lambda session: [machine_json(m) for m in all_machines(session)])
+    emit(rows, as_json, lambda: (
         f"{m['label'][:40]:<40} {m['serial'][:16]:<16} {' '.join(m['ip_addresses'][:1]):<15} "
         f"{m['last_user'][:20]:<20} {m['location'][:20]:<20} {_when(m['inventoried_at'])}"
         + (f"  (missing since {_when(m['missing_since'])})" if m["missing_since"] else "") for m in rows),
@@ -73,7 +70,6 @@ def inventory_show(name: Annotated[str, typer.Argument(metavar="NAME", show_defa
                                                       help="The machine's name or serial number.")],
                    as_json: JsonFlag = False) -> None:
     """One machine and the tickets it is linked to."""
-    from mailbot.cli import _emit, _read
     from mailbot.workflow.machines import UnknownMachine, find, machine_json, machine_tickets
     from mailbot.workflow.views import summary_json
 
@@ -84,8 +80,8 @@ def inventory_show(name: Annotated[str, typer.Argument(metavar="NAME", show_defa
             raise MailbotError(str(exc)) from exc
         return {**machine_json(machine), "tickets": [summary_json(t) for t in machine_tickets(session, machine)]}
 
-    data = _read(query)
-    _emit(data, as_json, lambda: _show_lines(data))
+    data = read_only(query)
+    emit(data, as_json, lambda: _show_lines(data))
 
 
 def _show_lines(m: dict[str, Any]) -> list[str]:
