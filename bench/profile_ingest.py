@@ -25,7 +25,7 @@ from bench.common import WORK, add_technicians, fresh_dir, mailbot, mailbot_env
 
 # where the time goes: (label, function name as pstats prints it)
 PHASES = (
-    ("intake: MailProcessing.process_many", "mailbot/processing.py", "process_many"),
+    ("intake: MailProcessing.process_many", "mailbot/mail_processing.py", "process_many"),
     ("  parsing", "parsers/message.py", "parse_message"),
     ("  MailService.handle", "workflow/service.py", "handle"),
     ("  outbox rows", "outbound/outbox.py", "record_mail"),

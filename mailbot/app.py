@@ -13,10 +13,10 @@ from functools import cached_property
 from sqlalchemy.exc import IntegrityError
 
 from mailbot.config import Settings
+from mailbot.mail_processing import MailProcessing
 from mailbot.outbound.dispatch import DeliveryPolicy, Dispatcher
 from mailbot.outbound.outbox import Outbox, OutboxPolicy
 from mailbot.periodic import PeriodicJobs
-from mailbot.processing import MailProcessing
 from mailbot.workflow.approvals import ApprovalConfig, RequesterAnswers
 from mailbot.workflow.attachments import AttachmentLimits
 from mailbot.workflow.db import Database
