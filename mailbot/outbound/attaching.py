@@ -119,36 +119,56 @@ class DocumentAttacher:
         return DocumentPlan(tuple(attached), tuple(listed), self.budget_bytes)
 
 
+class EncodedPart(Message):
+    """An attachment part built once and shared, unchanged, by the mails of a process that attach
+    the same document: `wire` keeps its bytes as written for each way of writing them (line ends,
+    SMTPUTF8), filled by the writer (outbound/senders.py `as_wire_bytes`)."""
+
+    def __init__(self, policy: Any):
+        super().__init__(policy)
+        self.wire: dict[tuple[Any, ...], bytes] = {}
+        self.encoded_size = 0
+
+
 def attachment_part(document: DocumentFile, data: bytes, policy: Any) -> Message:
-    """One base64 MIME part under the document's original name (RFC 2231 when not ASCII)."""
+    """One base64 MIME part under the document's original name (RFC 2231 when not ASCII), built
+    once for the notifications that attach it in a row (keyed by the bytes themselves too, not
+    only by the name the store gives them): treat it as read-only."""
+    key = (document.id, document.filename, document.content_type, document.sha256, len(data), hash(data), policy)
+    with _PARTS_LOCK:
+        part = _PARTS.get(key)
+        if part is not None:
+            _PARTS.move_to_end(key)
+            return part
+    part = _new_part(document, data, policy)
+    with _PARTS_LOCK:
+        _PARTS[key] = part
+        while len(_PARTS) > _PARTS_KEPT or (len(_PARTS) > 1 and _kept_bytes() > _PARTS_KEPT_BYTES):
+            _PARTS.popitem(last=False)
+    return part
+
+
+def _new_part(document: DocumentFile, data: bytes, policy: Any) -> EncodedPart:
     name = safe_filename(document.filename, f"document-{document.id}")
     content_type = document.content_type.split(";")[0].strip().lower()
-    part = Message(policy)
+    part = EncodedPart(policy)
     part["Content-Type"] = content_type if _SIMPLE_TYPE.fullmatch(content_type) else "application/octet-stream"
     value: str | tuple[str, str, str] = name if name.isascii() else ("utf-8", "", name)
     part.set_param("name", value)  # type: ignore[arg-type]  # a (charset, language, value) triple is RFC 2231
     part.add_header("Content-Disposition", "attachment", filename=value)
     part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(_base64_of(document.sha256, data))
+    encoded = base64.encodebytes(data).decode("ascii")
+    part.set_payload(encoded)
+    part.encoded_size = len(encoded)
     return part
 
 
-_ENCODED: OrderedDict[tuple[str, int, int], str] = OrderedDict()
-_ENCODED_LOCK = threading.Lock()
-_ENCODED_KEPT = 8  # documents: a batch of notifications attaches the same few to several people
+_PARTS: OrderedDict[tuple[Any, ...], EncodedPart] = OrderedDict()
+_PARTS_LOCK = threading.Lock()
+_PARTS_KEPT = 8  # documents: a batch of notifications attaches the same few to several people
+# and no more than this of base64 and written bytes kept (a part is kept with up to two writings)
+_PARTS_KEPT_BYTES = 96 * 1024 * 1024
 
 
-def _base64_of(sha256: str, data: bytes) -> str:
-    """The document's base64 lines, encoded once for the notifications that attach it in a row
-    (keyed by the bytes themselves too, not only by the name the store gives them)."""
-    key = (sha256, len(data), hash(data))
-    with _ENCODED_LOCK:
-        if key in _ENCODED:
-            _ENCODED.move_to_end(key)
-            return _ENCODED[key]
-    encoded = base64.encodebytes(data).decode("ascii")
-    with _ENCODED_LOCK:
-        _ENCODED[key] = encoded
-        while len(_ENCODED) > _ENCODED_KEPT:
-            _ENCODED.popitem(last=False)
-    return encoded
+def _kept_bytes() -> int:
+    return sum(part.encoded_size + sum(map(len, part.wire.values())) for part in _PARTS.values())

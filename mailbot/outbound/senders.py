@@ -50,6 +50,23 @@ class _Generator(BytesGenerator):
     instead of line by line: the same bytes, for a fraction of the time on an attached
     document's base64 (tens of thousands of lines a megabyte)."""
 
+    def flatten(self, msg: Message, unixfrom: bool = False, linesep: str | None = None) -> None:
+        """A shared attachment part (outbound/attaching.py) is written once for each way of
+        writing it, and its bytes reused by the next mails that attach it."""
+        wire = getattr(msg, "wire", None)
+        if wire is None or unixfrom:
+            super().flatten(msg, unixfrom, linesep)
+            return
+        policy = msg.policy if self.policy is None else self.policy
+        # a policy is cloned for every mail written: keyed by what it says, not by the object
+        key = (type(policy), tuple(sorted(vars(policy).items())), linesep, self._mangle_from_)  # type: ignore[attr-defined]
+        data = wire.get(key)
+        if data is None:
+            buffer = io.BytesIO()
+            BytesGenerator.flatten(_Generator(buffer, self._mangle_from_, policy=self.policy), msg, False, linesep)  # type: ignore[attr-defined]
+            data = wire[key] = buffer.getvalue()
+        self._fp.write(data)  # type: ignore[attr-defined]
+
     def _write_lines(self, lines: str) -> None:
         if "\r" in lines:
             super()._write_lines(lines)  # type: ignore[misc]  # the stdlib's own, for mixed line ends
