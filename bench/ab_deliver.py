@@ -34,7 +34,7 @@ from mailbot.config import load_settings
 app = App(load_settings())
 with app.db.sessions() as session:
     from sqlalchemy import text
-    ids = list(session.scalars(text("SELECT id FROM notifications WHERE status = 'pending' ORDER BY id")))
+    ids = list(session.scalars(text("SELECT id FROM outbox WHERE status = 'pending' ORDER BY id")))
 size = app.settings.delivery_batch
 profiler = cProfile.Profile() if len(sys.argv) > 1 else None
 wall, cpu = time.perf_counter(), time.process_time()
@@ -56,7 +56,7 @@ VARYING = re.compile(rb"^(Date|Message-ID): .*$|=_mailbot_[0-9a-f]{32}", re.MULT
 
 def _reset(db: Path, outbox: Path) -> None:
     with sqlite3.connect(db) as connection:
-        connection.execute("UPDATE notifications SET status = 'pending', sent_at = NULL, claimed_until = NULL, "
+        connection.execute("UPDATE outbox SET status = 'pending', sent_at = NULL, claimed_until = NULL, "
                            "next_attempt_at = NULL, attempts = 0, last_error = ''")
     shutil.rmtree(outbox, ignore_errors=True)
 

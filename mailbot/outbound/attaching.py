@@ -18,8 +18,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
@@ -28,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.outbound.shared_parts import Kept, SharedPart
 from mailbot.workflow.documents import DocumentStore, safe_filename
 from mailbot.workflow.models import Document
 
@@ -119,39 +118,18 @@ class DocumentAttacher:
         return DocumentPlan(tuple(attached), tuple(listed), self.budget_bytes)
 
 
-class EncodedPart(Message):
-    """An attachment part built once and shared, unchanged, by the mails of a process that attach
-    the same document: `wire` keeps its bytes as written for each way of writing them (line ends,
-    SMTPUTF8), filled by the writer (outbound/senders.py `as_wire_bytes`)."""
-
-    def __init__(self, policy: Any):
-        super().__init__(policy)
-        self.wire: dict[tuple[Any, ...], bytes] = {}
-        self.encoded_size = 0
-
-
 def attachment_part(document: DocumentFile, data: bytes, policy: Any) -> Message:
     """One base64 MIME part under the document's original name (RFC 2231 when not ASCII), built
     once for the notifications that attach it in a row (keyed by the bytes themselves too, not
     only by the name the store gives them): treat it as read-only."""
     key = (document.id, document.filename, document.content_type, document.sha256, len(data), hash(data), policy)
-    with _PARTS_LOCK:
-        part = _PARTS.get(key)
-        if part is not None:
-            _PARTS.move_to_end(key)
-            return part
-    part = _new_part(document, data, policy)
-    with _PARTS_LOCK:
-        _PARTS[key] = part
-        while len(_PARTS) > _PARTS_KEPT or (len(_PARTS) > 1 and _kept_bytes() > _PARTS_KEPT_BYTES):
-            _PARTS.popitem(last=False)
-    return part
+    return _PARTS.get(key, lambda: _new_part(document, data, policy))
 
 
-def _new_part(document: DocumentFile, data: bytes, policy: Any) -> EncodedPart:
+def _new_part(document: DocumentFile, data: bytes, policy: Any) -> SharedPart:
     name = safe_filename(document.filename, f"document-{document.id}")
     content_type = document.content_type.split(";")[0].strip().lower()
-    part = EncodedPart(policy)
+    part = SharedPart(policy)
     part["Content-Type"] = content_type if _SIMPLE_TYPE.fullmatch(content_type) else "application/octet-stream"
     value: str | tuple[str, str, str] = name if name.isascii() else ("utf-8", "", name)
     part.set_param("name", value)  # type: ignore[arg-type]  # a (charset, language, value) triple is RFC 2231
@@ -159,16 +137,10 @@ def _new_part(document: DocumentFile, data: bytes, policy: Any) -> EncodedPart:
     part["Content-Transfer-Encoding"] = "base64"
     encoded = base64.encodebytes(data).decode("ascii")
     part.set_payload(encoded)
-    part.encoded_size = len(encoded)
+    part.size = len(encoded)
     return part
 
 
-_PARTS: OrderedDict[tuple[Any, ...], EncodedPart] = OrderedDict()
-_PARTS_LOCK = threading.Lock()
-_PARTS_KEPT = 8  # documents: a batch of notifications attaches the same few to several people
-# and no more than this of base64 and written bytes kept (a part is kept with up to two writings)
-_PARTS_KEPT_BYTES = 96 * 1024 * 1024
-
-
-def _kept_bytes() -> int:
-    return sum(part.encoded_size + sum(map(len, part.wire.values())) for part in _PARTS.values())
+# documents: a batch of notifications attaches the same few to several people; and no more than
+# this of base64 and written bytes kept (a part is kept with up to two writings)
+_PARTS: Kept[SharedPart] = Kept(8, 96 * 1024 * 1024, SharedPart.kept_bytes)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from mailbot.errors import ConfigError, DeliveryError
+from mailbot.outbound.shared_parts import SharedPart
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
 
@@ -51,12 +52,12 @@ class _Generator(BytesGenerator):
     document's base64 (tens of thousands of lines a megabyte)."""
 
     def flatten(self, msg: Message, unixfrom: bool = False, linesep: str | None = None) -> None:
-        """A shared attachment part (outbound/attaching.py) is written once for each way of
-        writing it, and its bytes reused by the next mails that attach it."""
-        wire = getattr(msg, "wire", None)
-        if wire is None or unixfrom:
+        """A shared part (outbound/shared_parts.py) is written once for each way of writing it,
+        and its bytes reused by the next mails that carry it."""
+        if not isinstance(msg, SharedPart) or unixfrom:
             super().flatten(msg, unixfrom, linesep)
             return
+        wire = msg.wire
         policy = msg.policy if self.policy is None else self.policy
         # a policy is cloned for every mail written: keyed by what it says, not by the object
         key = (type(policy), tuple(sorted(vars(policy).items())), linesep, self._mangle_from_)  # type: ignore[attr-defined]
