@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import binascii
+import json
 import logging
 import secrets
 from datetime import UTC, datetime
 from email.message import Message
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from mailbot.outbound import invitations
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.outbound.notifications import NOTIFY
+from mailbot.outbound.shared_parts import Kept, SharedPart
 
 # the date words and the task states, for the web desk's pages too (mailbot/web/render.py)
 from mailbot.outbound.template_env import DATE_FORMATS as DATE_FORMATS
@@ -174,11 +176,60 @@ def _thread_headers(message: Message, thread: dict[str, Any] | None) -> None:
         message["References"] = " ".join(f"<{ref}>" for ref in references)
 
 
+def _bodies(notification: Renderable, variables: dict[str, Any], templates_package: str) -> tuple[Message, Message]:
+    """The text and HTML parts of a mail, rendered once for the recipients who read it alike
+    (the same event, language, role and all the templates are given): shared parts, written
+    once (outbound/shared_parts.py); a context that cannot be written as a key is rendered alone."""
+    try:
+        key = json.dumps([templates_package, repr(UNDEFINED), notification.event, variables],
+                         sort_keys=True, default=_key_of, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return _rendered(notification, dict(variables), templates_package)
+    return _BODIES.get(key, lambda: _rendered(notification, dict(variables), templates_package))
+
+
+def _rendered(notification: Renderable, variables: dict[str, Any], templates_package: str) -> tuple[Message, Message]:
+    language, context = variables["language"], notification.context or {}
+    text_env, html_env = environments(templates_package, UNDEFINED)
+    # answers told inside a mail of its own (a confirmation), below its body: the outbox's `folded`
+    folded = [({**variables, **part}, f"{language}/events/{part['kind']}") for part in context.get("folded", [])]
+    variables["also_told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
+                                         for values, event in folded)
+    variables["also_told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
+                                                     for values, event in folded)
+    events = event_parts(notification)
+    answer_template = TEMPLATE_OF.get(notification.event, notification.event)
+    name = f"{language}/{answer_template}" if events is None else f"{language}/notification"
+    if events is not None:
+        # each event in its own words, in order, inside one mail (templates/*/events/)
+        said = [({**variables, "own": False, **part, "actor_name": _name_of(part.get("actor"))},
+                 f"{language}/events/{part['kind']}") for part in events]
+        variables["told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
+                                        for values, event in said)
+        variables["told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
+                                                    for values, event in said)
+    text = text_env.get_template(f"{name}.txt").render(variables)
+    html = html_env.get_template(f"{name}.html").render(variables)
+    return _text_part(text, "plain"), _text_part(html, "html")
+
+
+def _key_of(value: object) -> str:
+    """A time zone or a moment in a body's key; anything else is not known to say all it holds."""
+    if isinstance(value, ZoneInfo | datetime):
+        return repr(value)
+    raise TypeError(f"{type(value).__name__} in a body's key")
+
+
+# the bodies of the last events rendered: their recipients' rows come one after another
+_BODIES: Kept[tuple[Message, Message]] = Kept(
+    64, 16 * 1024 * 1024, lambda parts: sum(cast(SharedPart, part).kept_bytes() for part in parts))
+
+
 def _text_part(body: str, subtype: str) -> Message:
     """A UTF-8 text part, 7bit or 8bit as written (readable in the outbox folder), quoted-printable
     only when a line is too long for SMTP."""
     data = b"\n".join(body.encode("utf-8").splitlines()) + b"\n"
-    part = Message(POLICY)
+    part = SharedPart(POLICY)
     part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
     if max(map(len, data.split(b"\n"))) > MAX_LINE_BYTES:
         encoding, payload = "quoted-printable", binascii.b2a_qp(data).decode("ascii")
@@ -189,6 +240,7 @@ def _text_part(body: str, subtype: str) -> Message:
         encoding, payload = "8bit", data.decode("ascii", "surrogateescape")
     part["Content-Transfer-Encoding"] = encoding
     part.set_payload(payload)
+    part.size = len(payload)
     return part
 
 
@@ -239,26 +291,7 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         # the calendar invitations this mail carries (outbound/invitations.py), said above the footer
         "calendar_invitations": invitations.wanted(context, flatten(notification.recipient)),
     }
-    text_env, html_env = environments(templates_package, UNDEFINED)
-    # answers told inside a mail of its own (a confirmation), below its body: the outbox's `folded`
-    folded = [({**variables, **part}, f"{language}/events/{part['kind']}") for part in context.get("folded", [])]
-    variables["also_told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
-                                         for values, event in folded)
-    variables["also_told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
-                                                     for values, event in folded)
-    events = event_parts(notification)
-    answer_template = TEMPLATE_OF.get(notification.event, notification.event)
-    name = f"{language}/{answer_template}" if events is None else f"{language}/notification"
-    if events is not None:
-        # each event in its own words, in order, inside one mail (templates/*/events/)
-        said = [({**variables, "own": False, **part, "actor_name": _name_of(part.get("actor"))},
-                 f"{language}/events/{part['kind']}") for part in events]
-        variables["told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
-                                        for values, event in said)
-        variables["told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
-                                                    for values, event in said)
-    text = text_env.get_template(f"{name}.txt").render(variables)
-    html = html_env.get_template(f"{name}.html").render(variables)
+    text_part, html_part = _bodies(notification, variables, templates_package)
 
     message = Message(POLICY)
     # formataddr quotes a name with specials and RFC 2047-encodes a non-ASCII one
@@ -283,8 +316,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         alternative = Message(POLICY)
     alternative["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
     message["Content-Language"] = language
-    alternative.attach(_text_part(text, "plain"))
-    alternative.attach(_text_part(html, "html"))
+    alternative.attach(text_part)
+    alternative.attach(html_part)
     if alternative is not message:
         message.attach(alternative)
         for document, data in documents.attached if documents is not None else ():
