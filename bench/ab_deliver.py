@@ -8,7 +8,9 @@ fresh process sends them all with `App.deliver_batch`, MAILBOT_DELIVERY_BATCH ro
 `ingest` does: claim, read the documents, render, write the files, flush, mark. Prints the
 notifications, wall and CPU (user + system) of the sending alone, and the outbox's size; the
 written files of both codes are compared, their Date and Message-ID headers and MIME boundaries
-aside. `--profile`: this code's run under cProfile, to bench/.work/ab-deliver-profile.txt."""
+aside. `--profile`: this code's run under cProfile, to bench/.work/ab-deliver-profile.txt;
+`--pyspy`: after the rounds, each code's sending sampled by py-spy (`pip install py-spy`, the
+whole child, start-up included), its top functions printed (bench/pyspy_top.py)."""
 
 from __future__ import annotations
 
@@ -112,6 +114,21 @@ def main() -> None:
         same = outputs["other"] == outputs["this"]
         print(f"round {round_}: the written mails are {'the same' if same else 'DIFFERENT'} "
               "(Date, Message-ID and boundaries aside)", flush=True)
+    if "--pyspy" in sys.argv:
+        from bench.pyspy_top import top
+
+        for label, source in (("other", other), ("this", this)):
+            _reset(db, work / "outbox")
+            child_env = dict(env)
+            if source is not None:
+                child_env["PYTHONPATH"] = str(source)
+            out = WORK / f"ab-deliver-pyspy-{label}.txt"
+            spy = str(Path(PYTHON).with_name("py-spy"))
+            subprocess.run([spy, "record", "-r", "200", "--format", "raw", "-o", str(out), "--", PYTHON, "-c", CHILD],
+                           env=child_env, cwd=work, check=True, capture_output=True)
+            print(f"py-spy, {label}:")
+            for share, name in top(str(out), 45):
+                print(f"  {share:5.1f} %  {name}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import binascii
-import json
 import logging
 import secrets
 from datetime import UTC, datetime
@@ -179,11 +178,11 @@ def _thread_headers(message: Message, thread: dict[str, Any] | None) -> None:
 def _bodies(notification: Renderable, variables: dict[str, Any], templates_package: str) -> tuple[Message, Message]:
     """The text and HTML parts of a mail, rendered once for the recipients who read it alike
     (the same event, language, role and all the templates are given): shared parts, written
-    once (outbound/shared_parts.py); a context that cannot be written as a key is rendered alone."""
-    try:
-        key = json.dumps([templates_package, repr(UNDEFINED), notification.event, variables],
-                         sort_keys=True, default=_key_of, ensure_ascii=False)
-    except (TypeError, ValueError):
+    once (outbound/shared_parts.py)."""
+    # repr, not JSON: a row's context is JSON-loaded (dicts, lists, strings, numbers), repr tells
+    # them apart and costs half; an object shown by its address says nothing of what it holds
+    key = repr((templates_package, UNDEFINED, notification.event, variables))
+    if " at 0x" in key:
         return _rendered(notification, dict(variables), templates_package)
     return _BODIES.get(key, lambda: _rendered(notification, dict(variables), templates_package))
 
@@ -211,13 +210,6 @@ def _rendered(notification: Renderable, variables: dict[str, Any], templates_pac
     text = text_env.get_template(f"{name}.txt").render(variables)
     html = html_env.get_template(f"{name}.html").render(variables)
     return _text_part(text, "plain"), _text_part(html, "html")
-
-
-def _key_of(value: object) -> str:
-    """A time zone or a moment in a body's key; anything else is not known to say all it holds."""
-    if isinstance(value, ZoneInfo | datetime):
-        return repr(value)
-    raise TypeError(f"{type(value).__name__} in a body's key")
 
 
 # the bodies of the last events rendered: their recipients' rows come one after another
