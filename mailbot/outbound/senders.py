@@ -157,10 +157,13 @@ class FolderSender:
         renamed into place and the folder fsynced once. Raises DeliveryError (temporary) when that fails: none of the batch
         counts as written. A mail already in the folder (a retry) is replaced, never doubled."""
         written: list[tuple[str, Path]] = []
+        made: list[bool] = []
 
         def send(message: Message, recipient: str) -> None:
             try:
-                self.outbox_dir.mkdir(parents=True, exist_ok=True)
+                if not made:  # once a batch, not at every mail
+                    self.outbox_dir.mkdir(parents=True, exist_ok=True)
+                    made.append(True)
                 path = self.path_for(message)
                 handle, tmp_name = tempfile.mkstemp(dir=self.outbox_dir, prefix=".tmp-", suffix=".eml")
                 written.append((tmp_name, path))

@@ -22,32 +22,36 @@ class SharedPart(Message):
         self.size = 0
 
     def kept_bytes(self) -> int:
-        return self.size + sum(map(len, self.wire.values()))
+        """What keeping it costs: what it holds and, once written, up to two writings of it."""
+        return 3 * self.size
 
 
 T = TypeVar("T")
 
 
 class Kept(Generic[T]):
-    """The last few values built, by key, within a count and a size (`size_of` of each, which
-    may grow once kept: a part's writings); the oldest go first. Safe across threads (a value
-    built twice at once is the same value)."""
+    """The last few values built, by key, within a count and a size (`size_of` of each, taken
+    when it is kept); the oldest go first. Safe across threads (a value built twice at once is
+    the same value)."""
 
     def __init__(self, count: int, size: int, size_of: Callable[[T], int]):
         self.count, self.size, self.size_of = count, size, size_of
-        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._values: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
+        self._total = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         with self._lock:
-            value = self._values.get(key)
-            if value is not None:
+            kept = self._values.get(key)
+            if kept is not None:
                 self._values.move_to_end(key)
-                return value
+                return kept[0]
         value = build()
+        size = self.size_of(value)
         with self._lock:
-            self._values[key] = value
-            while len(self._values) > self.count or (
-                    len(self._values) > 1 and sum(map(self.size_of, self._values.values())) > self.size):
-                self._values.popitem(last=False)
+            if key not in self._values:
+                self._values[key] = (value, size)
+                self._total += size
+            while len(self._values) > self.count or (len(self._values) > 1 and self._total > self.size):
+                self._total -= self._values.popitem(last=False)[1][1]
         return value
