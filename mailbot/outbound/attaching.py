@@ -18,8 +18,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
@@ -28,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.outbound.shared_parts import Kept, SharedPart
 from mailbot.workflow.documents import DocumentStore, safe_filename
 from mailbot.workflow.models import Document
 
@@ -120,35 +119,28 @@ class DocumentAttacher:
 
 
 def attachment_part(document: DocumentFile, data: bytes, policy: Any) -> Message:
-    """One base64 MIME part under the document's original name (RFC 2231 when not ASCII)."""
+    """One base64 MIME part under the document's original name (RFC 2231 when not ASCII), built
+    once for the notifications that attach it in a row (keyed by the bytes themselves too, not
+    only by the name the store gives them): treat it as read-only."""
+    key = (document.id, document.filename, document.content_type, document.sha256, len(data), hash(data), policy)
+    return _PARTS.get(key, lambda: _new_part(document, data, policy))
+
+
+def _new_part(document: DocumentFile, data: bytes, policy: Any) -> SharedPart:
     name = safe_filename(document.filename, f"document-{document.id}")
     content_type = document.content_type.split(";")[0].strip().lower()
-    part = Message(policy)
+    part = SharedPart(policy)
     part["Content-Type"] = content_type if _SIMPLE_TYPE.fullmatch(content_type) else "application/octet-stream"
     value: str | tuple[str, str, str] = name if name.isascii() else ("utf-8", "", name)
     part.set_param("name", value)  # type: ignore[arg-type]  # a (charset, language, value) triple is RFC 2231
     part.add_header("Content-Disposition", "attachment", filename=value)
     part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(_base64_of(document.sha256, data))
+    encoded = base64.encodebytes(data).decode("ascii")
+    part.set_payload(encoded)
+    part.size = len(encoded)
     return part
 
 
-_ENCODED: OrderedDict[tuple[str, int, int], str] = OrderedDict()
-_ENCODED_LOCK = threading.Lock()
-_ENCODED_KEPT = 8  # documents: a batch of notifications attaches the same few to several people
-
-
-def _base64_of(sha256: str, data: bytes) -> str:
-    """The document's base64 lines, encoded once for the notifications that attach it in a row
-    (keyed by the bytes themselves too, not only by the name the store gives them)."""
-    key = (sha256, len(data), hash(data))
-    with _ENCODED_LOCK:
-        if key in _ENCODED:
-            _ENCODED.move_to_end(key)
-            return _ENCODED[key]
-    encoded = base64.encodebytes(data).decode("ascii")
-    with _ENCODED_LOCK:
-        _ENCODED[key] = encoded
-        while len(_ENCODED) > _ENCODED_KEPT:
-            _ENCODED.popitem(last=False)
-    return encoded
+# documents: a batch of notifications attaches the same few to several people; and no more than
+# this of base64 and written bytes kept (a part is kept with up to two writings)
+_PARTS: Kept[SharedPart] = Kept(8, 96 * 1024 * 1024, SharedPart.kept_bytes)

@@ -5,32 +5,36 @@ from __future__ import annotations
 import binascii
 import logging
 import secrets
-from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import Message
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined, make_logging_undefined, pass_context
-from jinja2.ext import Extension
-from jinja2.lexer import Token, TokenStream
-from markupsafe import Markup, escape
+from jinja2 import ChainableUndefined, Undefined, make_logging_undefined
+from markupsafe import Markup
 
-from mailbot.outbound import invitations, machine_labels
+from mailbot.outbound import invitations
 from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.outbound.notifications import NOTIFY
-from mailbot.outbound.template_cache import bytecode_cache
+from mailbot.outbound.shared_parts import Kept, SharedPart
+
+# the date words and the task states, for the web desk's pages too (mailbot/web/render.py)
+from mailbot.outbound.template_env import DATE_FORMATS as DATE_FORMATS
+from mailbot.outbound.template_env import MONTHS as MONTHS
+from mailbot.outbound.template_env import TASK_STATES as TASK_STATES
+from mailbot.outbound.template_env import WEEKDAYS as WEEKDAYS
+from mailbot.outbound.template_env import clock_time as clock_time
+from mailbot.outbound.template_env import day_number as day_number
+from mailbot.outbound.template_env import environments
 from mailbot.parsers.approval import APPROVE, LINK_VERBS, REFUSE
 from mailbot.parsers.quoting import REPLY_MARKER
-from mailbot.parsers.reasons import Reason
 from mailbot.parsers.ticket_ref import SUBJECT_WORDS
-from mailbot.parsers.typography import NBSP, french_spaces
-from mailbot.workflow.kb_search import START, STOP, marked
-from mailbot.workflow.states import LABELS
+from mailbot.parsers.typography import NBSP
+from mailbot.parsers.typography import french_spaces as french_spaces  # the web desk's texts (mailbot/web/texts.py)
 
 log = logging.getLogger("mailbot.render")
 
@@ -61,18 +65,6 @@ TEMPLATE_OF = {"ticket_history": "asked", "documents": "asked", "tickets_view": 
                "kb_search": "asked", "digest": "asked"}
 FALLBACK_SUBJECT = {"fr": "Message du helpdesk", "en": "Message from the helpdesk"}
 
-MONTHS = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}
-WEEKDAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-DATE_FORMATS = {"fr": "{weekday} {day} {month} {year} à {time}", "en": "{weekday} {day} {month} {year} at {time}"}
-
 # What a value missing from a template's context prints. Production keeps the mail going (a
 # blank, and a warning in the log naming the value); the tests swap in StrictUndefined
 # (tests/conftest.py), so a template asking for a value its context lacks fails there.
@@ -94,17 +86,28 @@ class _Compat32Smtp(Compat32):
     def fold_binary(self, name: str, value: Any) -> bytes:
         if self._as_is(name, value):
             return f"{name}: {value}{self.linesep}".encode("ascii")
-        return super().fold_binary(name, value)
+        if not isinstance(value, str):
+            return super().fold_binary(name, value)
+        # RFC 2047 folding is the costly part of writing the headers, and the subject of an
+        # event is the same for each of its recipients: folded once for them all
+        key = (name, value, self.linesep, self.max_line_length, self.cte_type)
+        folded = _FOLDED.get(key)
+        if folded is None:
+            folded = super().fold_binary(name, value)
+            if len(_FOLDED) >= _FOLDED_KEPT:
+                _FOLDED.clear()
+            _FOLDED[key] = folded
+        return folded
+
+
+_FOLDED: dict[tuple[Any, ...], bytes] = {}
+_FOLDED_KEPT = 1024
 
 
 # SMTP line ends; no ">From " mangling of body lines.
 POLICY = _Compat32Smtp(linesep="\r\n", mangle_from_=False)
 # RFC 5322's hard limit on a line; longer lines go quoted-printable.
 MAX_LINE_BYTES = 998
-
-TASK_STATES = {"fr": {"information": "information", "todo": "à faire", "done": "fait"},
-               "en": {"information": "information", "todo": "to do", "done": "done"}}
-
 
 class Renderable(Protocol):
     event: str
@@ -118,170 +121,6 @@ class Renderable(Protocol):
 def flatten(value: object) -> str:
     """One header-safe line: every line separator (CR, LF, U+2028, \\x1e …) becomes a space."""
     return " ".join(str(value or "").splitlines()).strip()
-
-
-def day_number(day: int, language: str) -> str:
-    """French writes the first of the month "1er" (1er décembre); English and other days as digits."""
-    return "1er" if language == "fr" and day == 1 else str(day)
-
-
-def clock_time(hour: int, minute: int, language: str) -> str:
-    """French "14 h 30" and "14 h" (no-break spaces, so it never splits), English "14:30"."""
-    if language == "fr":
-        return f"{hour}{NBSP}h{NBSP}{minute:02d}" if minute else f"{hour}{NBSP}h"
-    return f"{hour}:{minute:02d}"
-
-
-def _to_datetime(value: Any) -> datetime | None:
-    if not value:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@pass_context
-def _local_date(ctx: Any, value: Any, since: Any = None) -> str:
-    """The date in the configured time zone, in words; only the time when it is `since`'s day."""
-    moment = _to_datetime(value)
-    if moment is None:
-        return ""
-    language = ctx["language"]
-    local = moment.astimezone(ctx["timezone"])
-    start = _to_datetime(since)
-    if start is not None and start.astimezone(ctx["timezone"]).date() == local.date():
-        return clock_time(local.hour, local.minute, language)
-    return DATE_FORMATS[language].format(
-        weekday=WEEKDAYS[language][local.weekday()], day=day_number(local.day, language),
-        month=MONTHS[language][local.month - 1], year=local.year, time=clock_time(local.hour, local.minute, language))
-
-
-@pass_context
-def _duration(ctx: Any, minutes: Any) -> str:
-    """French "1 h 30", "2 h", "15 min" (no-break spaces); English "1h30", "2h00", "15 min"."""
-    hours, rest = divmod(int(minutes or 0), 60)
-    if not hours:
-        return f"{rest}{NBSP}min" if ctx["language"] == "fr" else f"{rest} min"
-    return clock_time(hours, rest, "fr") if ctx["language"] == "fr" else f"{hours}h{rest:02d}"
-
-
-def _kb_extract_text(extract: Any) -> str:
-    """A knowledge-base extract with the words found between asterisks."""
-    return marked(str(extract or ""))
-
-
-def _kb_extract_html(extract: Any) -> Markup:
-    """A knowledge-base extract, escaped, with the words found in <mark>."""
-    parts = str(extract or "").split(START)
-    html = escape(parts[0])
-    for part in parts[1:]:
-        found, _, rest = part.partition(STOP)
-        html += Markup("<mark>") + escape(found) + Markup("</mark>") + escape(rest)
-    return Markup(html)
-
-
-@pass_context
-def _filesize(ctx: Any, size: Any) -> str:
-    """French "820 o", "12 Ko", "1,5 Mo"; English "820 B", "12 KB", "1.5 MB" (1 Ko = 1,024 bytes)."""
-    fr = ctx["language"] == "fr"
-    value, units = float(size or 0), ("o", "Ko", "Mo", "Go") if fr else ("B", "KB", "MB", "GB")
-    unit = 0
-    while value >= 1024 and unit < len(units) - 1:
-        value, unit = value / 1024, unit + 1
-    number = f"{value:.0f}" if unit == 0 or value >= 10 else f"{value:.1f}".removesuffix(".0")
-    return f"{number.replace('.', ',') if fr else number}{NBSP if fr else ' '}{units[unit]}"
-
-
-def _nl2br(text: Any) -> Markup:
-    return Markup("<br>\n").join(escape(line) for line in str(text or "").splitlines())
-
-
-@pass_context
-def _status_label(ctx: Any, status: Any) -> str:
-    return LABELS[ctx["language"]].get(str(status), str(status or ""))
-
-
-@pass_context
-def _task_state(ctx: Any, state: Any) -> str:
-    return TASK_STATES[ctx["language"]].get(str(state), str(state or ""))
-
-
-@pass_context
-def _reason(ctx: Any, error: Any) -> str:
-    """A refused command line's reason in the recipient's language (`parsers/reasons.py`); a row
-    written before reasons had codes keeps its English text."""
-    why = error.get("why") if isinstance(error, Mapping) else None
-    if isinstance(why, Mapping):
-        return Reason.from_json(why).text(ctx["language"], LABELS[ctx["language"]])
-    return str(error.get("reason") or "") if isinstance(error, Mapping) else str(error or "")
-
-
-_HELP_ENTRY = Markup(
-    '<p style="margin: 0 0 8px;"><code style="white-space: normal; overflow-wrap: anywhere; font-size: 13px;">{usage}</code>'
-    '{description}</p>\n')
-
-
-def _help_html(text: Any) -> Markup:
-    """The `#help` text as wrapping paragraphs (no <pre>: no sideways scrolling on a phone): a
-    command line in <code>, the indented lines under it as its description."""
-    entries: list[list[str]] = []
-    for line in str(text or "").splitlines():
-        if line.startswith((" ", "\t")) and entries:
-            entries[-1].append(line.strip())
-        elif line.strip():
-            entries.append([line.strip()])
-    html = Markup()
-    for first, *rest in entries:
-        if not first.startswith("#"):
-            html += Markup('<p style="margin: 0 0 8px;">{}</p>\n').format(first)
-            continue
-        description = Markup("<br>").join(escape(line) for line in rest)
-        html += _HELP_ENTRY.format(usage=first, description=Markup("<br>") + description if rest else "")
-    return html
-
-
-class FrenchTypography(Extension):
-    """Applies `french_spaces` to the literal text of the templates under fr/ as they compile: the
-    text between tags and the string literals in them (the words of a `{% set %}` table)."""
-
-    def filter_stream(self, stream: TokenStream) -> TokenStream | Iterator[Token]:
-        if not (stream.name or "").startswith("fr/"):
-            return stream
-        return (Token(token.lineno, token.type, french_spaces(token.value)) if token.type in ("data", "string")
-                else token for token in stream)
-
-
-def _environment(templates_package: str, *, html: bool, undefined: type[Undefined]) -> Environment:
-    env = Environment(
-        loader=PackageLoader(templates_package, "."),
-        # compiled once per installation and user, not at every command (outbound/template_cache.py)
-        bytecode_cache=bytecode_cache("html" if html else "text"),
-        # HTML parts escape every value; text parts must show `<` and `&` as typed.
-        autoescape=html,
-        undefined=undefined,
-        extensions=[FrenchTypography],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        # Templates ship with mailbot: no stat of both files for every mail.
-        auto_reload=False,
-    )
-    env.filters.update(local_date=_local_date, duration=_duration, nl2br=_nl2br,
-                       status_label=_status_label, task_state=_task_state, reason=_reason, help_html=_help_html,
-                       filesize=_filesize, kb_extract=_kb_extract_html if html else _kb_extract_text)
-    env.filters.update(machine_labels.FILTERS)
-    return env
-
-
-_ENVIRONMENTS: dict[tuple[str, type[Undefined]], tuple[Environment, Environment]] = {}
-
-
-def _environments(templates_package: str, undefined: type[Undefined]) -> tuple[Environment, Environment]:
-    """The text and HTML environments, built once for each templates package and UNDEFINED."""
-    key = (templates_package, undefined)
-    if key not in _ENVIRONMENTS:
-        _ENVIRONMENTS[key] = (_environment(templates_package, html=False, undefined=undefined),
-                              _environment(templates_package, html=True, undefined=undefined))
-    return _ENVIRONMENTS[key]
 
 
 def subject_words(event: str, role: str | None, language: str) -> str:
@@ -336,11 +175,53 @@ def _thread_headers(message: Message, thread: dict[str, Any] | None) -> None:
         message["References"] = " ".join(f"<{ref}>" for ref in references)
 
 
+def _bodies(notification: Renderable, variables: dict[str, Any], templates_package: str) -> tuple[Message, Message]:
+    """The text and HTML parts of a mail, rendered once for the recipients who read it alike
+    (the same event, language, role and all the templates are given): shared parts, written
+    once (outbound/shared_parts.py)."""
+    # repr, not JSON: a row's context is JSON-loaded (dicts, lists, strings, numbers), repr tells
+    # them apart and costs half; an object shown by its address says nothing of what it holds
+    key = repr((templates_package, UNDEFINED, notification.event, variables))
+    if " at 0x" in key:
+        return _rendered(notification, dict(variables), templates_package)
+    return _BODIES.get(key, lambda: _rendered(notification, dict(variables), templates_package))
+
+
+def _rendered(notification: Renderable, variables: dict[str, Any], templates_package: str) -> tuple[Message, Message]:
+    language, context = variables["language"], notification.context or {}
+    text_env, html_env = environments(templates_package, UNDEFINED)
+    # answers told inside a mail of its own (a confirmation), below its body: the outbox's `folded`
+    folded = [({**variables, **part}, f"{language}/events/{part['kind']}") for part in context.get("folded", [])]
+    variables["also_told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
+                                         for values, event in folded)
+    variables["also_told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
+                                                     for values, event in folded)
+    events = event_parts(notification)
+    answer_template = TEMPLATE_OF.get(notification.event, notification.event)
+    name = f"{language}/{answer_template}" if events is None else f"{language}/notification"
+    if events is not None:
+        # each event in its own words, in order, inside one mail (templates/*/events/)
+        said = [({**variables, "own": False, **part, "actor_name": _name_of(part.get("actor"))},
+                 f"{language}/events/{part['kind']}") for part in events]
+        variables["told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
+                                        for values, event in said)
+        variables["told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
+                                                    for values, event in said)
+    text = text_env.get_template(f"{name}.txt").render(variables)
+    html = html_env.get_template(f"{name}.html").render(variables)
+    return _text_part(text, "plain"), _text_part(html, "html")
+
+
+# the bodies of the last events rendered: their recipients' rows come one after another
+_BODIES: Kept[tuple[Message, Message]] = Kept(
+    64, 16 * 1024 * 1024, lambda parts: sum(cast(SharedPart, part).kept_bytes() for part in parts))
+
+
 def _text_part(body: str, subtype: str) -> Message:
     """A UTF-8 text part, 7bit or 8bit as written (readable in the outbox folder), quoted-printable
     only when a line is too long for SMTP."""
     data = b"\n".join(body.encode("utf-8").splitlines()) + b"\n"
-    part = Message(POLICY)
+    part = SharedPart(POLICY)
     part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
     if max(map(len, data.split(b"\n"))) > MAX_LINE_BYTES:
         encoding, payload = "quoted-printable", binascii.b2a_qp(data).decode("ascii")
@@ -351,6 +232,7 @@ def _text_part(body: str, subtype: str) -> Message:
         encoding, payload = "8bit", data.decode("ascii", "surrogateescape")
     part["Content-Transfer-Encoding"] = encoding
     part.set_payload(payload)
+    part.size = len(payload)
     return part
 
 
@@ -401,26 +283,7 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         # the calendar invitations this mail carries (outbound/invitations.py), said above the footer
         "calendar_invitations": invitations.wanted(context, flatten(notification.recipient)),
     }
-    text_env, html_env = _environments(templates_package, UNDEFINED)
-    # answers told inside a mail of its own (a confirmation), below its body: the outbox's `folded`
-    folded = [({**variables, **part}, f"{language}/events/{part['kind']}") for part in context.get("folded", [])]
-    variables["also_told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
-                                         for values, event in folded)
-    variables["also_told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
-                                                     for values, event in folded)
-    events = event_parts(notification)
-    answer_template = TEMPLATE_OF.get(notification.event, notification.event)
-    name = f"{language}/{answer_template}" if events is None else f"{language}/notification"
-    if events is not None:
-        # each event in its own words, in order, inside one mail (templates/*/events/)
-        said = [({**variables, "own": False, **part, "actor_name": _name_of(part.get("actor"))},
-                 f"{language}/events/{part['kind']}") for part in events]
-        variables["told"] = "\n\n".join(text_env.get_template(f"{event}.txt").render(values).strip("\n")
-                                        for values, event in said)
-        variables["told_html"] = Markup("\n").join(Markup(html_env.get_template(f"{event}.html").render(values))
-                                                    for values, event in said)
-    text = text_env.get_template(f"{name}.txt").render(variables)
-    html = html_env.get_template(f"{name}.html").render(variables)
+    text_part, html_part = _bodies(notification, variables, templates_package)
 
     message = Message(POLICY)
     # formataddr quotes a name with specials and RFC 2047-encodes a non-ASCII one
@@ -445,8 +308,8 @@ def render(notification: Renderable, *, helpdesk_address: str, subject_tag: str,
         alternative = Message(POLICY)
     alternative["Content-Type"] = f'multipart/alternative; boundary="=_mailbot_{secrets.token_hex(16)}"'
     message["Content-Language"] = language
-    alternative.attach(_text_part(text, "plain"))
-    alternative.attach(_text_part(html, "html"))
+    alternative.attach(text_part)
+    alternative.attach(html_part)
     if alternative is not message:
         message.attach(alternative)
         for document, data in documents.attached if documents is not None else ():

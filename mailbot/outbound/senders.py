@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from mailbot.errors import ConfigError, DeliveryError
+from mailbot.outbound.shared_parts import SharedPart
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
 
@@ -49,6 +50,23 @@ class _Generator(BytesGenerator):
     """The stdlib's BytesGenerator, writing a body without a carriage return in one piece
     instead of line by line: the same bytes, for a fraction of the time on an attached
     document's base64 (tens of thousands of lines a megabyte)."""
+
+    def flatten(self, msg: Message, unixfrom: bool = False, linesep: str | None = None) -> None:
+        """A shared part (outbound/shared_parts.py) is written once for each way of writing it,
+        and its bytes reused by the next mails that carry it."""
+        if not isinstance(msg, SharedPart) or unixfrom:
+            super().flatten(msg, unixfrom, linesep)
+            return
+        wire = msg.wire
+        policy = msg.policy if self.policy is None else self.policy
+        # a policy is cloned for every mail written: keyed by what it says, not by the object
+        key = (type(policy), tuple(sorted(vars(policy).items())), linesep, self._mangle_from_)  # type: ignore[attr-defined]
+        data = wire.get(key)
+        if data is None:
+            buffer = io.BytesIO()
+            BytesGenerator.flatten(_Generator(buffer, self._mangle_from_, policy=self.policy), msg, False, linesep)  # type: ignore[attr-defined]
+            data = wire[key] = buffer.getvalue()
+        self._fp.write(data)  # type: ignore[attr-defined]
 
     def _write_lines(self, lines: str) -> None:
         if "\r" in lines:
@@ -139,10 +157,13 @@ class FolderSender:
         renamed into place and the folder fsynced once. Raises DeliveryError (temporary) when that fails: none of the batch
         counts as written. A mail already in the folder (a retry) is replaced, never doubled."""
         written: list[tuple[str, Path]] = []
+        made: list[bool] = []
 
         def send(message: Message, recipient: str) -> None:
             try:
-                self.outbox_dir.mkdir(parents=True, exist_ok=True)
+                if not made:  # once a batch, not at every mail
+                    self.outbox_dir.mkdir(parents=True, exist_ok=True)
+                    made.append(True)
                 path = self.path_for(message)
                 handle, tmp_name = tempfile.mkstemp(dir=self.outbox_dir, prefix=".tmp-", suffix=".eml")
                 written.append((tmp_name, path))

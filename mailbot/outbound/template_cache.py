@@ -3,7 +3,7 @@ compiling a mail's templates costs ~60 ms, a third of a short mail's whole handl
 
 The folder is the user's cache ($XDG_CACHE_HOME, else ~/.cache) under `mailbot/`, one per kind
 of environment (text, HTML) and per version of what shapes the compiled code besides each
-template's text: jinja2 and Python, the environment's set-up (outbound/render.py) and the French
+template's text: jinja2 and Python, the environment's set-up (outbound/template_env.py) and the French
 spacing applied as templates compile (parsers/typography.py). jinja2 itself checks each
 template's text against the copy it compiled. No folder that can be made: no cache, templates
 are compiled as before; a file that cannot be read or written never stops a mail."""
@@ -44,7 +44,7 @@ class _TemplateCache(FileSystemBytecodeCache):
 def fingerprint() -> str:
     """What the compiled code depends on besides each template's own text."""
     digest = hashlib.sha256(f"{jinja2.__version__} {sys.version}".encode())
-    for module in (Path(__file__).with_name("render.py"), Path(typography.__file__)):
+    for module in (Path(__file__).with_name("template_env.py"), Path(typography.__file__)):
         digest.update(module.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -1,7 +1,7 @@
 """Knowledge-base extracts in mails: the words found between asterisks in the text part,
 in <mark> in the HTML part, and the article's own text escaped."""
 
-from mailbot.outbound.render import _kb_extract_html, _kb_extract_text
+from mailbot.outbound.template_env import _kb_extract_html, _kb_extract_text
 from mailbot.workflow.kb_search import START, STOP
 
 

@@ -10,8 +10,8 @@ import pytest
 from jinja2 import Environment
 from test_render import ALL_EVENTS, PARIS, outbox_row
 
-from mailbot.outbound import render as render_module
 from mailbot.outbound import template_cache
+from mailbot.outbound import template_env as environments_module
 from mailbot.outbound.render import render
 
 DATE = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
@@ -32,7 +32,7 @@ def _mails() -> list[tuple[str, str, str]]:
 @pytest.fixture
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a new command starts: no environment built yet."""
-    monkeypatch.setattr(render_module, "_ENVIRONMENTS", {})
+    monkeypatch.setattr(environments_module, "_ENVIRONMENTS", {})
 
 
 def test_a_second_command_renders_the_same_mails_without_compiling(
@@ -42,7 +42,7 @@ def test_a_second_command_renders_the_same_mails_without_compiling(
     kept = list((tmp_path / "mailbot").glob("templates-*-*/*"))
     assert {path.parent.name.rsplit("-", 1)[1] for path in kept} == {"text", "html"}
 
-    monkeypatch.setattr(render_module, "_ENVIRONMENTS", {})
+    monkeypatch.setattr(environments_module, "_ENVIRONMENTS", {})
 
     def no_compiling(*args: object, **kwargs: object) -> None:
         raise AssertionError("a template was compiled again")
@@ -55,7 +55,7 @@ def test_no_cache_folder_renders_the_same_mails(tmp_path: Path, monkeypatch: pyt
                                                 fresh_process: None) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cached = _mails()
-    monkeypatch.setattr(render_module, "_ENVIRONMENTS", {})
+    monkeypatch.setattr(environments_module, "_ENVIRONMENTS", {})
     (tmp_path / "a-file").write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
     assert template_cache.bytecode_cache("text") is None
@@ -68,7 +68,7 @@ def test_damaged_cache_files_are_compiled_again(tmp_path: Path, monkeypatch: pyt
     first = _mails()
     for path in (tmp_path / "mailbot").glob("templates-*-*/*"):
         path.write_bytes(path.read_bytes()[:40])  # cut short, as by a full disk
-    monkeypatch.setattr(render_module, "_ENVIRONMENTS", {})
+    monkeypatch.setattr(environments_module, "_ENVIRONMENTS", {})
     assert _mails() == first
 
 
