@@ -21,20 +21,11 @@ from mailbot.outbound.attaching import DocumentPlan, attachment_part
 from mailbot.outbound.hints import hint_lines
 from mailbot.outbound.notifications import NOTIFY
 from mailbot.outbound.shared_parts import Kept, SharedPart
-
-# the date words and the task states, for the web desk's pages too (mailbot/web/render.py)
-from mailbot.outbound.template_env import DATE_FORMATS as DATE_FORMATS
-from mailbot.outbound.template_env import MONTHS as MONTHS
-from mailbot.outbound.template_env import TASK_STATES as TASK_STATES
-from mailbot.outbound.template_env import WEEKDAYS as WEEKDAYS
-from mailbot.outbound.template_env import clock_time as clock_time
-from mailbot.outbound.template_env import day_number as day_number
 from mailbot.outbound.template_env import environments
 from mailbot.parsers.approval import APPROVE, LINK_VERBS, REFUSE
 from mailbot.parsers.quoting import REPLY_MARKER
 from mailbot.parsers.ticket_ref import SUBJECT_WORDS
 from mailbot.parsers.typography import NBSP
-from mailbot.parsers.typography import french_spaces as french_spaces  # the web desk's texts (mailbot/web/texts.py)
 
 log = logging.getLogger("mailbot.render")
 

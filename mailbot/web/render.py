@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
-from mailbot.outbound.render import DATE_FORMATS, MONTHS, TASK_STATES, WEEKDAYS, clock_time, day_number
+from mailbot.outbound.template_env import DATE_FORMATS, MONTHS, TASK_STATES, WEEKDAYS, clock_time, day_number
 from mailbot.workflow.machines import label
 from mailbot.workflow.states import LABELS
 

@@ -3,7 +3,7 @@ MAILBOT_LANGUAGE). French texts get their no-break spaces from the mails' own ru
 
 from __future__ import annotations
 
-from mailbot.outbound.render import french_spaces
+from mailbot.parsers.typography import french_spaces
 
 _FR = {
     "desk": "Helpdesk",
