@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import smtplib
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pytest
 from services import LOOPBACK, free_port, require, wait_for_port
 
 from tests.certs import Certificate, self_signed
+from tests.mailbot_run import RunsMailbot
 from tests.mails import a_mail
 
 pytestmark = pytest.mark.integration
@@ -31,7 +30,7 @@ HELPDESK = "helpdesk@lycee.example"
 LOIC = "loic.medori@lycee.example"
 
 
-class Running:
+class Running(RunsMailbot):
     """One `mailbot run` (SQLite, in-process queue) in a folder of its own, and its commands."""
 
     def __init__(self, folder: Path, settings: dict[str, str]):
@@ -44,23 +43,6 @@ class Running:
     def __call__(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([MAILBOT, *args], check=False, env=self.env, cwd=self.folder,
                               capture_output=True, text=True, timeout=120)
-
-    def start(self) -> None:
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen([MAILBOT, "run"], env=self.env, cwd=self.folder, stdout=out, stderr=out)
-        deadline = time.monotonic() + 60
-        while "mailbot is running" not in self.log.read_text(errors="replace"):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mailbot run did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
     def tickets(self) -> list[dict]:
         done = self("tickets", "list", "--json")

@@ -9,7 +9,6 @@ import email
 import email.policy
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from services import LOOPBACK, free_port
 from mailbot import handoff
 from mailbot.inbound.listen_target import LISTENER_IDENT, ListenTarget
 from mailbot.inbound.listener import Listener
+from tests.mailbot_run import RunsMailbot
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +62,7 @@ MAILS = [
 ]
 
 
-class Helpdesk:
+class Helpdesk(RunsMailbot):
     """A mailbot in a folder of its own (SQLite, outbox folder, in-process queue): its commands,
     and its `mailbot run` when started."""
 
@@ -86,23 +86,6 @@ class Helpdesk:
         said = [line.split("mailbot.run: ", 1)[1] for line in done.stderr.decode().splitlines()
                 if "mailbot.run: <stdin>" in line]
         return done.returncode, said
-
-    def start(self) -> None:
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen([MAILBOT, "run"], env=self.env, cwd=self.folder, stdout=out, stderr=out)
-        deadline = time.monotonic() + 60
-        while "mailbot is running" not in self.log.read_text(errors="replace"):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mailbot run did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
     def taken_by_the_listener(self) -> int:
         return self.log.read_text(errors="replace").count("INFO mailbot.listener: mail from")
